@@ -1,0 +1,58 @@
+import autocannon from 'autocannon';
+import { startBenchServer } from './support/bench-server';
+
+// CONTRACT §2 batch registration, then the device list under concurrent load.
+// Targets (issue #2, 2-core machine): >= 20,000 devices/s registered; list p99 < 25 ms
+// at 100,000 devices with 20 concurrent clients.
+const TOTAL = Number(process.env.BENCH_DEVICES ?? 100_000);
+const BATCH = 10_000;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const TYPES = ['cam', 'gw', 'sensor', 'meter'];
+const SITES = ['syd', 'mel', 'bne', 'per', 'adl', 'hob', 'drw', 'cbr'];
+
+async function main(): Promise<void> {
+  const server = await startBenchServer();
+  const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
+  try {
+    const started = performance.now();
+    for (let offset = 0; offset < TOTAL; offset += BATCH) {
+      const devices = Array.from({ length: Math.min(BATCH, TOTAL - offset) }, (_, i) => {
+        const n = offset + i;
+        return { id: `dev-${String(n).padStart(7, '0')}`, type: TYPES[n % TYPES.length], tags: { site: SITES[n % SITES.length], rack: String(n % 50) } };
+      });
+      const res = await fetch(`${server.http}/api/v1/devices/batch`, { method: 'POST', headers, body: JSON.stringify({ devices }) });
+      if (res.status !== 201) throw new Error(`batch failed: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`registered ${TOTAL} devices in ${seconds.toFixed(2)} s: ${Math.round(TOTAL / seconds)} devices/s (target >= 20000)`);
+
+    const queries = [
+      '/api/v1/devices?type=cam&limit=100',
+      '/api/v1/devices?tag=site:syd&limit=100',
+      '/api/v1/devices?type=gw&tag=site:mel&status=offline&limit=100',
+      '/api/v1/devices?status=offline&limit=50',
+      '/api/v1/devices?limit=100',
+    ];
+    const result = await autocannon({
+      url: server.http,
+      connections: CONNECTIONS,
+      duration: DURATION_S,
+      headers: { authorization: headers.authorization },
+      requests: queries.map((path) => ({ method: 'GET', path })),
+    });
+    if (result.non2xx > 0) throw new Error(`${result.non2xx} list requests failed`);
+    console.log(
+      `device list, ${CONNECTIONS} clients, ${TOTAL} devices: ${Math.round(result.requests.average)} req/s, ` +
+        `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms (target p99 < 25 ms)`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

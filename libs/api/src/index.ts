@@ -1,0 +1,5 @@
+export * from './api-error.dto';
+export * from './domain-exception.filter';
+export * from './openapi';
+export * from './pagination.dto';
+export * from './validation.pipe';

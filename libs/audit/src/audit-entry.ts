@@ -1,0 +1,27 @@
+import type { Actor } from '@edgefleet/common';
+
+export interface AuditChange {
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditEntry extends AuditChange {
+  id: string;
+  at: Date;
+  actorId: string | null;
+  actorName: string;
+}
+
+export interface AuditQuery {
+  resourceType?: string;
+  resourceId?: string;
+  actorId?: string;
+  action?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export type AuditRecord = AuditChange & { actor: Actor };

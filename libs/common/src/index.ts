@@ -1,0 +1,4 @@
+export * from './actor';
+export * from './cursor';
+export * from './domain-error';
+export * from './secret-token';

@@ -1,0 +1,2 @@
+export * from './fleet-config';
+export * from './load-config';

@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, type FleetConfig } from './fleet-config';
+import { type Env, readEnum, readHost, readPort, readPositiveInt, readString, readUrl } from './env-readers';
+
+const MIB = 1024 * 1024;
+
+/** Reads and validates every setting once, at boot (CONTRACT §1). */
+export function loadConfig(env: Env = process.env): FleetConfig {
+  const tlsCert = readString(env, 'MQTT_TLS_CERT');
+  const tlsKey = readString(env, 'MQTT_TLS_KEY');
+  const tlsPort = readString(env, 'MQTTS_PORT');
+  const adminToken = readString(env, 'FLEET_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('FLEET_ADMIN_TOKEN', 'must be at least 16 characters');
+  }
+  return {
+    dataDir: resolve(readString(env, 'FLEET_DATA_DIR') ?? './.data'),
+    database: { url: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']) },
+    http: {
+      host: readHost(env, 'HTTP_HOST', '127.0.0.1'),
+      port: readPort(env, 'HTTP_PORT', 3000),
+      bodyLimitBytes: readPositiveInt(env, 'HTTP_BODY_LIMIT_MB', 16) * MIB,
+    },
+    mqtt: {
+      host: readHost(env, 'MQTT_HOST', '127.0.0.1'),
+      port: readPort(env, 'MQTT_PORT', 1883),
+      wsPort: readPort(env, 'MQTT_WS_PORT', 8083),
+      tls: readTls(tlsPort, tlsCert, tlsKey, env),
+      brokerUrl: readUrl(env, 'BROKER_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:']),
+    },
+    adminToken,
+    log: {
+      level: readEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
+      format: readEnum(env, 'LOG_FORMAT', ['json', 'pretty'] as const, env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    },
+  };
+}
+
+function readTls(port: string | undefined, cert: string | undefined, key: string | undefined, env: Env): FleetConfig['mqtt']['tls'] {
+  if (!cert && !key) return undefined;
+  if (!cert) throw new ConfigError('MQTT_TLS_CERT', 'is required when MQTT_TLS_KEY is set');
+  if (!key) throw new ConfigError('MQTT_TLS_KEY', 'is required when MQTT_TLS_CERT is set');
+  if (!existsSync(cert)) throw new ConfigError('MQTT_TLS_CERT', `file '${cert}' does not exist`);
+  if (!existsSync(key)) throw new ConfigError('MQTT_TLS_KEY', `file '${key}' does not exist`);
+  return { port: port === undefined ? 8883 : readPort(env, 'MQTTS_PORT', 8883), certFile: cert, keyFile: key };
+}

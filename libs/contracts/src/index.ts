@@ -1,0 +1,3 @@
+export * from './api-role';
+export * from './device-identity';
+export * from './device-tag';

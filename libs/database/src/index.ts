@@ -1,0 +1,7 @@
+export * from './database.module';
+export * from './prisma.service';
+export * from './prisma-errors';
+export * from './transactor';
+export * from './embedded/embedded-postgres-server';
+export type { Prisma } from './generated/client';
+export * from './migrations';

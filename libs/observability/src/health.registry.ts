@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+
+export type ComponentStatus = 'up' | 'down' | 'disabled';
+
+export interface ComponentHealth {
+  status: ComponentStatus;
+  [detail: string]: unknown;
+}
+
+export type HealthCheck = () => Promise<ComponentHealth> | ComponentHealth;
+
+/** Components (db, broker, ...) register a check by name; GET /health runs them all. */
+@Injectable()
+export class HealthRegistry {
+  private readonly checks = new Map<string, HealthCheck>();
+
+  register(name: string, check: HealthCheck): void {
+    this.checks.set(name, check);
+  }
+
+  async report(): Promise<{ status: 'ok' | 'degraded'; components: Record<string, ComponentHealth> }> {
+    const components: Record<string, ComponentHealth> = {};
+    await Promise.all(
+      [...this.checks].map(async ([name, check]) => {
+        try {
+          components[name] = await check();
+        } catch (error) {
+          components[name] = { status: 'down', error: (error as Error).message };
+        }
+      }),
+    );
+    const status = Object.values(components).some((component) => component.status === 'down') ? 'degraded' : 'ok';
+    return { status, components };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './health.registry';
+export * from './http-metrics';
+export * from './logger';
+export * from './metrics.registry';
+export * from './observability.module';

@@ -1,0 +1,73 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '@edgefleet/common';
+import { CurrentActor } from '@edgefleet/auth';
+import {
+  BatchRegisterDto,
+  BatchRegisteredDto,
+  CredentialsDto,
+  DeviceDto,
+  DeviceListQueryDto,
+  DevicePageDto,
+  RegisterDeviceDto,
+  RegisteredDeviceDto,
+  UpdateDeviceDto,
+  toCredentialsDto,
+  toDeviceDto,
+  toRegisteredDeviceDto,
+} from './device.dto';
+import { DeviceService } from './device.service';
+
+@ApiTags('devices')
+@ApiBearerAuth()
+@Controller('api/v1/devices')
+export class DeviceController {
+  constructor(private readonly devices: DeviceService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Register a device; the response holds its MQTT password, shown once' })
+  async register(@CurrentActor() actor: Actor, @Body() body: RegisterDeviceDto): Promise<RegisteredDeviceDto> {
+    return toRegisteredDeviceDto(await this.devices.register(actor, body));
+  }
+
+  @Post('batch')
+  @ApiOperation({ summary: 'Register up to 10,000 devices at once, all or nothing' })
+  async registerBatch(@CurrentActor() actor: Actor, @Body() body: BatchRegisterDto): Promise<BatchRegisteredDto> {
+    const devices = await this.devices.registerMany(actor, body.devices);
+    return { devices: devices.map(toRegisteredDeviceDto) };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List devices with filters, ordered by id, cursor-paginated' })
+  async list(@Query() query: DeviceListQueryDto): Promise<DevicePageDto> {
+    const { limit, cursor, ...filter } = query;
+    const page = await this.devices.list(filter, limit, cursor);
+    return { items: page.items.map(toDeviceDto), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read a device' })
+  async get(@Param('id') id: string): Promise<DeviceDto> {
+    return toDeviceDto(await this.devices.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change name or tags' })
+  async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: UpdateDeviceDto): Promise<DeviceDto> {
+    return toDeviceDto(await this.devices.update(actor, id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Decommission: the device and its credential are removed and its live session closed' })
+  async decommission(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<void> {
+    await this.devices.decommission(actor, id);
+  }
+
+  @Post(':id/credentials/rotate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Issue a new MQTT password; the old one stops working at once' })
+  async rotate(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<CredentialsDto> {
+    return toCredentialsDto(await this.devices.rotateCredentials(actor, id));
+  }
+}

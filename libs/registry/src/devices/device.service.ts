@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '@edgefleet/audit';
+import { type Actor, ConflictError, InvalidInputError, NotFoundError, type Page, decodeCursor, toPage } from '@edgefleet/common';
+import { Transactor } from '@edgefleet/database';
+import type { Tags } from '@edgefleet/contracts';
+import type { Device, DeviceChanges, DeviceCredentials, NewDevice } from './device';
+import { issueDeviceCredentials } from './device-credentials';
+import { DeviceEvents } from './device-events';
+import type { DeviceCriteria } from './device-filter';
+import { DeviceRepository } from './device.repository';
+import { DeviceQueryResolver } from '../device-query.resolver';
+
+export const MAX_BATCH_DEVICES = 10_000;
+
+export interface DeviceRegistration {
+  id?: string;
+  name?: string;
+  type: string;
+  tags?: Tags;
+}
+
+export type RegisteredDevice = Device & { credentials: DeviceCredentials };
+
+@Injectable()
+export class DeviceService {
+  constructor(
+    private readonly devices: DeviceRepository,
+    private readonly queries: DeviceQueryResolver,
+    private readonly events: DeviceEvents,
+    private readonly audit: AuditService,
+    private readonly transactor: Transactor,
+  ) {}
+
+  async register(actor: Actor, registration: DeviceRegistration): Promise<RegisteredDevice> {
+    const [device] = await this.registerMany(actor, [registration]);
+    return device;
+  }
+
+  /** All or nothing: one transaction, and duplicate or taken ids fail the whole batch before writing. */
+  async registerMany(actor: Actor, registrations: DeviceRegistration[]): Promise<RegisteredDevice[]> {
+    if (registrations.length === 0) throw new InvalidInputError('must hold at least one device', 'devices');
+    if (registrations.length > MAX_BATCH_DEVICES) {
+      throw new InvalidInputError(`at most ${MAX_BATCH_DEVICES} devices per call, got ${registrations.length}`, 'devices');
+    }
+    const rows: NewDevice[] = [];
+    const credentials = new Map<string, DeviceCredentials>();
+    for (const registration of registrations) {
+      const id = registration.id ?? randomUUID();
+      if (credentials.has(id)) throw new InvalidInputError(`id '${id}' appears more than once`, 'devices');
+      const issued = issueDeviceCredentials(id);
+      credentials.set(id, issued.credentials);
+      rows.push({ id, name: registration.name ?? null, type: registration.type, tags: registration.tags ?? {}, credentialHash: issued.hash });
+    }
+    await this.assertIdsFree([...credentials.keys()]);
+    const created = await this.transactor.run(async (tx) => {
+      await this.devices.createMany(rows, tx);
+      const devices = await this.devices.findByIds([...credentials.keys()], tx);
+      await this.audit.record(
+        actor,
+        devices.map((device) => ({ action: 'device.create', resourceType: 'device', resourceId: device.id, after: device })),
+        tx,
+      );
+      return devices;
+    });
+    const byId = new Map(created.map((device) => [device.id, device]));
+    return rows.map((row) => ({ ...byId.get(row.id)!, credentials: credentials.get(row.id)! }));
+  }
+
+  async get(id: string): Promise<Device> {
+    const device = await this.devices.findById(id);
+    if (!device) throw new NotFoundError('device', id);
+    return device;
+  }
+
+  async list(filter: DeviceCriteria & { group?: string }, limit: number, cursor?: string): Promise<Page<Device>> {
+    const after = decodeCursor(cursor);
+    const query = await this.queries.resolve(filter, filter.group);
+    return toPage(await this.devices.list(query, limit, after), limit, (device) => device.id);
+  }
+
+  async update(actor: Actor, id: string, changes: DeviceChanges): Promise<Device> {
+    return this.transactor.run(async (tx) => {
+      const before = await this.devices.findById(id, tx);
+      if (!before) throw new NotFoundError('device', id);
+      const after = await this.devices.update(id, changes, tx);
+      await this.audit.record(actor, { action: 'device.update', resourceType: 'device', resourceId: id, before, after }, tx);
+      return after;
+    });
+  }
+
+  /** Removes the device and its credential; a live session is closed at once. */
+  async decommission(actor: Actor, id: string): Promise<void> {
+    await this.transactor.run(async (tx) => {
+      const before = await this.devices.findById(id, tx);
+      if (!before) throw new NotFoundError('device', id);
+      await this.devices.delete(id, tx);
+      await this.audit.record(actor, { action: 'device.decommission', resourceType: 'device', resourceId: id, before }, tx);
+    });
+    this.events.emit('credentials-revoked', id);
+  }
+
+  /** A new password; the old one stops working and a live session using it is closed. */
+  async rotateCredentials(actor: Actor, id: string): Promise<DeviceCredentials> {
+    const issued = issueDeviceCredentials(id);
+    await this.transactor.run(async (tx) => {
+      if (!(await this.devices.findById(id, tx))) throw new NotFoundError('device', id);
+      await this.devices.setCredentialHash(id, issued.hash, tx);
+      await this.audit.record(actor, { action: 'device.rotate-credentials', resourceType: 'device', resourceId: id }, tx);
+    });
+    this.events.emit('credentials-revoked', id);
+    return issued.credentials;
+  }
+
+  private async assertIdsFree(ids: string[]): Promise<void> {
+    const taken = await this.devices.existingIds(ids);
+    if (taken.length === 0) return;
+    const shown = taken.slice(0, 10).join(', ') + (taken.length > 10 ? `, and ${taken.length - 10} more` : '');
+    throw new ConflictError(`device id already registered: ${shown}`);
+  }
+}

@@ -1,0 +1,31 @@
+import type { DeviceStatus, Tags } from '@edgefleet/contracts';
+
+export interface Device {
+  id: string;
+  name: string | null;
+  type: string;
+  tags: Tags;
+  status: DeviceStatus;
+  lastSeenAt: Date | null;
+  firmwareVersion: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewDevice {
+  id: string;
+  name: string | null;
+  type: string;
+  tags: Tags;
+  credentialHash: string;
+}
+
+export interface DeviceCredentials {
+  username: string;
+  password: string;
+}
+
+export interface DeviceChanges {
+  name?: string | null;
+  tags?: Tags;
+}

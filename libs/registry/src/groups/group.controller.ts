@@ -1,0 +1,54 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '@edgefleet/common';
+import { PageQueryDto } from '@edgefleet/api';
+import { CurrentActor } from '@edgefleet/auth';
+import { CreateGroupDto, GroupDto, GroupPageDto, toGroupDto } from './group.dto';
+import { GroupService } from './group.service';
+
+@ApiTags('groups')
+@ApiBearerAuth()
+@Controller('api/v1/groups')
+export class GroupController {
+  constructor(private readonly groups: GroupService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a static group, or a dynamic one with a selector' })
+  async create(@CurrentActor() actor: Actor, @Body() body: CreateGroupDto): Promise<GroupDto> {
+    return toGroupDto(await this.groups.create(actor, body.name, body.selector ? { ...body.selector } : null));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List groups' })
+  async list(@Query() query: PageQueryDto): Promise<GroupPageDto> {
+    const page = await this.groups.list(query.limit, query.cursor);
+    return { items: page.items.map(toGroupDto), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read a group (its devices: GET /api/v1/devices?group={id})' })
+  async get(@Param('id') id: string): Promise<GroupDto> {
+    return toGroupDto(await this.groups.get(id));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a group (its devices stay registered)' })
+  async delete(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<void> {
+    await this.groups.delete(actor, id);
+  }
+
+  @Put(':id/devices/:deviceId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Add a device to a static group (idempotent)' })
+  async addDevice(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('deviceId') deviceId: string): Promise<void> {
+    await this.groups.addDevice(actor, id, deviceId);
+  }
+
+  @Delete(':id/devices/:deviceId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a device from a static group (idempotent)' })
+  async removeDevice(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('deviceId') deviceId: string): Promise<void> {
+    await this.groups.removeDevice(actor, id, deviceId);
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '@edgefleet/audit';
+import { DeviceQueryResolver } from './device-query.resolver';
+import { DeviceController } from './devices/device.controller';
+import { DeviceEvents } from './devices/device-events';
+import { DeviceRepository } from './devices/device.repository';
+import { DeviceService } from './devices/device.service';
+import { GroupController } from './groups/group.controller';
+import { GroupRepository } from './groups/group.repository';
+import { GroupService } from './groups/group.service';
+
+@Module({
+  imports: [AuditModule],
+  controllers: [DeviceController, GroupController],
+  providers: [DeviceRepository, DeviceService, DeviceEvents, DeviceQueryResolver, GroupRepository, GroupService],
+  exports: [DeviceService, DeviceRepository, DeviceEvents, DeviceQueryResolver],
+})
+export class RegistryModule {}

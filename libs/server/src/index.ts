@@ -1,0 +1,4 @@
+export * from './database-provisioner';
+export * from './fleet-server';
+export * from './fleet-server.module';
+export * from './http-app';
