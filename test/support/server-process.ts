@@ -7,6 +7,7 @@ export interface ReadyInfo {
   http: string;
   mqtt?: string;
   ws?: string;
+  mqtts?: string;
 }
 
 /** The real server as a child process (built by `npm test`'s pretest), as an operator would run it. */

@@ -3,9 +3,15 @@ import pino from 'pino';
 import type { ApiRole } from '@edgefleet/contracts';
 import { ApiKeyService } from '@edgefleet/auth';
 import { type FleetConfig, loadConfig } from '@edgefleet/config';
-import { createHttpApp } from '@edgefleet/server';
+import { BrokerService } from '@edgefleet/broker';
+import { type BrokerAddresses, createHttpApp, startBroker } from '@edgefleet/server';
 import { SYSTEM_ACTOR } from '@edgefleet/common';
 import { type TestDatabase, createTestDatabase } from './test-database';
+
+export interface TestAppOptions {
+  /** Also start the embedded MQTT broker and its listeners (ports default to 0). */
+  broker?: boolean;
+}
 
 export interface TestResponse<T = any> {
   status: number;
@@ -19,16 +25,24 @@ export class TestApp {
     readonly app: NestFastifyApplication,
     readonly database: TestDatabase,
     readonly adminToken: string,
+    private readonly brokerAddresses?: BrokerAddresses,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<TestApp> {
+  static async start(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
     const database = await createTestDatabase();
-    const config: FleetConfig = loadConfig({ FLEET_DATA_DIR: '/tmp/edgefleet-test-data', ...env });
+    const config: FleetConfig = loadConfig({ FLEET_DATA_DIR: '/tmp/edgefleet-test-data', MQTT_PORT: '0', MQTT_WS_PORT: '0', ...env });
     const app = await createHttpApp(config, database.url, pino({ level: 'silent' }));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const { token } = await app.get(ApiKeyService).create(SYSTEM_ACTOR, 'test admin', 'admin');
-    return new TestApp(app, database, token);
+    const broker = options.broker ? await startBroker(app, config.mqtt) : undefined;
+    return new TestApp(app, database, token, broker);
+  }
+
+  /** The broker's bound URLs (`mqtt://…`, `ws://…/mqtt`, `mqtts://…`); only with `{ broker: true }`. */
+  get broker(): BrokerAddresses {
+    if (!this.brokerAddresses) throw new Error('start the TestApp with { broker: true }');
+    return this.brokerAddresses;
   }
 
   async tokenFor(role: ApiRole): Promise<string> {
@@ -48,6 +62,7 @@ export class TestApp {
   }
 
   async stop(): Promise<void> {
+    await this.app.get(BrokerService).stop();
     await this.app.close();
     await this.database.drop();
   }

@@ -11,6 +11,12 @@ export interface FleetConfig {
     wsPort: number;
     tls?: { port: number; certFile: string; keyFile: string };
     brokerUrl?: string;
+    /** Largest MQTT packet accepted from a client; a bigger one closes the connection. */
+    maxPacketBytes: number;
+    /** Concurrent device sessions; CONNECTs beyond it are refused. */
+    maxConnections: number;
+    /** Per-device publish rate limit (token bucket): sustained rate and burst. */
+    rateLimit: { perSecond: number; burst: number };
   };
   adminToken?: string;
   log: { level: LogLevel; format: LogFormat };

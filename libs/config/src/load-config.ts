@@ -3,7 +3,10 @@ import { resolve } from 'node:path';
 import { ConfigError, type FleetConfig } from './fleet-config';
 import { type Env, readEnum, readHost, readPort, readPositiveInt, readString, readUrl } from './env-readers';
 
-const MIB = 1024 * 1024;
+const KIB = 1024;
+const MIB = 1024 * KIB;
+/** MQTT 3.1.1 §2.2.3: the Remaining Length field tops out at 268,435,455 bytes. */
+const MQTT_MAX_REMAINING_LENGTH = 268_435_455;
 
 /** Reads and validates every setting once, at boot (CONTRACT §1). */
 export function loadConfig(env: Env = process.env): FleetConfig {
@@ -28,6 +31,12 @@ export function loadConfig(env: Env = process.env): FleetConfig {
       wsPort: readPort(env, 'MQTT_WS_PORT', 8083),
       tls: readTls(tlsPort, tlsCert, tlsKey, env),
       brokerUrl: readUrl(env, 'BROKER_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:']),
+      maxPacketBytes: readMaxPacketBytes(env),
+      maxConnections: readPositiveInt(env, 'MQTT_MAX_CONNECTIONS', 50_000),
+      rateLimit: {
+        perSecond: readPositiveInt(env, 'MQTT_RATE_LIMIT_PER_SEC', 50),
+        burst: readPositiveInt(env, 'MQTT_RATE_LIMIT_BURST', 100),
+      },
     },
     adminToken,
     log: {
@@ -44,4 +53,11 @@ function readTls(port: string | undefined, cert: string | undefined, key: string
   if (!existsSync(cert)) throw new ConfigError('MQTT_TLS_CERT', `file '${cert}' does not exist`);
   if (!existsSync(key)) throw new ConfigError('MQTT_TLS_KEY', `file '${key}' does not exist`);
   return { port: port === undefined ? 8883 : readPort(env, 'MQTTS_PORT', 8883), certFile: cert, keyFile: key };
+}
+
+function readMaxPacketBytes(env: Env): number {
+  const bytes = readPositiveInt(env, 'MQTT_MAX_PACKET_BYTES', 256 * KIB);
+  if (bytes < 64) throw new ConfigError('MQTT_MAX_PACKET_BYTES', `${bytes} is too small for a CONNECT packet (at least 64)`);
+  if (bytes > MQTT_MAX_REMAINING_LENGTH) throw new ConfigError('MQTT_MAX_PACKET_BYTES', `${bytes} is above the MQTT limit of ${MQTT_MAX_REMAINING_LENGTH}`);
+  return bytes;
 }

@@ -1,3 +1,4 @@
 export * from './api-role';
 export * from './device-identity';
 export * from './device-tag';
+export * from './topics';

@@ -3,5 +3,5 @@ export * from './prisma.service';
 export * from './prisma-errors';
 export * from './transactor';
 export * from './embedded/embedded-postgres-server';
-export type { Prisma } from './generated/client';
+export { Prisma } from './generated/client';
 export * from './migrations';

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@edgefleet/audit';
 import { AuthModule } from '@edgefleet/auth';
+import { BrokerModule } from '@edgefleet/broker';
 import type { FleetConfig } from '@edgefleet/config';
 import { DatabaseModule } from '@edgefleet/database';
 import { ObservabilityModule } from '@edgefleet/observability';
@@ -15,7 +16,14 @@ export class FleetServerModule {
     return {
       module: FleetServerModule,
       global: true,
-      imports: [DatabaseModule.forRoot({ url: databaseUrl }), ObservabilityModule, AuditModule, AuthModule, RegistryModule],
+      imports: [
+        DatabaseModule.forRoot({ url: databaseUrl }),
+        ObservabilityModule,
+        AuditModule,
+        AuthModule,
+        RegistryModule,
+        BrokerModule.forRoot(config.mqtt),
+      ],
       providers: [{ provide: FLEET_CONFIG, useValue: config }],
       exports: [FLEET_CONFIG],
     };

@@ -1,10 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { ApiKeyService } from '@edgefleet/auth';
+import { BrokerService } from '@edgefleet/broker';
 import type { FleetConfig } from '@edgefleet/config';
 import { applyMigrations } from '@edgefleet/database';
 import { listenOn } from './listen-on';
 import { createLogger } from '@edgefleet/observability';
+import { assertEmbeddedBroker, startBroker } from './broker-startup';
 import { type ProvisionedDatabase, provisionDatabase } from './database-provisioner';
 import { createHttpApp } from './http-app';
 
@@ -26,6 +28,7 @@ export class FleetServer {
   }
 
   async start(): Promise<ReadyAddresses> {
+    assertEmbeddedBroker(this.config.mqtt);
     const pgLog = this.logger.child({ context: 'postgres' });
     this.database = await provisionDatabase(this.config, (line) => pgLog.debug(line));
     const applied = await applyMigrations(this.database.url);
@@ -39,13 +42,15 @@ export class FleetServer {
     await listenOn('HTTP', this.config.http.host, this.config.http.port, () =>
       this.app!.listen({ host: this.config.http.host, port: this.config.http.port }),
     );
-    return { http: this.app.getHttpAdapter().getInstance().listeningOrigin };
+    const http = this.app.getHttpAdapter().getInstance().listeningOrigin;
+    return { http, ...(await startBroker(this.app, this.config.mqtt)) };
   }
 
-  /** Stop accepting, finish in-flight work, close the broker and the database. Safe to call twice. */
+  /** Stop accepting, close the broker (presence written out), then the API and the database. Safe to call twice. */
   async stop(): Promise<void> {
     const app = this.app;
     this.app = undefined;
+    await app?.get(BrokerService).stop();
     await app?.close();
     const database = this.database;
     this.database = undefined;

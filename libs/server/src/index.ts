@@ -2,3 +2,4 @@ export * from './database-provisioner';
 export * from './fleet-server';
 export * from './fleet-server.module';
 export * from './http-app';
+export * from './broker-startup';

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '@edgefleet/common';
 import { CurrentActor } from '@edgefleet/auth';
 import {
@@ -38,11 +38,12 @@ export class DeviceController {
   }
 
   @Get()
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @ApiOkResponse({ type: DevicePageDto })
   @ApiOperation({ summary: 'List devices with filters, ordered by id, cursor-paginated' })
-  async list(@Query() query: DeviceListQueryDto): Promise<DevicePageDto> {
+  async list(@Query() query: DeviceListQueryDto): Promise<string> {
     const { limit, cursor, ...filter } = query;
-    const page = await this.devices.list(filter, limit, cursor);
-    return { items: page.items.map(toDeviceDto), nextCursor: page.nextCursor };
+    return this.devices.listJson(filter, limit, cursor);
   }
 
   @Get(':id')

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@edgefleet/audit';
-import { type Actor, ConflictError, InvalidInputError, NotFoundError, type Page, decodeCursor, toPage } from '@edgefleet/common';
+import { type Actor, ConflictError, InvalidInputError, NotFoundError, decodeCursor, encodeCursor } from '@edgefleet/common';
 import { Transactor } from '@edgefleet/database';
 import type { Tags } from '@edgefleet/contracts';
 import type { Device, DeviceChanges, DeviceCredentials, NewDevice } from './device';
@@ -54,8 +54,7 @@ export class DeviceService {
     }
     await this.assertIdsFree([...credentials.keys()]);
     const created = await this.transactor.run(async (tx) => {
-      await this.devices.createMany(rows, tx);
-      const devices = await this.devices.findByIds([...credentials.keys()], tx);
+      const devices = await this.devices.createMany(rows, tx);
       await this.audit.record(
         actor,
         devices.map((device) => ({ action: 'device.create', resourceType: 'device', resourceId: device.id, after: device })),
@@ -73,10 +72,13 @@ export class DeviceService {
     return device;
   }
 
-  async list(filter: DeviceCriteria & { group?: string }, limit: number, cursor?: string): Promise<Page<Device>> {
+  /** A page of the device list as JSON text (`{items, nextCursor}`), serialised by the database. */
+  async listJson(filter: DeviceCriteria & { group?: string }, limit: number, cursor?: string): Promise<string> {
     const after = decodeCursor(cursor);
     const query = await this.queries.resolve(filter, filter.group);
-    return toPage(await this.devices.list(query, limit, after), limit, (device) => device.id);
+    const page = await this.devices.listJson(query, limit, after);
+    const nextCursor = page.hasMore && page.lastId !== null ? encodeCursor(page.lastId) : null;
+    return `{"items":${page.itemsJson},"nextCursor":${JSON.stringify(nextCursor)}}`;
   }
 
   async update(actor: Actor, id: string, changes: DeviceChanges): Promise<Device> {

@@ -29,3 +29,10 @@ export interface DeviceChanges {
   name?: string | null;
   tags?: Tags;
 }
+
+/** A device went online or offline at `at` (also its last-seen time). */
+export interface PresenceChange {
+  deviceId: string;
+  online: boolean;
+  at: Date;
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { type AddressInfo, type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+
+export type ConnectionHandler = (stream: Duplex, request?: IncomingMessage) => void;
+
+/** A bound listener: its public URL; stop accepting first, close what is left once the broker has let go. */
+export interface Listener {
+  url: string;
+  stopAccepting(): void;
+  close(): Promise<void>;
+}
+
+export const WEBSOCKET_PATH = '/mqtt';
+
+/** MQTT over TCP. Nagle off: MQTT packets are small and latency matters more than segment count. */
+export function listenTcp(host: string, port: number, handle: ConnectionHandler): Promise<Listener> {
+  const server = createNetServer({ noDelay: true }, (socket) => handle(socket));
+  return bind(server, host, port, 'mqtt');
+}
+
+export function listenTls(host: string, port: number, tls: { certFile: string; keyFile: string }, handle: ConnectionHandler): Promise<Listener> {
+  const server = createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (socket) => {
+    socket.setNoDelay(true);
+    handle(socket);
+  });
+  return bind(server, host, port, 'mqtts');
+}
+
+/**
+ * MQTT over WebSocket on `/mqtt` (MQTT 3.1.1 §6: binary frames, subprotocol "mqtt").
+ * A frame may carry more than one MQTT packet, so the frame limit is twice the packet limit;
+ * the packet limit itself is enforced on the MQTT stream.
+ */
+export async function listenWebSocket(host: string, port: number, maxPacketBytes: number, handle: ConnectionHandler): Promise<Listener> {
+  const http = createHttpServer({ noDelay: true });
+  const wss = new WebSocketServer({ server: http, path: WEBSOCKET_PATH, maxPayload: 2 * maxPacketBytes + 16 });
+  wss.on('connection', (socket, request) => handle(createWebSocketStream(socket), request));
+  // ws re-emits the HTTP server's errors (EADDRINUSE...); `bind` already answers those on the server itself.
+  wss.on('error', () => undefined);
+  const listener = await bind(http, host, port, 'ws', WEBSOCKET_PATH);
+  return {
+    url: listener.url,
+    stopAccepting: () => listener.stopAccepting(),
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await listener.close();
+    },
+  };
+}
+
+function bind(server: NetServer | HttpServer, host: string, port: number, scheme: string, path = ''): Promise<Listener> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const closed = new Promise<void>((done) => server.once('close', () => done()));
+      resolve({
+        url: `${scheme}://${shownHost}:${address.port}${path}`,
+        stopAccepting: () => {
+          if (server.listening) server.close();
+        },
+        close: async () => {
+          if (server.listening) server.close();
+          // Sessions are the broker's to close; whatever is left (handshakes, CONNECTs in progress) goes now.
+          for (const socket of sockets) socket.destroy();
+          await closed;
+        },
+      });
+    });
+  });
+}

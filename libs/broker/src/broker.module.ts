@@ -1,0 +1,21 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { RegistryModule } from '@edgefleet/registry';
+import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
+import { BrokerMetrics } from './broker-metrics';
+import { BrokerService } from './broker.service';
+import { CredentialCache } from './credential-cache';
+import { DeviceBrokerHooks } from './device-broker-hooks';
+import { PresenceWriter } from './presence-writer';
+
+/** The embedded MQTT broker. It listens only when `BrokerService.listen*` is called (see FleetServer). */
+@Module({})
+export class BrokerModule {
+  static forRoot(options: BrokerOptions): DynamicModule {
+    return {
+      module: BrokerModule,
+      imports: [RegistryModule],
+      providers: [{ provide: BROKER_OPTIONS, useValue: options }, BrokerService, BrokerMetrics, CredentialCache, DeviceBrokerHooks, PresenceWriter],
+      exports: [BrokerService],
+    };
+  }
+}

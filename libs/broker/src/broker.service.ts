@@ -1,0 +1,167 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { type DeviceErrorNotice, deviceErrorsTopic } from '@edgefleet/contracts';
+import { HealthRegistry } from '@edgefleet/observability';
+import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
+import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
+import { type Listener, listenTcp, listenTls, listenWebSocket } from './broker-listeners';
+import { BrokerMetrics } from './broker-metrics';
+import { CredentialCache } from './credential-cache';
+import { DeviceBrokerHooks } from './device-broker-hooks';
+import { limitPacketSize } from './packet-size-limit';
+import { PresenceWriter } from './presence-writer';
+
+/** A device that stops reading is disconnected after this long rather than stalling delivery to others. */
+const DRAIN_TIMEOUT_MS = 10_000;
+/** MQTT 3.1.1 §3.1.3.1 lets the server accept client ids longer than 23; device ids go up to 128. */
+const MAX_CLIENT_ID_LENGTH = 128;
+
+/** The embedded MQTT broker (aedes): device sessions, their rules, presence, and the listeners. */
+@Injectable()
+export class BrokerService implements OnModuleDestroy {
+  private readonly logger = new Logger('Broker');
+  private broker?: Aedes;
+  private readonly listeners: Listener[] = [];
+  /** The live session per device id; a takeover replaces it before the old one's disconnect is seen. */
+  private readonly sessions = new Map<string, Client>();
+  private readonly onRevoked = (deviceId: string): void => this.revoke(deviceId);
+
+  constructor(
+    @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
+    private readonly hooks: DeviceBrokerHooks,
+    private readonly credentials: CredentialCache,
+    private readonly presence: PresenceWriter,
+    private readonly metrics: BrokerMetrics,
+    private readonly devices: DeviceRepository,
+    private readonly events: DeviceEvents,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  /** Creates the broker (not yet listening). Devices left online by a crash are marked offline first. */
+  async start(): Promise<void> {
+    if (this.broker) return;
+    const stale = await this.devices.markAllOffline();
+    if (stale) this.logger.log(`marked ${stale} device(s) offline left over from the last run`);
+    const broker = await Aedes.createBroker({
+      drainTimeout: DRAIN_TIMEOUT_MS,
+      maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
+      ...this.hooks.create({
+        connectedClients: () => broker.connectedClients,
+        notify: (deviceId, notice) => this.notify(deviceId, notice),
+      }),
+    });
+    dropRefusedPublishes(broker, (packet) => this.hooks.isDropped(packet));
+    broker.on('client', (client) => this.sessionOpened(client));
+    broker.on('clientDisconnect', (client) => this.sessionClosed(client));
+    broker.on('clientError', (client, error) => this.logger.debug?.(`client '${client.id}': ${error.message}`));
+    broker.on('connectionError', (_client, error) => this.logger.debug?.(`connection: ${error.message}`));
+    (broker as unknown as NodeJS.EventEmitter).on('error', (error: Error) => this.logger.error(`broker: ${error.message}`));
+    this.broker = broker;
+    this.metrics.countConnectedWith(() => broker.connectedClients);
+    this.events.on('credentials-revoked', this.onRevoked);
+    this.health.register('broker', () =>
+      broker.closed ? { status: 'down' } : { status: 'up', clients: broker.connectedClients },
+    );
+  }
+
+  /** MQTT over TCP; resolves with the bound URL (`mqtt://host:port`). */
+  async listenTcp(host: string, port: number): Promise<string> {
+    return this.track(await listenTcp(host, port, this.connectionHandler()));
+  }
+
+  async listenWebSocket(host: string, port: number): Promise<string> {
+    return this.track(await listenWebSocket(host, port, this.options.maxPacketBytes, this.connectionHandler()));
+  }
+
+  async listenTls(host: string, port: number, tls: { certFile: string; keyFile: string }): Promise<string> {
+    return this.track(await listenTls(host, port, tls, this.connectionHandler()));
+  }
+
+  /** Publishes from the server to whoever subscribed (no device rules apply: the server may address any device). */
+  publish(topic: string, payload: Buffer | string, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+    const broker = this.broker;
+    if (!broker) return Promise.reject(new Error('the broker is not running'));
+    const packet = { cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos ?? 0, retain: options.retain ?? false, dup: false } satisfies PublishPacket;
+    return new Promise((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
+  }
+
+  get connectedClients(): number {
+    return this.broker?.connectedClients ?? 0;
+  }
+
+  /** Stop accepting, close every session (recording them offline), write presence out. Safe to call twice. */
+  async stop(): Promise<void> {
+    const broker = this.broker;
+    this.broker = undefined;
+    this.events.off('credentials-revoked', this.onRevoked);
+    for (const listener of this.listeners) listener.stopAccepting();
+    if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
+    await Promise.all(this.listeners.splice(0).map((listener) => listener.close()));
+    await this.presence.flush();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  private connectionHandler(): (stream: Duplex, request?: IncomingMessage) => void {
+    return (stream, request) => {
+      const broker = this.broker;
+      if (!broker) return void stream.destroy();
+      const client = broker.handle(stream, request);
+      limitPacketSize(client, this.options.maxPacketBytes, (length) => {
+        this.metrics.droppedMessages.inc({ reason: 'too-large' });
+        this.logger.warn(`closing '${client.id ?? 'unidentified client'}': packet of ${length} bytes exceeds MQTT_MAX_PACKET_BYTES`);
+      });
+    };
+  }
+
+  private track(listener: Listener): string {
+    this.listeners.push(listener);
+    return listener.url;
+  }
+
+  private sessionOpened(client: Client): void {
+    if (this.hooks.revocations.isRevoked(client.id, client)) return void client.close();
+    this.sessions.set(client.id, client);
+    this.presence.record(client.id, true);
+  }
+
+  /** Also called on keep-alive timeout (MQTT 3.1.1 §3.1.2.10), which aedes ends as a disconnect. */
+  private sessionClosed(client: Client): void {
+    // A newer session for the same id (MQTT 3.1.1 §3.1.4-2 takeover) owns the presence now.
+    if (this.sessions.get(client.id) !== client) return;
+    this.sessions.delete(client.id);
+    this.presence.record(client.id, false);
+  }
+
+  private revoke(deviceId: string): void {
+    this.credentials.invalidate(deviceId);
+    this.hooks.revocations.revoked(deviceId);
+    const session = this.sessions.get(deviceId);
+    if (session) {
+      this.logger.log(`credential of '${deviceId}' revoked: closing its session`);
+      session.close();
+    }
+  }
+
+  private notify(deviceId: string, notice: DeviceErrorNotice): void {
+    this.publish(deviceErrorsTopic(deviceId), JSON.stringify(notice)).catch((error: Error) =>
+      this.logger.warn(`notice to '${deviceId}' failed: ${error.message}`),
+    );
+  }
+}
+
+/** Packets the hooks authorized only to drop them are acknowledged by aedes but never routed (see DeviceBrokerHooks). */
+function dropRefusedPublishes(broker: Aedes, isDropped: (packet: object) => boolean): void {
+  const publish = broker.publish.bind(broker) as (packet: PublishPacket, client: unknown, done?: (error?: Error) => void) => void;
+  (broker as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
+    if (isDropped(packet)) {
+      const callback = typeof client === 'function' ? (client as (error?: Error) => void) : done;
+      return void callback?.();
+    }
+    publish(packet, client, done);
+  };
+}

@@ -1,0 +1,91 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DeviceRepository } from '@edgefleet/registry';
+import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
+
+/** Lookups arriving within this window share one query: a reconnect storm costs a few queries, not thousands. */
+const BATCH_WINDOW_MS = 5;
+const MAX_BATCH_IDS = 500;
+/** Revocation invalidates at once; the TTL only bounds how long an idle entry holds memory. */
+const TTL_MS = 10 * 60_000;
+
+interface Waiter {
+  resolve(hash: string | null): void;
+  reject(error: unknown): void;
+}
+
+interface Batch {
+  waiting: Map<string, Waiter[]>;
+  /** Ids revoked while this batch's query ran: its answer for them may predate the revocation. */
+  revoked: Set<string>;
+}
+
+/** Device credential hashes, loaded in batches and dropped the moment a credential is revoked. */
+@Injectable()
+export class CredentialCache {
+  private readonly entries = new Map<string, { hash: string; expiresAt: number }>();
+  private readonly maxEntries: number;
+  private waiting = new Map<string, Waiter[]>();
+  private readonly inFlight = new Set<Batch>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly devices: DeviceRepository,
+    @Inject(BROKER_OPTIONS) options: BrokerOptions,
+  ) {
+    this.maxEntries = Math.max(options.maxConnections, 10_000);
+  }
+
+  /** The stored hash of the device's credential, or null if the device is not registered. */
+  lookup(deviceId: string): Promise<string | null> {
+    const entry = this.entries.get(deviceId);
+    if (entry && entry.expiresAt > Date.now()) return Promise.resolve(entry.hash);
+    return new Promise((resolve, reject) => this.enqueue(deviceId, { resolve, reject }));
+  }
+
+  invalidate(deviceId: string): void {
+    this.entries.delete(deviceId);
+    for (const batch of this.inFlight) batch.revoked.add(deviceId);
+  }
+
+  private enqueue(deviceId: string, waiter: Waiter): void {
+    const waiters = this.waiting.get(deviceId);
+    if (waiters) waiters.push(waiter);
+    else this.waiting.set(deviceId, [waiter]);
+    if (this.waiting.size >= MAX_BATCH_IDS) this.loadWaiting();
+    else this.timer ??= setTimeout(() => this.loadWaiting(), BATCH_WINDOW_MS);
+  }
+
+  private loadWaiting(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.waiting.size === 0) return;
+    const batch: Batch = { waiting: this.waiting, revoked: new Set() };
+    this.waiting = new Map();
+    this.inFlight.add(batch);
+    this.devices.findCredentialHashes([...batch.waiting.keys()]).then(
+      (hashes) => {
+        this.inFlight.delete(batch);
+        for (const [deviceId, waiters] of batch.waiting) {
+          // Revoked mid-query: ask again, so a connect racing a rotation sees the committed state.
+          if (batch.revoked.has(deviceId)) {
+            for (const waiter of waiters) this.enqueue(deviceId, waiter);
+            continue;
+          }
+          const hash = hashes.get(deviceId) ?? null;
+          if (hash !== null) this.remember(deviceId, hash);
+          for (const waiter of waiters) waiter.resolve(hash);
+        }
+      },
+      (error: unknown) => {
+        this.inFlight.delete(batch);
+        for (const waiters of batch.waiting.values()) for (const waiter of waiters) waiter.reject(error);
+      },
+    );
+  }
+
+  private remember(deviceId: string, hash: string): void {
+    this.entries.delete(deviceId);
+    this.entries.set(deviceId, { hash, expiresAt: Date.now() + TTL_MS });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+}

@@ -1,0 +1,116 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
+import { type DeviceErrorNotice, isDeviceTopicFilter } from '@edgefleet/contracts';
+import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
+import { BrokerMetrics } from './broker-metrics';
+import {
+  ConnackCode,
+  type ConnectRefusal,
+  clientIdIsUsername,
+  deviceIsRegistered,
+  hasCredentials,
+  passwordMatches,
+  runConnectChecks,
+} from './connect-checks';
+import { CredentialCache } from './credential-cache';
+import { topicIsOwn, runPublishChecks, withinRateLimit } from './publish-checks';
+import { PublishRateLimiter } from './publish-rate-limiter';
+import { RevocationGuard } from './revocation-guard';
+
+export type BrokerHooks = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
+
+export interface HookContext {
+  connectedClients(): number;
+  notify(deviceId: string, notice: DeviceErrorNotice): void;
+}
+
+/** The device rules of CONTRACT §3 as aedes hooks, each a composition of small named checks. */
+@Injectable()
+export class DeviceBrokerHooks {
+  private readonly logger = new Logger('Broker');
+  readonly revocations = new RevocationGuard<Client>();
+  /** PUBLISH packets authorized only to be dropped; see `isDropped`. */
+  private readonly dropped = new WeakSet<object>();
+  private readonly connectChecks;
+  private readonly publishChecks;
+
+  constructor(
+    credentials: CredentialCache,
+    private readonly metrics: BrokerMetrics,
+    @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
+  ) {
+    this.connectChecks = [hasCredentials, clientIdIsUsername, deviceIsRegistered((id) => credentials.lookup(id)), passwordMatches];
+    const limiter = new PublishRateLimiter<Client>(options.rateLimit.perSecond, options.rateLimit.burst);
+    this.publishChecks = [topicIsOwn, withinRateLimit(limiter)];
+  }
+
+  /**
+   * MQTT 3.1.1 §3.3.5 [MQTT-3.3.5-2]: a server that does not authorize a PUBLISH must either
+   * acknowledge it as usual or close the connection. aedes closes the connection when
+   * authorizePublish fails, so a refused packet is authorized, acknowledged and then not routed.
+   */
+  isDropped(packet: object): boolean {
+    return this.dropped.has(packet);
+  }
+
+  create(context: HookContext): BrokerHooks {
+    const { metrics, options, logger } = this;
+
+    const preConnect = (_client: Client, _packet: ConnectPacket, done: (error: Error | null, success: boolean) => void): void => {
+      // Cheapest refusal first, before any database work.
+      if (context.connectedClients() >= options.maxConnections) {
+        metrics.refusedConnects.inc({ reason: 'capacity' });
+        return done(new Error(`connection limit of ${options.maxConnections} reached`), false);
+      }
+      done(null, true);
+    };
+
+    const authenticate: BrokerHooks['authenticate'] = (client, username, password, done) => {
+      runConnectChecks(this.connectChecks, { clientId: client.id, username: username ?? undefined, password: password ?? undefined }).then(
+        (refusal) => {
+          if (refusal) return done(refuse(refusal, metrics), false);
+          this.revocations.authenticated(client);
+          metrics.connects.inc();
+          done(null, true);
+        },
+        (error: unknown) => {
+          logger.error(`authenticating '${client.id}' failed: ${(error as Error).message}`);
+          done(refuse({ code: ConnackCode.ServerUnavailable, reason: 'error', message: 'server unavailable' }, metrics), false);
+        },
+      );
+    };
+
+    const authorizePublish = (client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void => {
+      // A null client is the broker publishing a stored will; devices' wills went through here when set.
+      if (!client) return done(null);
+      const refusal = runPublishChecks(this.publishChecks, { session: client, deviceId: client.id, topic: packet.topic });
+      if (!refusal) {
+        metrics.messagesIn.inc();
+        return done(null);
+      }
+      this.dropped.add(packet);
+      metrics.droppedMessages.inc({ reason: refusal.reason });
+      if (refusal.notify) context.notify(client.id, { topic: packet.topic, message: refusal.message });
+      done(null);
+    };
+
+    const authorizeSubscribe = (client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void => {
+      if (isDeviceTopicFilter(client.id, subscription.topic)) return done(null, subscription);
+      // MQTT 3.1.1 §3.9.3: a null subscription is answered with return code 0x80 (Failure) in SUBACK.
+      metrics.refusedSubscriptions.inc();
+      done(null, null);
+    };
+
+    const authorizeForward = (_client: Client, packet: AedesPublishPacket): AedesPublishPacket => {
+      metrics.messagesOut.inc();
+      return packet;
+    };
+
+    return { preConnect, authenticate, authorizePublish, authorizeSubscribe, authorizeForward };
+  }
+}
+
+function refuse(refusal: ConnectRefusal, metrics: BrokerMetrics): Error & { returnCode: number } {
+  metrics.refusedConnects.inc({ reason: refusal.reason });
+  return Object.assign(new Error(refusal.message), { returnCode: refusal.code });
+}

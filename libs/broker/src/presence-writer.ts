@@ -1,0 +1,57 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DeviceRepository, type PresenceChange } from '@edgefleet/registry';
+
+const FLUSH_INTERVAL_MS = 200;
+const FLUSH_AT_CHANGES = 2_000;
+const RETRY_AFTER_MS = 1_000;
+
+/**
+ * Buffers online/offline changes and writes them as one statement every ~200 ms (or
+ * sooner when many pile up). Flushes run one after another and a device's later change
+ * replaces its earlier one in the buffer, so the last state always wins.
+ */
+@Injectable()
+export class PresenceWriter {
+  private readonly logger = new Logger('PresenceWriter');
+  private pending = new Map<string, PresenceChange>();
+  private flushing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly devices: DeviceRepository) {}
+
+  record(deviceId: string, online: boolean, at = new Date()): void {
+    this.pending.delete(deviceId);
+    this.pending.set(deviceId, { deviceId, online, at });
+    if (this.pending.size >= FLUSH_AT_CHANGES) void this.flush();
+    else this.schedule(FLUSH_INTERVAL_MS);
+  }
+
+  /** Writes everything recorded so far; resolves when it is in the database (or the write failed and was logged). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.flushing) await this.flushing;
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.flushing = this.write(batch).finally(() => (this.flushing = undefined));
+    await this.flushing;
+  }
+
+  private async write(batch: PresenceChange[]): Promise<void> {
+    try {
+      await this.devices.applyPresence(batch);
+    } catch (error) {
+      this.logger.error(`presence write of ${batch.length} change(s) failed, will retry: ${(error as Error).message}`);
+      // Put back only what no newer change has replaced.
+      for (const change of batch) if (!this.pending.has(change.deviceId)) this.pending.set(change.deviceId, change);
+      this.schedule(RETRY_AFTER_MS);
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => void this.flush(), delayMs);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,58 @@
+import {
+  deviceErrorsTopic,
+  deviceIdOfTopic,
+  deviceTopicPrefix,
+  isDeviceTopic,
+  isDeviceTopicFilter,
+  isValidTopicFilter,
+} from '@edgefleet/contracts';
+
+describe('device topics (CONTRACT §3)', () => {
+  it('builds the prefix and the errors topic', () => {
+    expect(deviceTopicPrefix('cam-1')).toBe('devices/cam-1/');
+    expect(deviceErrorsTopic('cam-1')).toBe('devices/cam-1/errors');
+  });
+
+  it.each([
+    ['devices/cam-1/state/reported', true],
+    ['devices/cam-1/jobs/j1/status', true],
+    ['devices/cam-1/', false],
+    ['devices/cam-1', false],
+    ['devices/cam-10/state/reported', false],
+    ['devices/cam-2/state/reported', false],
+    ['devices/cam-1/+/x', false],
+    ['devices/cam-1/#', false],
+    ['other/cam-1/x', false],
+    ['$SYS/broker', false],
+  ])('publish to %s allowed for cam-1: %s', (topic, allowed) => {
+    expect(isDeviceTopic('cam-1', topic)).toBe(allowed);
+  });
+
+  it.each([
+    ['devices/cam-1/#', true],
+    ['devices/cam-1/jobs/+', true],
+    ['devices/cam-1/state/desired', true],
+    ['devices/cam-1/a#', false],
+    ['devices/cam-1/#/x', false],
+    ['devices/cam-1/a+', false],
+    ['devices/+/state/desired', false],
+    ['devices/#', false],
+    ['#', false],
+    ['devices/cam-10/#', false],
+    ['$share/g/devices/cam-1/x', false],
+  ])('subscribe to %s allowed for cam-1: %s', (filter, allowed) => {
+    expect(isDeviceTopicFilter('cam-1', filter)).toBe(allowed);
+  });
+
+  it('validates topic filters by MQTT 3.1.1 §4.7.1', () => {
+    expect(isValidTopicFilter('a/+/b/#')).toBe(true);
+    expect(isValidTopicFilter('')).toBe(false);
+    expect(isValidTopicFilter('a/b\u0000')).toBe(false);
+  });
+
+  it('finds the device id of a device topic', () => {
+    expect(deviceIdOfTopic('devices/cam-1/state/reported')).toBe('cam-1');
+    expect(deviceIdOfTopic('devices/cam-1')).toBeNull();
+    expect(deviceIdOfTopic('other/cam-1/x')).toBeNull();
+  });
+});
