@@ -7,6 +7,8 @@ describe('devices API (real Postgres)', () => {
   beforeAll(async () => (t = await TestApp.start()));
   afterAll(() => t.stop());
 
+  const storedHash = async (id: string) => (await t.app.get(DeviceRepository).findCredentialHashes([id])).get(id) ?? null;
+
   const count = async (query = '') => {
     let total = 0;
     let cursor: string | null = null;
@@ -27,7 +29,7 @@ describe('devices API (real Postgres)', () => {
     const get = await t.request('GET', '/api/v1/devices/cam-1');
     expect(get.status).toBe(200);
     expect(JSON.stringify(get.body)).not.toContain(res.body.credentials.password);
-    const stored = await t.app.get(DeviceRepository).findCredentialHash('cam-1');
+    const stored = await storedHash('cam-1');
     expect(stored).toBe(hashSecret(res.body.credentials.password));
   });
 
@@ -113,6 +115,12 @@ describe('devices API (real Postgres)', () => {
     expect(await count('&q=b-04')).toBe(10);
   });
 
+  it('shows a device the same in the list (serialised by Postgres) as in GET /devices/{id}', async () => {
+    await t.request('PATCH', '/api/v1/devices/b-007', { name: 'seven', tags: { site: 'syd', 'rack.no': 'a:b' } });
+    const listed = (await t.request('GET', '/api/v1/devices?q=b-007')).body.items;
+    expect(listed).toEqual([(await t.request('GET', '/api/v1/devices/b-007')).body]);
+  });
+
   it.each(['cursor=garbage', 'limit=0', 'limit=1001', 'limit=abc', 'status=asleep', 'tag=nocolon', 'group=not-a-uuid', 'colour=red'])(
     'rejects the bad query %s with 400',
     async (query) => {
@@ -131,11 +139,11 @@ describe('devices API (real Postgres)', () => {
   });
 
   it('rotates credentials: a new password, the old hash gone', async () => {
-    const before = await t.app.get(DeviceRepository).findCredentialHash('cam-1');
+    const before = await storedHash('cam-1');
     const res = await t.request('POST', '/api/v1/devices/cam-1/credentials/rotate');
     expect(res.status).toBe(200);
     expect(res.body.username).toBe('cam-1');
-    const after = await t.app.get(DeviceRepository).findCredentialHash('cam-1');
+    const after = await storedHash('cam-1');
     expect(after).toBe(hashSecret(res.body.password));
     expect(after).not.toBe(before);
     expect((await t.request('POST', '/api/v1/devices/nope/credentials/rotate')).status).toBe(404);
@@ -144,7 +152,7 @@ describe('devices API (real Postgres)', () => {
   it('decommissions: the device and its credential are gone', async () => {
     expect((await t.request('DELETE', '/api/v1/devices/cam-1')).status).toBe(204);
     expect((await t.request('GET', '/api/v1/devices/cam-1')).status).toBe(404);
-    expect(await t.app.get(DeviceRepository).findCredentialHash('cam-1')).toBeNull();
+    expect(await storedHash('cam-1')).toBeNull();
     expect((await t.request('DELETE', '/api/v1/devices/cam-1')).status).toBe(404);
   });
 });

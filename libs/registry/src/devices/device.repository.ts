@@ -91,11 +91,6 @@ export class DeviceRepository {
     await tx.device.update({ where: { id }, data: { credentialHash } });
   }
 
-  async findCredentialHash(id: string): Promise<string | null> {
-    const row = await this.prisma.device.findUnique({ where: { id }, select: { credentialHash: true } });
-    return row?.credentialHash ?? null;
-  }
-
   /** Credential hashes of the given devices, in one query; unknown ids are absent from the map. */
   async findCredentialHashes(ids: readonly string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
