@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { startBenchServer } from './support/bench-server';
+import { cpuMeter } from './support/process-cpu';
 
 // CONTRACT §2 batch registration, then the device list under concurrent load.
 // Targets (issue #2, 2-core machine): >= 20,000 devices/s registered; list p99 < 25 ms
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       bodies.push(JSON.stringify({ devices }));
     }
     const started = performance.now();
+    const registerCpu = cpuMeter(server.pid);
     const upload = async (): Promise<void> => {
       for (let body = bodies.shift(); body; body = bodies.shift()) {
         const res = await fetch(`${server.http}/api/v1/devices/batch`, { method: 'POST', headers, body });
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
       `registered ${TOTAL} devices in ${seconds.toFixed(2)} s with ${UPLOADERS} concurrent batch uploads of ${BATCH}: ` +
         `${Math.round(TOTAL / seconds)} devices/s (target >= 20000)`,
     );
+    console.log(`  CPU per 1,000 devices: ${cpuPer(registerCpu(), TOTAL / 1000)}`);
 
     const queries = [
       '/api/v1/devices?type=cam&limit=100',
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
       '/api/v1/devices?status=offline&limit=50',
       '/api/v1/devices?limit=100',
     ];
+    const listCpu = cpuMeter(server.pid);
     const result = await autocannon({
       url: server.http,
       connections: CONNECTIONS,
@@ -58,9 +62,15 @@ async function main(): Promise<void> {
       `device list, ${CONNECTIONS} clients, ${TOTAL} devices: ${Math.round(result.requests.average)} req/s, ` +
         `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms (target p99 < 25 ms)`,
     );
+    console.log(`  CPU per request: ${cpuPer(listCpu(), result.requests.total)}`);
   } finally {
     await server.stop();
   }
+}
+
+function cpuPer(used: { serverMs: number; postgresMs: number; clientMs: number }, units: number): string {
+  const per = (ms: number) => (ms / units).toFixed(2);
+  return `server ${per(used.serverMs)} ms, postgres ${per(used.postgresMs)} ms, bench client ${per(used.clientMs)} ms`;
 }
 
 main().catch((error) => {

@@ -8,6 +8,8 @@ export interface BenchServer {
   mqtt?: string;
   token: string;
   pid: number;
+  /** FLEET_DATA_DIR of the server (its embedded Postgres lives in `postgres/` below it). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -18,7 +20,9 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   const dataDir = mkdtempSync(join(tmpdir(), 'edgefleet-bench-'));
   chmodSync(dataDir, 0o755); // the embedded Postgres runs as the `postgres` user when we are root
   const main = join(__dirname, '..', '..', 'apps', 'fleet-server', 'src', 'main.js');
-  const child: ChildProcess = spawn(process.execPath, [main], {
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       ...process.env,
       FLEET_DATA_DIR: dataDir,
@@ -46,6 +50,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     ...ready,
     token: ADMIN_TOKEN,
     pid: child.pid!,
+    dataDir,
     stop: async () => {
       const exited = new Promise((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');

@@ -1,3 +1,4 @@
+import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import type { ApiRole } from '@edgefleet/contracts';
@@ -11,6 +12,10 @@ import { type TestDatabase, createTestDatabase } from './test-database';
 export interface TestAppOptions {
   /** Also start the embedded MQTT broker and its listeners (ports default to 0). */
   broker?: boolean;
+  /** More modules to run in the app, e.g. a probe controller with device handlers. */
+  imports?: NonNullable<DynamicModule['imports']>;
+  /** Use this database (e.g. a second app on the same database) instead of a fresh one. */
+  database?: TestDatabase;
 }
 
 export interface TestResponse<T = any> {
@@ -26,17 +31,18 @@ export class TestApp {
     readonly database: TestDatabase,
     readonly adminToken: string,
     private readonly brokerAddresses?: BrokerAddresses,
+    private readonly ownsDatabase = true,
   ) {}
 
   static async start(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-    const database = await createTestDatabase();
+    const database = options.database ?? (await createTestDatabase());
     const config: FleetConfig = loadConfig({ FLEET_DATA_DIR: '/tmp/edgefleet-test-data', MQTT_PORT: '0', MQTT_WS_PORT: '0', ...env });
-    const app = await createHttpApp(config, database.url, pino({ level: 'silent' }));
+    const app = await createHttpApp(config, database.url, pino({ level: 'silent' }), options.imports);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const { token } = await app.get(ApiKeyService).create(SYSTEM_ACTOR, 'test admin', 'admin');
     const broker = options.broker ? await startBroker(app, config.mqtt) : undefined;
-    return new TestApp(app, database, token, broker);
+    return new TestApp(app, database, token, broker, !options.database);
   }
 
   /** The broker's bound URLs (`mqtt://…`, `ws://…/mqtt`, `mqtts://…`); only with `{ broker: true }`. */
@@ -64,6 +70,6 @@ export class TestApp {
   async stop(): Promise<void> {
     await this.app.get(BrokerService).stop();
     await this.app.close();
-    await this.database.drop();
+    if (this.ownsDatabase) await this.database.drop();
   }
 }

@@ -27,6 +27,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Diagnostics: started with --expose-gc, SIGUSR2 forces a full GC (bench:connect measures memory per connection this way).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) process.on('SIGUSR2', () => gc());
   try {
     const addresses = await server.start();
     process.stdout.write(`EDGEFLEET_READY ${JSON.stringify(addresses)}\n`);

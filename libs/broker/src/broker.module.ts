@@ -13,6 +13,8 @@ export class BrokerModule {
   static forRoot(options: BrokerOptions): DynamicModule {
     return {
       module: BrokerModule,
+      // Global so the gateway (and only it) can reach the broker without importing its configuration again.
+      global: true,
       imports: [RegistryModule],
       providers: [{ provide: BROKER_OPTIONS, useValue: options }, BrokerService, BrokerMetrics, CredentialCache, DeviceBrokerHooks, PresenceWriter],
       exports: [BrokerService],

@@ -18,6 +18,14 @@ const DRAIN_TIMEOUT_MS = 10_000;
 /** MQTT 3.1.1 §3.1.3.1 lets the server accept client ids longer than 23; device ids go up to 128. */
 const MAX_CLIENT_ID_LENGTH = 128;
 
+/** A PUBLISH a device sent that passed the broker's rules (ACL, rate limit, size). */
+export interface DevicePublish {
+  deviceId: string;
+  topic: string;
+  payload: Buffer;
+  packet: PublishPacket;
+}
+
 /** The embedded MQTT broker (aedes): device sessions, their rules, presence, and the listeners. */
 @Injectable()
 export class BrokerService implements OnModuleDestroy {
@@ -27,6 +35,7 @@ export class BrokerService implements OnModuleDestroy {
   /** The live session per device id; a takeover replaces it before the old one's disconnect is seen. */
   private readonly sessions = new Map<string, Client>();
   private readonly onRevoked = (deviceId: string): void => this.revoke(deviceId);
+  private readonly publishListeners = new Set<(message: DevicePublish) => void>();
 
   constructor(
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
@@ -53,6 +62,10 @@ export class BrokerService implements OnModuleDestroy {
       }),
     });
     dropRefusedPublishes(broker, (packet) => this.hooks.isDropped(packet));
+    broker.on('publish', (packet, client) => {
+      // Only devices' messages: the server's own publishes and $SYS have no client.
+      if (client) for (const listener of this.publishListeners) listener({ deviceId: client.id, topic: packet.topic, payload: packet.payload as Buffer, packet });
+    });
     broker.on('client', (client) => this.sessionOpened(client));
     broker.on('clientDisconnect', (client) => this.sessionClosed(client));
     broker.on('clientError', (client, error) => this.logger.debug?.(`client '${client.id}': ${error.message}`));
@@ -85,6 +98,12 @@ export class BrokerService implements OnModuleDestroy {
     if (!broker) return Promise.reject(new Error('the broker is not running'));
     const packet = { cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos ?? 0, retain: options.retain ?? false, dup: false } satisfies PublishPacket;
     return new Promise((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Every device PUBLISH the broker accepted, in the order each device sent them; returns the unsubscribe. */
+  onDevicePublish(listener: (message: DevicePublish) => void): () => void {
+    this.publishListeners.add(listener);
+    return () => this.publishListeners.delete(listener);
   }
 
   get connectedClients(): number {
@@ -127,6 +146,7 @@ export class BrokerService implements OnModuleDestroy {
     if (this.hooks.revocations.isRevoked(client.id, client)) return void client.close();
     this.sessions.set(client.id, client);
     this.presence.record(client.id, true);
+    this.events.emit('connected', client.id);
   }
 
   /** Also called on keep-alive timeout (MQTT 3.1.1 §3.1.2.10), which aedes ends as a disconnect. */
@@ -135,6 +155,7 @@ export class BrokerService implements OnModuleDestroy {
     if (this.sessions.get(client.id) !== client) return;
     this.sessions.delete(client.id);
     this.presence.record(client.id, false);
+    this.events.emit('disconnected', client.id);
   }
 
   private revoke(deviceId: string): void {

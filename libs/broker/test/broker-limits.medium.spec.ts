@@ -21,11 +21,11 @@ describe('embedded broker: packet size and publish rate limits', () => {
     const sender = await connectDevice(t.broker.mqtt, login);
     const echoes = collect(sender);
     await sender.subscribeAsync('devices/big-1/#');
-    await sender.publishAsync('devices/big-1/state/reported', Buffer.alloc(900, 'a'), { qos: 0 });
+    await sender.publishAsync('devices/big-1/telemetry', Buffer.alloc(900, 'a'), { qos: 0 });
     await waitFor(() => echoes.length, (n) => n === 1);
 
     const gone = closed(sender);
-    sender.publish('devices/big-1/state/reported', Buffer.alloc(2048, 'b'), { qos: 0 });
+    sender.publish('devices/big-1/telemetry', Buffer.alloc(2048, 'b'), { qos: 0 });
     await gone;
     expect(echoes).toHaveLength(1);
     expect(await metric(/edgefleet_mqtt_messages_dropped_total\{reason="too-large"\} (\d+)/)).toBe(1);

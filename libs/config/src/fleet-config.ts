@@ -1,3 +1,7 @@
+import type { ArtifactsConfig } from './artifacts-config';
+import type { TwinConfig } from './twin-config';
+import type { RolloutsConfig } from './rollouts-config';
+
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -19,6 +23,9 @@ export interface FleetConfig {
     rateLimit: { perSecond: number; burst: number };
   };
   adminToken?: string;
+  artifacts: ArtifactsConfig;
+  twin: TwinConfig;
+  rollouts: RolloutsConfig;
   log: { level: LogLevel; format: LogFormat };
 }
 

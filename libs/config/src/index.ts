@@ -1,2 +1,5 @@
 export * from './fleet-config';
 export * from './load-config';
+export * from './artifacts-config';
+export * from './twin-config';
+export * from './rollouts-config';

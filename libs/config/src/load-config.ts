@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, type FleetConfig } from './fleet-config';
+import { readArtifactsConfig } from './artifacts-config';
+import { readTwinConfig } from './twin-config';
+import { readRolloutsConfig } from './rollouts-config';
 import { type Env, readEnum, readHost, readPort, readPositiveInt, readString, readUrl } from './env-readers';
 
 const KIB = 1024;
@@ -39,6 +42,9 @@ export function loadConfig(env: Env = process.env): FleetConfig {
       },
     },
     adminToken,
+    artifacts: readArtifactsConfig(env),
+    twin: readTwinConfig(env),
+    rollouts: readRolloutsConfig(env),
     log: {
       level: readEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
       format: readEnum(env, 'LOG_FORMAT', ['json', 'pretty'] as const, env.NODE_ENV === 'production' ? 'json' : 'pretty'),

@@ -2,3 +2,8 @@ export * from './api-role';
 export * from './device-identity';
 export * from './device-tag';
 export * from './topics';
+export * from './device-payload';
+export * from './artifact-messages';
+export * from './twin-messages';
+export * from './job-states';
+export * from './job-messages';

@@ -2,6 +2,8 @@ export * from './device-query.resolver';
 export * from './devices/device';
 export * from './devices/device-events';
 export * from './devices/device-filter';
+export * from './devices/device-query.sql';
+export * from './devices/device-criteria.dto';
 export * from './devices/device.repository';
 export * from './devices/device.service';
 export * from './registry.module';

@@ -1,17 +1,27 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { BrokerService } from '@edgefleet/broker';
-import { ConfigError, type FleetConfig } from '@edgefleet/config';
+import type { FleetConfig } from '@edgefleet/config';
+import { DeviceErrorFilter, DeviceGateway } from '@edgefleet/gateway';
 import { listenOn } from './listen-on';
 
 export interface BrokerAddresses {
   mqtt: string;
-  ws: string;
+  ws?: string;
   mqtts?: string;
 }
 
-/** Starts the embedded broker and its listeners (TCP, WebSocket, TLS when configured); returns the bound URLs. */
-export async function startBroker(app: INestApplicationContext, mqtt: FleetConfig['mqtt']): Promise<BrokerAddresses> {
-  assertEmbeddedBroker(mqtt);
+/**
+ * Starts device connectivity: the embedded broker and its listeners (TCP, WebSocket, TLS
+ * when configured), or nothing of ours with `BROKER_URL`; then the device gateway. Returns
+ * the MQTT addresses devices use.
+ */
+export async function startBroker(app: INestApplication, mqtt: FleetConfig['mqtt']): Promise<BrokerAddresses> {
+  const addresses = mqtt.brokerUrl ? { mqtt: mqtt.brokerUrl } : await startEmbeddedBroker(app, mqtt);
+  await startGateway(app);
+  return addresses;
+}
+
+async function startEmbeddedBroker(app: INestApplication, mqtt: FleetConfig['mqtt']): Promise<BrokerAddresses> {
   const broker = app.get(BrokerService);
   await broker.start();
   const { host } = mqtt;
@@ -24,7 +34,10 @@ export async function startBroker(app: INestApplicationContext, mqtt: FleetConfi
   return addresses;
 }
 
-/** An external broker (CONTRACT §4 scale-out) is not built yet; refuse rather than silently ignore the setting. */
-export function assertEmbeddedBroker(mqtt: FleetConfig['mqtt']): void {
-  if (mqtt.brokerUrl) throw new ConfigError('BROKER_URL', 'an external broker is not supported yet; unset it to use the embedded broker');
+/** The device handlers (`@EventPattern` anywhere in the app) as a Nest microservice on the gateway's transport. */
+async function startGateway(app: INestApplication): Promise<void> {
+  // Deferred so the handlers are bound after the filter is set (Nest binds them on connect otherwise).
+  const microservice = app.connectMicroservice({ strategy: app.get(DeviceGateway).createTransport() }, { deferInitialization: true });
+  microservice.useGlobalFilters(app.get(DeviceErrorFilter));
+  await app.startAllMicroservices();
 }

@@ -1,18 +1,23 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ArtifactsModule } from '@edgefleet/artifacts';
 import { AuditModule } from '@edgefleet/audit';
 import { AuthModule } from '@edgefleet/auth';
 import { BrokerModule } from '@edgefleet/broker';
 import type { FleetConfig } from '@edgefleet/config';
+import { GatewayModule } from '@edgefleet/gateway';
 import { DatabaseModule } from '@edgefleet/database';
 import { ObservabilityModule } from '@edgefleet/observability';
 import { RegistryModule } from '@edgefleet/registry';
+import { RolloutsModule } from '@edgefleet/rollouts';
+import { TwinModule } from '@edgefleet/twin';
 
 export const FLEET_CONFIG = Symbol('FLEET_CONFIG');
 
 /** Everything the fleet server runs, wired once. */
 @Module({})
 export class FleetServerModule {
-  static forRoot(config: FleetConfig, databaseUrl: string): DynamicModule {
+  /** `extraModules`: more modules to run in the same app (tests register probe handlers this way). */
+  static forRoot(config: FleetConfig, databaseUrl: string, extraModules: NonNullable<DynamicModule['imports']> = []): DynamicModule {
     return {
       module: FleetServerModule,
       global: true,
@@ -23,9 +28,15 @@ export class FleetServerModule {
         AuthModule,
         RegistryModule,
         BrokerModule.forRoot(config.mqtt),
+        GatewayModule.forRoot({ brokerUrl: config.mqtt.brokerUrl }),
+        ArtifactsModule.forRoot({ ...config.artifacts, dataDir: config.dataDir, httpHost: config.http.host, httpPort: config.http.port }),
+        TwinModule.forRoot(config.twin),
+        RolloutsModule.forRoot(config.rollouts),
+        ...extraModules,
       ],
       providers: [{ provide: FLEET_CONFIG, useValue: config }],
-      exports: [FLEET_CONFIG],
+      // Re-exported from this global module so features that build on them (rollouts) can inject their services.
+      exports: [FLEET_CONFIG, ArtifactsModule, TwinModule],
     };
   }
 }

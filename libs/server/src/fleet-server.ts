@@ -2,11 +2,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { ApiKeyService } from '@edgefleet/auth';
 import { BrokerService } from '@edgefleet/broker';
-import type { FleetConfig } from '@edgefleet/config';
+import { ConfigError, type FleetConfig } from '@edgefleet/config';
 import { applyMigrations } from '@edgefleet/database';
 import { listenOn } from './listen-on';
 import { createLogger } from '@edgefleet/observability';
-import { assertEmbeddedBroker, startBroker } from './broker-startup';
+import { startBroker } from './broker-startup';
 import { type ProvisionedDatabase, provisionDatabase } from './database-provisioner';
 import { createHttpApp } from './http-app';
 
@@ -28,7 +28,6 @@ export class FleetServer {
   }
 
   async start(): Promise<ReadyAddresses> {
-    assertEmbeddedBroker(this.config.mqtt);
     const pgLog = this.logger.child({ context: 'postgres' });
     this.database = await provisionDatabase(this.config, (line) => pgLog.debug(line));
     const applied = await applyMigrations(this.database.url);
@@ -43,7 +42,16 @@ export class FleetServer {
       this.app!.listen({ host: this.config.http.host, port: this.config.http.port }),
     );
     const http = this.app.getHttpAdapter().getInstance().listeningOrigin;
-    return { http, ...(await startBroker(this.app, this.config.mqtt)) };
+    return { http, ...(await this.startConnectivity(this.app)) };
+  }
+
+  private async startConnectivity(app: NestFastifyApplication): Promise<Awaited<ReturnType<typeof startBroker>>> {
+    try {
+      return await startBroker(app, this.config.mqtt);
+    } catch (error) {
+      if (!this.config.mqtt.brokerUrl || error instanceof ConfigError) throw error;
+      throw new ConfigError('BROKER_URL', `cannot connect to the external broker: ${(error as Error).message}`);
+    }
   }
 
   /** Stop accepting, close the broker (presence written out), then the API and the database. Safe to call twice. */

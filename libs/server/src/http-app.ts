@@ -1,4 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import fastifyMultipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -10,12 +11,22 @@ import { FleetServerModule } from './fleet-server.module';
 export const VERSION = '0.1.0';
 
 /** Builds the Nest application on Fastify: filters, validation, metrics and OpenAPI. Does not listen. */
-export async function createHttpApp(config: FleetConfig, databaseUrl: string, logger: Logger): Promise<NestFastifyApplication> {
+export async function createHttpApp(
+  config: FleetConfig,
+  databaseUrl: string,
+  logger: Logger,
+  extraModules: NonNullable<DynamicModule['imports']> = [],
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, return503OnClosing: true });
-  const app = await NestFactory.create<NestFastifyApplication>(FleetServerModule.forRoot(config, databaseUrl), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(FleetServerModule.forRoot(config, databaseUrl, extraModules), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  // Streaming multipart for artifact uploads; each route sets its own size limits.
+  await app.register(fastifyMultipart);
+  // JSON merge patch bodies (RFC 7396, twin desired state) are JSON, parsed like application/json.
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
   app.useGlobalFilters(new DomainExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
   instrumentHttp(app.getHttpAdapter().getInstance(), app.get(MetricsRegistry));

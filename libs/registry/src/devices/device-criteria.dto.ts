@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { DEVICE_STATUSES, type DeviceStatus } from '@edgefleet/contracts';
 import { IsTagFilter, ToStringArray } from '../tags.validation';
+import { IsReportedFilter } from './reported-filter';
 
 export const DEVICE_TYPE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -34,4 +35,16 @@ export class DeviceCriteriaDto {
   @IsString()
   @Length(1, 128)
   q?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Reported-state values from the device twin, all must match (text form of the value). In the device list as ' +
+      '`reported.<path>=<value>` query parameters, e.g. `reported.firmware.version=2.1.0`; in a group selector as an object',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'firmware.version': '2.1.0' },
+  })
+  @IsOptional()
+  @IsReportedFilter()
+  reported?: Record<string, string>;
 }

@@ -4,8 +4,12 @@ import { EventEmitter } from 'node:events';
 export interface DeviceEventMap {
   /** The device's credential no longer holds (decommissioned or rotated): close its session. */
   'credentials-revoked': [deviceId: string];
+  /** A device session opened (CONNECT accepted): work waiting for the device can go out now. */
+  connected: [deviceId: string];
+  /** A device session ended (disconnect, keep-alive expiry, takeover excluded). */
+  disconnected: [deviceId: string];
 }
 
-/** In-process notifications from the registry to the connectivity side. */
+/** In-process notifications between the registry, the connectivity side and the features that react to presence. */
 @Injectable()
 export class DeviceEvents extends EventEmitter<DeviceEventMap> {}

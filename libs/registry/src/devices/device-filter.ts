@@ -8,6 +8,8 @@ export interface DeviceCriteria {
   tag?: string[];
   firmware?: string;
   q?: string;
+  /** Reported-state values the device's twin must have: dotted path (`firmware.version`) → value's text form. */
+  reported?: Record<string, string>;
 }
 
 /** Criteria resolved for the repository: all must hold, plus static group membership. */

@@ -1,5 +1,6 @@
 import { Prisma } from '@edgefleet/database';
 import type { DeviceCriteria, DeviceQuery } from './device-filter';
+import { reportedFilterSql } from './reported-filter.sql';
 
 /**
  * Device filters as SQL, for the list and any bulk selection of devices. Every
@@ -24,6 +25,8 @@ function criteriaSql(criteria: DeviceCriteria): Prisma.Sql[] {
     const pattern = `%${criteria.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     clauses.push(Prisma.sql`(d.id ILIKE ${pattern} OR d.name ILIKE ${pattern})`);
   }
+  const reported = criteria.reported && reportedFilterSql(criteria.reported);
+  if (reported) clauses.push(reported);
   return clauses;
 }
 

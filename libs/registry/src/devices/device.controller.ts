@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '@edgefleet/common';
 import { CurrentActor } from '@edgefleet/auth';
@@ -17,6 +17,7 @@ import {
   toRegisteredDeviceDto,
 } from './device.dto';
 import { DeviceService } from './device.service';
+import { ReportedFilterQueryInterceptor } from './reported-filter';
 
 @ApiTags('devices')
 @ApiBearerAuth()
@@ -41,6 +42,7 @@ export class DeviceController {
   @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ type: DevicePageDto })
   @ApiOperation({ summary: 'List devices with filters, ordered by id, cursor-paginated' })
+  @UseInterceptors(ReportedFilterQueryInterceptor)
   async list(@Query() query: DeviceListQueryDto): Promise<string> {
     const { limit, cursor, ...filter } = query;
     return this.devices.listJson(filter, limit, cursor);

@@ -1,0 +1,59 @@
+import { loadSigningKey } from '@edgefleet/device-sdk';
+import {
+  CredentialsStore,
+  Fleet,
+  FleetApi,
+  ProcessUsage,
+  SIM_USAGE,
+  type SimOptions,
+  parseSimArgs,
+  prepareFleet,
+  progressLine,
+  summary,
+} from '@edgefleet/fleet-sim';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  let options: SimOptions;
+  try {
+    options = parseSimArgs(process.argv.slice(2));
+  } catch (error) {
+    log(`device-sim: ${(error as Error).message}\n\n${SIM_USAGE}`);
+    process.exit(2);
+  }
+  const usage = new ProcessUsage();
+  const api = new FleetApi(options.server, options.token);
+  const setup = await prepareFleet(api, new CredentialsStore(options.credentialsFile), options.type, options.devices, log);
+  const fleet = new Fleet({ ...options, logins: setup.logins, signingKey: loadSigningKey(await api.signingKey()) });
+  const startedAt = Date.now();
+  const interactive = process.stderr.isTTY;
+  let ticks = 0;
+  const progress = setInterval(() => {
+    const line = progressLine(fleet.stats(), usage, (Date.now() - startedAt) / 1000);
+    if (interactive) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (ticks++ % 5 === 0) log(line);
+  }, 1_000);
+
+  let stopping = false;
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(progress);
+    if (interactive) process.stderr.write('\n');
+    log(`${why}: disconnecting ${options.devices} devices`);
+    await fleet.stop();
+    process.stdout.write(`${summary(fleet.stats(), usage)}\n`);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  log(`connecting ${options.devices} ${options.type} devices to ${options.mqttUrl} at ${options.connectRate}/s (Ctrl-C stops)`);
+  await fleet.start();
+  if (options.durationSeconds > 0) setTimeout(() => void stop(`${options.durationSeconds} s elapsed`), options.durationSeconds * 1000);
+}
+
+main().catch((error: Error) => {
+  log(`device-sim: ${error.message}`);
+  process.exit(1);
+});

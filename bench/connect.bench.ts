@@ -1,0 +1,82 @@
+import { startBenchServer } from './support/bench-server';
+import { cpuMeter } from './support/process-cpu';
+import { rssBytes } from './support/process-memory';
+import { type RawMqttDevice, connectAll } from './support/raw-mqtt';
+
+// Issue #3: N authenticated devices connect as fast as they can. Prints connects/s, the time
+// until all are online in the registry (through the API), and broker memory per idle connection.
+// Targets (2-core machine): 10,000 devices connected and online in under 10 s; < 10 KiB per idle connection.
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 10_000);
+const IN_FLIGHT = Number(process.env.BENCH_CONNECT_CONCURRENCY ?? 500);
+const BATCH = 10_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  // --expose-gc: the server forces a full GC on SIGUSR2, so memory is measured without garbage.
+  process.env.BENCH_SERVER_NODE_ARGS = `${process.env.BENCH_SERVER_NODE_ARGS ?? ''} --expose-gc`;
+  const server = await startBenchServer({ MQTT_MAX_CONNECTIONS: String(DEVICES + 1_000) });
+  const settledRss = async () => {
+    process.kill(server.pid, 'SIGUSR2');
+    await sleep(1_500);
+    return rssBytes(server.pid);
+  };
+  const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
+  const api = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${server.http}${path}`, { ...init, headers });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<any>;
+  };
+  let devices: RawMqttDevice[] = [];
+  try {
+    const logins: Array<{ id: string; password: string }> = [];
+    for (let offset = 0; offset < DEVICES; offset += BATCH) {
+      const batch = Array.from({ length: Math.min(BATCH, DEVICES - offset) }, (_, i) => ({ id: `conn-${String(offset + i).padStart(6, '0')}`, type: 'sensor' }));
+      const { devices: registered } = await api('/api/v1/devices/batch', { method: 'POST', body: JSON.stringify({ devices: batch }) });
+      for (const device of registered) logins.push({ id: device.id, password: device.credentials.password });
+    }
+    const rssBefore = await settledRss();
+    const { port, hostname } = new URL(server.mqtt!);
+    const cpu = cpuMeter(server.pid);
+    const started = performance.now();
+    devices = await connectAll(hostname, Number(port), logins, IN_FLIGHT);
+    const connectedMs = performance.now() - started;
+    const lastId = logins[logins.length - 1].id;
+    while ((await api(`/api/v1/devices/${lastId}`)).status !== 'online') await sleep(50);
+    let online = 0;
+    for (;;) {
+      online = await countOnline(api);
+      if (online >= DEVICES) break;
+      await sleep(100);
+    }
+    const onlineMs = performance.now() - started;
+    const serverCpu = cpu();
+    const rssAfter = await settledRss();
+    const perConnection = (rssAfter - rssBefore) / DEVICES;
+    console.log(`devices: ${DEVICES} (${IN_FLIGHT} connecting at a time, raw MQTT 3.1.1 sockets)`);
+    console.log(`connected (CONNACK 0): ${(connectedMs / 1000).toFixed(2)} s = ${Math.round(DEVICES / (connectedMs / 1000))} connects/s`);
+    console.log(`all online in the registry: ${(onlineMs / 1000).toFixed(2)} s after the first CONNECT (target < 10 s)`);
+    console.log(`CPU while connecting: server ${serverCpu.serverMs} ms, its Postgres ${serverCpu.postgresMs} ms, this bench ${Math.round(serverCpu.clientMs)} ms`);
+    console.log(`server RSS: ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, ${(rssAfter / 2 ** 20).toFixed(0)} MiB with ${DEVICES} idle connections = ${(perConnection / 1024).toFixed(1)} KiB per idle connection (target < 10 KiB; full GC before each reading)`);
+  } finally {
+    for (const device of devices) device?.close();
+    await server.stop();
+  }
+}
+
+/** Online devices, counted through the API's cursor pages. */
+async function countOnline(api: (path: string) => Promise<any>): Promise<number> {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await api(`/api/v1/devices?status=online&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    count += page.items.length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return count;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

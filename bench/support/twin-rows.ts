@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { BenchServer } from './bench-server';
+
+/**
+ * Reads the bench server's `device_twins` rows directly, to time publish → row: every
+ * report carries its send time (`sentAt`) and every batched write stamps the row with
+ * `clock_timestamp()`.
+ */
+export class TwinRows {
+  private lastWrittenMs = 0;
+
+  private constructor(private readonly client: Client) {}
+
+  static async open(server: BenchServer): Promise<TwinRows> {
+    const client = new Client({ connectionString: process.env.BENCH_DATABASE_URL ?? embeddedUrl(server) });
+    await client.connect();
+    return new TwinRows(client);
+  }
+
+  /** Reports merged into persisted rows so far (each applied report bumps its device's reported_version by one). */
+  async persistedReports(): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>('SELECT coalesce(sum(reported_version), 0)::float8 AS n FROM device_twins');
+    return rows[0].n;
+  }
+
+  /** publish → row latencies (ms) of the rows written since the previous call: one sample per device write. */
+  async newWriteLatencies(): Promise<number[]> {
+    const { rows } = await this.client.query<{ written: number; sent: number }>(
+      `SELECT extract(epoch FROM updated_at)::float8 * 1000 AS written, (reported->>'sentAt')::float8 AS sent
+       FROM device_twins WHERE updated_at > to_timestamp($1::float8 / 1000) AND reported ? 'sentAt'`,
+      [this.lastWrittenMs],
+    );
+    for (const row of rows) if (row.written > this.lastWrittenMs) this.lastWrittenMs = row.written;
+    return rows.map((row) => row.written - row.sent);
+  }
+
+  close(): Promise<void> {
+    return this.client.end();
+  }
+}
+
+/** The server's embedded Postgres (credentials of libs/database's EmbeddedPostgresServer; port from its postmaster.pid). */
+function embeddedUrl(server: BenchServer): string {
+  const pidFile = readFileSync(join(server.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
+  return `postgresql://postgres:edgefleet@127.0.0.1:${pidFile[3].trim()}/edgefleet`;
+}

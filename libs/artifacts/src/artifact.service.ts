@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '@edgefleet/audit';
+import { type Actor, ConflictError, NotFoundError, type Page, decodeCursor, toPage } from '@edgefleet/common';
+import { Transactor } from '@edgefleet/database';
+import { ArtifactAccess } from './access/artifact-access';
+import type { Artifact } from './artifact';
+import { ArtifactRepository } from './artifact.repository';
+import { ArtifactContentStore } from './storage/content-store';
+
+@Injectable()
+export class ArtifactService {
+  constructor(
+    private readonly artifacts: ArtifactRepository,
+    private readonly store: ArtifactContentStore,
+    private readonly access: ArtifactAccess,
+    private readonly audit: AuditService,
+    private readonly transactor: Transactor,
+  ) {}
+
+  async get(id: string): Promise<Artifact> {
+    const artifact = await this.artifacts.findById(id);
+    if (!artifact) throw new NotFoundError('artifact', id);
+    return artifact;
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<Artifact>> {
+    return toPage(await this.artifacts.list(limit, decodeCursor(cursor)), limit, (artifact) => artifact.id);
+  }
+
+  /** Refused (409) while an unfinished rollout uses the artifact; the bytes go when no other artifact shares them. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    await this.get(id);
+    const blocker = await this.access.deletionBlocker(id);
+    if (blocker) throw new ConflictError(`artifact '${id}' is in use: ${blocker}`);
+    await this.transactor.run(async (tx) => {
+      const artifact = await this.artifacts.findById(id, tx);
+      if (!artifact) throw new NotFoundError('artifact', id);
+      await this.artifacts.lockContent(artifact.sha256, tx);
+      await this.artifacts.delete(id, tx);
+      await this.audit.record(actor, { action: 'artifact.delete', resourceType: 'artifact', resourceId: id, before: artifact }, tx);
+      if ((await this.artifacts.countWithContent(artifact.sha256, tx)) === 0) await this.store.remove(artifact.sha256);
+    });
+  }
+}

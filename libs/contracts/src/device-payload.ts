@@ -1,0 +1,59 @@
+/**
+ * Checks for JSON payloads devices send (CONTRACT §3). The contracts lib depends on nothing,
+ * so these are small hand-written checks rather than a schema library; the gateway runs the
+ * check of a message's spec before any handler sees the payload, and answers a failure on
+ * `devices/{id}/errors`.
+ */
+export type PayloadResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export type PayloadCheck<T> = (value: unknown) => PayloadResult<T>;
+
+/** One kind of device → server message: the topic filter it arrives on and how its payload is checked. */
+export interface DeviceMessageSpec<T> {
+  /** MQTT topic filter with `+` for the device id (and other ids), e.g. `devices/+/state/reported`. */
+  readonly pattern: string;
+  readonly check: PayloadCheck<T>;
+}
+
+export function accept<T>(value: T): PayloadResult<T> {
+  return { ok: true, value };
+}
+
+export function reject<T = never>(error: string): PayloadResult<T> {
+  return { ok: false, error };
+}
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses a payload as JSON; a payload that is not JSON is a failed check, not an exception. */
+export function parseJsonPayload(payload: Buffer | string): PayloadResult<unknown> {
+  try {
+    return accept(JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) as unknown);
+  } catch {
+    return reject('payload is not valid JSON');
+  }
+}
+
+/**
+ * Whether `topic` matches the MQTT topic filter `filter` (MQTT 3.1.1 §4.7: `+` one level,
+ * `#` the rest, including the parent level).
+ */
+export function topicMatches(filter: string, topic: string): boolean {
+  const filterLevels = filter.split('/');
+  const topicLevels = topic.split('/');
+  for (let i = 0; i < filterLevels.length; i++) {
+    const level = filterLevels[i];
+    if (level === '#') return true;
+    if (i >= topicLevels.length) return false;
+    if (level !== '+' && level !== topicLevels[i]) return false;
+  }
+  return filterLevels.length === topicLevels.length;
+}
+
+/** The values of a topic's `+` levels in order, e.g. `devices/+/jobs/+/status` on `devices/d1/jobs/j9/status` → `['d1', 'j9']`. */
+export function topicWildcards(filter: string, topic: string): string[] {
+  const topicLevels = topic.split('/');
+  return filter.split('/').flatMap((level, index) => (level === '+' ? [topicLevels[index] ?? ''] : []));
+}

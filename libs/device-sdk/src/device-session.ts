@@ -1,0 +1,171 @@
+import { EventEmitter } from 'node:events';
+import { type IClientOptions, type MqttClient, connect } from 'mqtt';
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff';
+
+/** CONNACK return codes (MQTT 3.1.1 §3.2.2.3) after which retrying the same credential is pointless. */
+const FATAL_CONNACK_CODES = new Set([2, 4, 5]);
+
+export interface SessionOptions {
+  url: string;
+  deviceId: string;
+  password: string;
+  /** Topic filters (QoS 1) subscribed on every connect, before `online` is emitted. */
+  subscriptions: string[];
+  keepaliveSeconds: number;
+  connectTimeoutMs: number;
+  backoff: BackoffOptions;
+  /** A connection that lasted this long resets the backoff; a shorter one keeps growing it. */
+  stableAfterMs: number;
+  /** Keep retrying after the server refused the credential (CONNACK 2, 4, 5). */
+  retryRefused: boolean;
+  /** Extra mqtt.js options (TLS CA, WebSocket options, …). */
+  mqtt?: IClientOptions;
+}
+
+export interface SessionEvents {
+  /** CONNACK accepted; subscriptions not made yet. */
+  connected: [];
+  /** Connected and subscribed. */
+  online: [];
+  offline: [];
+  message: [topic: string, payload: Buffer];
+  /** The server refused the CONNECT with this return code; the session stops unless `retryRefused`. */
+  refused: [code: number];
+  error: [error: Error];
+}
+
+/**
+ * One device's MQTT 3.1.1 session with its own reconnect loop: mqtt.js' `reconnectPeriod`
+ * retries at a fixed period, which turns a server restart into a synchronised connect
+ * storm, so every attempt here is a fresh client after a jittered exponential delay.
+ * Clean sessions only: subscriptions are made again on every connect, and the retained
+ * desired state and job documents arrive again with them.
+ */
+export class DeviceSession extends EventEmitter<SessionEvents> {
+  private client: MqttClient | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly backoff: Backoff;
+  private connectedAt = 0;
+  private running = false;
+  private isOnline = false;
+
+  constructor(private readonly options: SessionOptions) {
+    super();
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+  }
+
+  get online(): boolean {
+    return this.isOnline;
+  }
+
+  /** Starts connecting; `online` is emitted once connected and subscribed. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.attempt();
+  }
+
+  /** Ends the session gracefully (DISCONNECT) and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.clearTimer();
+    const client = this.client;
+    this.client = null;
+    if (client) await client.endAsync().catch(() => undefined);
+    this.goOffline();
+  }
+
+  /** Drops the connection without DISCONNECT, as a network failure would; reconnects with backoff. */
+  drop(): void {
+    this.client?.end(true);
+  }
+
+  /** Publishes when connected; resolves true once acknowledged (QoS 1), false when it could not be sent. */
+  publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<boolean> {
+    const client = this.client;
+    if (!client || !this.isOnline) return Promise.resolve(false);
+    return new Promise((resolve) => client.publish(topic, payload, { qos }, (error) => resolve(!error)));
+  }
+
+  /** Adds a subscription now (if online) and on every later connect. */
+  async subscribe(filter: string): Promise<void> {
+    if (this.options.subscriptions.includes(filter)) return;
+    this.options.subscriptions.push(filter);
+    if (this.client && this.isOnline) await this.client.subscribeAsync(filter, { qos: 1 }).catch(() => undefined);
+  }
+
+  /** Subscribes again to a filter already held: MQTT 3.1.1 §3.8.4 re-sends its retained messages. */
+  async resubscribe(filter: string): Promise<void> {
+    if (this.client && this.isOnline) await this.client.subscribeAsync(filter, { qos: 1 }).catch(() => undefined);
+  }
+
+  private attempt(): void {
+    const { url, deviceId, password, keepaliveSeconds, connectTimeoutMs } = this.options;
+    const client = connect(url, {
+      ...this.options.mqtt,
+      clientId: deviceId,
+      username: deviceId,
+      password,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: keepaliveSeconds,
+      connectTimeout: connectTimeoutMs,
+      reconnectPeriod: 0,
+      resubscribe: false,
+    });
+    this.client = client;
+    let refusedCode: number | null = null;
+    client.on('connect', () => void this.onConnect(client));
+    client.on('message', (topic, payload) => this.emit('message', topic, payload));
+    client.on('error', (error) => {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'number' && FATAL_CONNACK_CODES.has(code)) refusedCode = code;
+    });
+    client.on('close', () => {
+      if (this.client !== client) return;
+      if (this.connectedAt && Date.now() - this.connectedAt >= this.options.stableAfterMs) this.backoff.reset();
+      this.connectedAt = 0;
+      this.goOffline();
+      if (refusedCode !== null) {
+        this.emit('refused', refusedCode);
+        if (!this.options.retryRefused) this.running = false;
+      }
+      if (this.running) this.schedule();
+    });
+  }
+
+  private async onConnect(client: MqttClient): Promise<void> {
+    this.connectedAt = Date.now();
+    // Publishing is possible from CONNACK on; retained messages may arrive before the SUBACK.
+    this.isOnline = true;
+    this.emit('connected');
+    try {
+      const granted = await client.subscribeAsync(this.options.subscriptions, { qos: 1 });
+      const refused = granted.filter((grant) => grant.qos === 128).map((grant) => grant.topic);
+      if (refused.length) this.emit('error', new Error(`subscription refused: ${refused.join(', ')}`));
+    } catch {
+      return; // the connection closed while subscribing; 'close' schedules the next attempt
+    }
+    if (this.client !== client || !client.connected) return;
+    this.emit('online');
+  }
+
+  private schedule(): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.running) this.attempt();
+    }, this.backoff.next());
+  }
+
+  private goOffline(): void {
+    if (!this.isOnline) return;
+    this.isOnline = false;
+    this.emit('offline');
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

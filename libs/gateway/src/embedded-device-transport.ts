@@ -1,0 +1,74 @@
+import { type CustomTransportStrategy, type MessageHandler, MqttContext, Server } from '@nestjs/microservices';
+import { topicMatches } from '@edgefleet/contracts';
+import type { BrokerService, DevicePublish } from '@edgefleet/broker';
+import type { GatewayMetrics } from './gateway-metrics';
+
+/**
+ * The gateway with the embedded broker: PUBLISH packets that aedes accepted from devices
+ * are handed to the `@EventPattern` handlers in process. No MQTT connection back into our
+ * own broker, which would cost aedes a second routing of every message.
+ */
+export class EmbeddedDeviceTransport extends Server implements CustomTransportStrategy {
+  private unsubscribe?: () => void;
+  /** Handler patterns in registration order; topics are matched against them with MQTT wildcards. */
+  private patterns: string[] = [];
+
+  constructor(
+    private readonly broker: BrokerService,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.patterns = [...this.messageHandlers.keys()];
+    this.unsubscribe = this.broker.onDevicePublish((message) => this.dispatch(message));
+    callback();
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  on(): never {
+    throw new Error('the embedded device transport has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.broker as T;
+  }
+
+  /** MQTT topic filters rather than exact names (Nest's base lookup is exact). */
+  override getHandlerByPattern(topic: string): MessageHandler | null {
+    const pattern = this.patterns.find((candidate) => topicMatches(candidate, topic));
+    return pattern === undefined ? null : (this.messageHandlers.get(pattern) ?? null);
+  }
+
+  private dispatch({ topic, payload, packet }: DevicePublish): void {
+    if (!this.getHandlerByPattern(topic)) return this.unrouted();
+    this.metrics.messages.inc({ outcome: 'dispatched' });
+    // Same payload shape as Nest's MQTT transport: parsed JSON, or the text when it is not JSON.
+    const data = parsePayload(payload);
+    this.handleEvent(topic, { pattern: topic, data }, new MqttContext([topic, packet])).catch((error: Error) =>
+      this.logger.error(`dispatching '${topic}' failed: ${error.message}`),
+    );
+  }
+
+  /**
+   * A topic no handler takes is still routed by the broker to whoever subscribed (the device's
+   * own other clients, say), so it is counted, not refused.
+   */
+  private unrouted(): void {
+    this.metrics.messages.inc({ outcome: 'unrouted' });
+  }
+}
+
+function parsePayload(payload: Buffer): unknown {
+  const text = payload.toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

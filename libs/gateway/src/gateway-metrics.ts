@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { MetricsRegistry } from '@edgefleet/observability';
+
+export type GatewayOutcome = 'dispatched' | 'refused' | 'failed' | 'unrouted';
+
+/** Device messages that reached the gateway, by what became of them. */
+@Injectable()
+export class GatewayMetrics {
+  readonly messages: Counter<'outcome'>;
+
+  constructor(metrics: MetricsRegistry) {
+    this.messages = new Counter({
+      name: 'edgefleet_gateway_messages_total',
+      help: 'Device messages seen by the gateway: dispatched to a handler, refused (bad payload or domain rule), failed (server error), unrouted (no handler for the topic)',
+      labelNames: ['outcome'] as const,
+      registers: [metrics.registry],
+    });
+    for (const outcome of ['dispatched', 'refused', 'failed', 'unrouted'] as const) this.messages.inc({ outcome }, 0);
+  }
+}

@@ -1,0 +1,33 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DeviceChannel } from './device-channel';
+import { DeviceErrorFilter } from './device-error.filter';
+import { DeviceGateway } from './device-gateway';
+import { EmbeddedDeviceChannel } from './embedded-device-channel';
+import { ExternalDeviceChannel } from './external-device-channel';
+import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
+import { GatewayMetrics } from './gateway-metrics';
+
+/**
+ * The device gateway: device → server messages reach `@EventPattern` handlers anywhere in
+ * the app, and features publish to devices through `DeviceChannel`. Global, because every
+ * feature that talks to devices needs the channel.
+ */
+@Module({})
+export class GatewayModule {
+  static forRoot(options: GatewayOptions): DynamicModule {
+    const channel = options.brokerUrl ? ExternalDeviceChannel : EmbeddedDeviceChannel;
+    return {
+      module: GatewayModule,
+      global: true,
+      providers: [
+        { provide: GATEWAY_OPTIONS, useValue: options },
+        channel,
+        { provide: DeviceChannel, useExisting: channel },
+        GatewayMetrics,
+        DeviceErrorFilter,
+        DeviceGateway,
+      ],
+      exports: [DeviceChannel, DeviceErrorFilter, DeviceGateway],
+    };
+  }
+}

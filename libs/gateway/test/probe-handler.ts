@@ -1,0 +1,36 @@
+import { Controller, Module } from '@nestjs/common';
+import { Ctx, type MqttContext } from '@nestjs/microservices';
+import { DomainError, DomainErrorCode } from '@edgefleet/common';
+import { type DeviceMessageSpec, accept, isJsonObject, reject } from '@edgefleet/contracts';
+import { DeviceChannel, DevicePayload, OnDeviceMessage, deviceIdOf } from '@edgefleet/gateway';
+
+export interface ProbePayload {
+  text: string;
+  [key: string]: unknown;
+}
+
+/** A test-only device message: `devices/{id}/probe` `{text}`. */
+export const probeSpec: DeviceMessageSpec<ProbePayload> = {
+  pattern: 'devices/+/probe',
+  check: (value) => (isJsonObject(value) && typeof value.text === 'string' ? accept(value as ProbePayload) : reject('expected an object with a string "text"')),
+};
+
+/** Echoes what it got on `devices/{id}/probe/echo`; `fail` throws a domain error, `crash` a plain one. */
+@Controller()
+export class ProbeHandler {
+  readonly received: Array<{ deviceId: string; payload: ProbePayload }> = [];
+
+  constructor(private readonly channel: DeviceChannel) {}
+
+  @OnDeviceMessage(probeSpec)
+  async onProbe(@DevicePayload(probeSpec) payload: ProbePayload, @Ctx() context: MqttContext): Promise<void> {
+    const deviceId = deviceIdOf(context);
+    this.received.push({ deviceId, payload });
+    if (payload.text === 'fail') throw new DomainError(DomainErrorCode.Conflict, 'probe refused');
+    if (payload.text === 'crash') throw new Error('probe crashed');
+    await this.channel.publishJson(`devices/${deviceId}/probe/echo`, payload, { qos: 1 });
+  }
+}
+
+@Module({ controllers: [ProbeHandler] })
+export class ProbeModule {}

@@ -1,0 +1,117 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Transactor } from '@edgefleet/database';
+import { DeviceEvents } from '@edgefleet/registry';
+import { TwinEvents } from '@edgefleet/twin';
+import { JobPublisher } from './job-publisher';
+import type { JobRef } from './rollout';
+import { inFlightCount, summarize } from './rollout-progress';
+import { RolloutJobRepository } from './rollout-job.repository';
+import { RolloutScheduler } from './rollout-scheduler';
+import { RolloutStepper } from './rollout-stepper';
+import { RolloutRepository } from './rollout.repository';
+
+/** Events arriving within this window are handled together (a reconnect storm is a few queries, not thousands). */
+const COALESCE_MS = 20;
+
+/**
+ * Reacts to what devices do outside the job topics: a device that connects gets its in-flight
+ * jobs again and, if it was waiting offline, its job now; a device that reports the firmware
+ * version its job installed completes that job.
+ */
+@Injectable()
+export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('RolloutJobs');
+  private readonly connected = new Batch<string>(COALESCE_MS, (ids) => this.devicesConnected([...new Set(ids)]));
+  private readonly firmware = new Batch<{ deviceId: string; version: string }>(COALESCE_MS, (reports) => this.firmwareReported(reports));
+  private readonly onConnected = (deviceId: string): void => this.connected.add(deviceId);
+  private readonly onFirmware = (deviceId: string, version: string): void => this.firmware.add({ deviceId, version });
+
+  constructor(
+    private readonly deviceEvents: DeviceEvents,
+    private readonly twinEvents: TwinEvents,
+    private readonly rollouts: RolloutRepository,
+    private readonly jobs: RolloutJobRepository,
+    private readonly stepper: RolloutStepper,
+    private readonly publisher: JobPublisher,
+    private readonly scheduler: RolloutScheduler,
+    private readonly transactor: Transactor,
+  ) {}
+
+  onModuleInit(): void {
+    this.deviceEvents.on('connected', this.onConnected);
+    this.twinEvents.on('firmware-reported', this.onFirmware);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.deviceEvents.off('connected', this.onConnected);
+    this.twinEvents.off('firmware-reported', this.onFirmware);
+    await Promise.all([this.connected.drain(), this.firmware.drain()]);
+  }
+
+  async devicesConnected(deviceIds: string[]): Promise<void> {
+    try {
+      await this.publisher.resend(deviceIds);
+      for (const rolloutId of await this.jobs.rolloutsPendingFor(deviceIds)) {
+        await this.publisher.send(await this.claimWaiting(rolloutId, deviceIds));
+      }
+    } catch (error) {
+      // The scheduler's next tick finds these devices online and dispatches them anyway.
+      this.logger.error(`handling ${deviceIds.length} connected device(s) failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Waits for the rollout's lock (not skip): a scheduler step holding it is short, and maxInFlight must hold across both paths. */
+  private claimWaiting(rolloutId: string, deviceIds: string[]): Promise<JobRef[]> {
+    return this.transactor.run(async (tx) => {
+      const rollout = await this.rollouts.lock(rolloutId, tx);
+      if (!rollout || rollout.state !== 'running' || !this.stepper.windowOpen(rollout, new Date())) return [];
+      const strategy = rollout.definition.strategy;
+      const progress = summarize(await this.jobs.countsByWave(rolloutId, tx), strategy.waves);
+      const room = strategy.maxInFlight - inFlightCount(progress.counts);
+      return this.jobs.claimPendingOfDevices(rolloutId, deviceIds, room, strategy.deviceTimeoutSeconds, tx);
+    });
+  }
+
+  private async firmwareReported(reports: { deviceId: string; version: string }[]): Promise<void> {
+    try {
+      const confirmed = await this.jobs.confirmFirmwareOfDevices(reports);
+      if (confirmed.length === 0) return;
+      await this.publisher.withdraw(confirmed);
+      this.scheduler.nudge(new Set(confirmed.map((ref) => ref.rolloutId)));
+    } catch (error) {
+      // Each scheduler step also confirms firmware from the devices table, so nothing is lost.
+      this.logger.error(`confirming firmware of ${reports.length} device(s) failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Collects items for `delayMs`, then hands them over at once; one hand-over at a time. */
+class Batch<T> {
+  private items: T[] = [];
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly delayMs: number,
+    private readonly handle: (items: T[]) => Promise<void>,
+  ) {}
+
+  add(item: T): void {
+    this.items.push(item);
+    this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  async drain(): Promise<void> {
+    this.flush();
+    await this.running;
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.items.length === 0) return;
+    const items = this.items;
+    this.items = [];
+    this.running = this.running.then(() => this.handle(items));
+  }
+}

@@ -1,0 +1,275 @@
+import { Injectable } from '@nestjs/common';
+import { type DbTx, Prisma, PrismaService } from '@edgefleet/database';
+import { type DeviceJobStatus, FINAL_JOB_STATUSES, IN_FLIGHT_JOB_STATUSES, type RolloutType } from '@edgefleet/contracts';
+import type { JobRef, RolloutJob } from './rollout';
+import type { PlannedJob } from './wave-planner';
+
+const IN_FLIGHT: string[] = [...IN_FLIGHT_JOB_STATUSES];
+const FINAL: string[] = [...FINAL_JOB_STATUSES];
+const WAITING: string[] = ['queued', 'pending_offline'];
+
+interface JobRefRow {
+  id: string;
+  device_id: string;
+  rollout_id: string;
+}
+
+/** A job locked for applying device reports, with what deciding a transition needs. */
+export interface LockedJob {
+  jobId: string;
+  deviceId: string;
+  rolloutId: string;
+  rolloutType: RolloutType;
+  status: DeviceJobStatus;
+  attempts: number;
+  deviceSucceeded: boolean;
+  retries: number;
+  artifactVersion: string | null;
+  firmwareVersion: string | null;
+}
+
+/** The result of applying reports to one job, written for many jobs in one statement. */
+export interface JobUpdate {
+  jobId: string;
+  status: DeviceJobStatus;
+  progress: number | null;
+  lastError: string | null;
+  deviceSucceeded: boolean;
+  nextAttemptAt: Date | null;
+}
+
+export interface LiveJob extends JobRef {
+  type: RolloutType;
+}
+
+/** Device jobs. Every hot-path change is one statement over many rows. */
+@Injectable()
+export class RolloutJobRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** The frozen target list of a starting rollout, in one statement (10,000 rows and more). */
+  async insertPlanned(rolloutId: string, jobs: readonly PlannedJob[], tx: DbTx): Promise<void> {
+    if (jobs.length === 0) return;
+    await tx.$executeRaw`
+      INSERT INTO rollout_jobs (rollout_id, device_id, wave, position, status)
+      SELECT ${rolloutId}::uuid, u.device_id, u.wave, u.position, 'queued'
+      FROM unnest(${jobs.map((j) => j.deviceId)}::text[], ${jobs.map((j) => j.wave)}::int[], ${jobs.map((j) => j.position)}::int[])
+        AS u(device_id, wave, position)`;
+  }
+
+  async countsByWave(rolloutId: string, tx: DbTx = this.prisma): Promise<{ wave: number; status: DeviceJobStatus; count: number }[]> {
+    const rows = await tx.$queryRaw<{ wave: number; status: DeviceJobStatus; n: number }[]>`
+      SELECT wave, status, count(*)::int AS n FROM rollout_jobs WHERE rollout_id = ${rolloutId}::uuid GROUP BY wave, status`;
+    return rows.map((row) => ({ wave: row.wave, status: row.status, count: row.n }));
+  }
+
+  /**
+   * Jobs past their deadline: in flight → retried (back to `queued` after a backoff) while
+   * attempts ≤ retries, else `timed_out`; waiting offline past offlineTimeoutSeconds → `timed_out`.
+   */
+  async expireDeadlines(rolloutId: string, retries: number, backoffMs: number, backoffMaxMs: number, tx: DbTx): Promise<{ retried: JobRef[]; timedOut: JobRef[] }> {
+    const rows = await tx.$queryRaw<(JobRefRow & { status: string })[]>`
+      UPDATE rollout_jobs SET
+        status = CASE WHEN status <> 'pending_offline' AND attempts <= ${retries} THEN 'queued' ELSE 'timed_out' END,
+        last_error = CASE
+          WHEN status = 'pending_offline' THEN 'device stayed offline past offlineTimeoutSeconds'
+          WHEN device_succeeded THEN 'device reported success but its reported firmware.version never matched the artifact'
+          ELSE 'no final status within deviceTimeoutSeconds' END,
+        next_attempt_at = CASE WHEN status <> 'pending_offline' AND attempts <= ${retries}
+          THEN now() + LEAST(${backoffMaxMs}::float8, ${backoffMs}::float8 * power(2, attempts - 1)) * interval '1 millisecond' END,
+        finished_at = CASE WHEN status = 'pending_offline' OR attempts > ${retries} THEN now() END,
+        deadline_at = NULL, device_succeeded = false, updated_at = now()
+      WHERE rollout_id = ${rolloutId}::uuid AND deadline_at <= now() AND status = ANY(${[...IN_FLIGHT, 'pending_offline']}::text[])
+      RETURNING id, device_id, rollout_id, status`;
+    return {
+      retried: rows.filter((row) => row.status === 'queued').map(toRef),
+      timedOut: rows.filter((row) => row.status === 'timed_out').map(toRef),
+    };
+  }
+
+  /** Firmware jobs whose device said `succeeded` and now reports the artifact's version (CONTRACT §4). */
+  async confirmFirmware(rolloutId: string, version: string, tx: DbTx): Promise<JobRef[]> {
+    const rows = await tx.$queryRaw<JobRefRow[]>`
+      UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
+      FROM devices d
+      WHERE j.rollout_id = ${rolloutId}::uuid AND j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[]))
+        AND d.id = j.device_id AND d.firmware_version = ${version}
+      RETURNING j.id, j.device_id, j.rollout_id`;
+    return rows.map(toRef);
+  }
+
+  /** The same for devices that just reported a firmware version, across their firmware rollouts. */
+  async confirmFirmwareOfDevices(reports: readonly { deviceId: string; version: string }[]): Promise<JobRef[]> {
+    if (reports.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<JobRefRow[]>`
+      UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
+      FROM rollouts r, unnest(${reports.map((r) => r.deviceId)}::text[], ${reports.map((r) => r.version)}::text[]) AS u(device_id, version)
+      WHERE j.device_id = u.device_id AND j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[]))
+        AND r.id = j.rollout_id AND r.type = 'firmware' AND r.payload->'artifact'->>'version' = u.version
+      RETURNING j.id, j.device_id, j.rollout_id`;
+    return rows.map(toRef);
+  }
+
+  /**
+   * Claims up to `limit` due jobs of waves ≤ `maxWave` whose device is online and marks them
+   * `notified` with a deadline. Row locks plus the status condition make the claim exactly-once
+   * even with two servers; already-waiting offline devices go first.
+   */
+  async claimForDispatch(rolloutId: string, maxWave: number, limit: number, timeoutSeconds: number, tx: DbTx): Promise<JobRef[]> {
+    if (limit <= 0) return [];
+    const rows = await tx.$queryRaw<JobRefRow[]>`
+      WITH due AS (
+        SELECT j.id FROM rollout_jobs j JOIN devices d ON d.id = j.device_id
+        WHERE j.rollout_id = ${rolloutId}::uuid AND j.status = ANY(${WAITING}::text[]) AND j.wave <= ${maxWave}
+          AND (j.next_attempt_at IS NULL OR j.next_attempt_at <= now()) AND d.online
+        ORDER BY j.status DESC, j.position
+        LIMIT ${limit}
+        FOR UPDATE OF j SKIP LOCKED)
+      UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = now(),
+        deadline_at = now() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now()
+      FROM due WHERE j.id = due.id
+      RETURNING j.id, j.device_id, j.rollout_id`;
+    return rows.map(toRef);
+  }
+
+  /** Claims this rollout's offline-waiting jobs of devices that just connected. */
+  async claimPendingOfDevices(rolloutId: string, deviceIds: readonly string[], limit: number, timeoutSeconds: number, tx: DbTx): Promise<JobRef[]> {
+    if (limit <= 0 || deviceIds.length === 0) return [];
+    const rows = await tx.$queryRaw<JobRefRow[]>`
+      WITH due AS (
+        SELECT id FROM rollout_jobs
+        WHERE rollout_id = ${rolloutId}::uuid AND status = 'pending_offline' AND device_id = ANY(${deviceIds}::text[])
+        ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = now(),
+        deadline_at = now() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now()
+      FROM due WHERE j.id = due.id
+      RETURNING j.id, j.device_id, j.rollout_id`;
+    return rows.map(toRef);
+  }
+
+  /** Due jobs of offline devices wait as `pending_offline` (offline is not failure). */
+  async markPendingOffline(rolloutId: string, maxWave: number, offlineTimeoutSeconds: number | undefined, tx: DbTx): Promise<number> {
+    const deadline = offlineTimeoutSeconds === undefined ? Prisma.sql`NULL` : Prisma.sql`now() + ${offlineTimeoutSeconds} * interval '1 second'`;
+    return tx.$executeRaw`
+      UPDATE rollout_jobs j SET status = 'pending_offline', deadline_at = ${deadline}, updated_at = now()
+      FROM devices d
+      WHERE j.rollout_id = ${rolloutId}::uuid AND j.status = 'queued' AND j.wave <= ${maxWave}
+        AND (j.next_attempt_at IS NULL OR j.next_attempt_at <= now()) AND d.id = j.device_id AND NOT d.online`;
+  }
+
+  /** Rollouts with offline-waiting jobs for any of these devices. */
+  async rolloutsPendingFor(deviceIds: readonly string[]): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ rollout_id: string }[]>`
+      SELECT DISTINCT rollout_id FROM rollout_jobs WHERE device_id = ANY(${deviceIds}::text[]) AND status = 'pending_offline'`;
+    return rows.map((row) => row.rollout_id);
+  }
+
+  /**
+   * Cancels jobs; `onlyWaiting` leaves in-flight ones to finish (abort), otherwise every
+   * non-final job (cancel). Returns the cancelled jobs that were in flight: their devices must be told.
+   */
+  async cancel(rolloutId: string, reason: string, onlyWaiting: boolean, tx: DbTx): Promise<JobRef[]> {
+    const statuses = onlyWaiting ? WAITING : [...WAITING, ...IN_FLIGHT];
+    const rows = await tx.$queryRaw<(JobRefRow & { was_in_flight: boolean })[]>`
+      WITH target AS (
+        SELECT id, status = ANY(${IN_FLIGHT}::text[]) AS was_in_flight FROM rollout_jobs
+        WHERE rollout_id = ${rolloutId}::uuid AND status = ANY(${statuses}::text[]) FOR UPDATE)
+      UPDATE rollout_jobs j SET status = 'cancelled', last_error = ${reason}, finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
+      FROM target WHERE j.id = target.id
+      RETURNING j.id, j.device_id, j.rollout_id, target.was_in_flight`;
+    return rows.filter((row) => row.was_in_flight).map(toRef);
+  }
+
+  /** Locks the reported jobs (in id order, so concurrent batches do not deadlock on each other). */
+  async lockForReports(jobIds: readonly string[], tx: DbTx): Promise<LockedJob[]> {
+    if (jobIds.length === 0) return [];
+    const rows = await tx.$queryRaw<
+      { id: string; device_id: string; rollout_id: string; type: RolloutType; status: DeviceJobStatus; attempts: number; device_succeeded: boolean; retries: number; version: string | null; firmware_version: string | null }[]
+    >`
+      SELECT j.id, j.device_id, j.rollout_id, r.type, j.status, j.attempts, j.device_succeeded,
+        coalesce((r.definition->'strategy'->>'retries')::int, 0) AS retries,
+        r.payload->'artifact'->>'version' AS version, d.firmware_version
+      FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id LEFT JOIN devices d ON d.id = j.device_id
+      WHERE j.id = ANY(${jobIds}::uuid[])
+      ORDER BY j.id
+      FOR UPDATE OF j`;
+    return rows.map((row) => ({
+      jobId: row.id,
+      deviceId: row.device_id,
+      rolloutId: row.rollout_id,
+      rolloutType: row.type,
+      status: row.status,
+      attempts: row.attempts,
+      deviceSucceeded: row.device_succeeded,
+      retries: row.retries,
+      artifactVersion: row.version,
+      firmwareVersion: row.firmware_version,
+    }));
+  }
+
+  async applyUpdates(updates: readonly JobUpdate[], tx: DbTx): Promise<void> {
+    if (updates.length === 0) return;
+    await tx.$executeRaw`
+      UPDATE rollout_jobs j SET
+        status = u.status,
+        progress = coalesce(u.progress, j.progress),
+        last_error = coalesce(u.last_error, j.last_error),
+        device_succeeded = u.device_succeeded,
+        next_attempt_at = u.next_attempt_at,
+        deadline_at = CASE WHEN u.status = 'queued' OR u.status = ANY(${FINAL}::text[]) THEN NULL ELSE j.deadline_at END,
+        finished_at = CASE WHEN u.status = ANY(${FINAL}::text[]) THEN now() END,
+        updated_at = now()
+      FROM unnest(${updates.map((u) => u.jobId)}::uuid[], ${updates.map((u) => u.status)}::text[], ${updates.map((u) => u.progress)}::int[],
+        ${updates.map((u) => u.lastError)}::text[], ${updates.map((u) => u.deviceSucceeded)}::bool[], ${updates.map((u) => u.nextAttemptAt)}::timestamptz[])
+        AS u(id, status, progress, last_error, device_succeeded, next_attempt_at)
+      WHERE j.id = u.id`;
+  }
+
+  /** In-flight jobs of these devices: what each should be working on now. */
+  async liveJobsOf(deviceIds: readonly string[]): Promise<LiveJob[]> {
+    if (deviceIds.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<(JobRefRow & { type: RolloutType })[]>`
+      SELECT j.id, j.device_id, j.rollout_id, r.type FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
+      WHERE j.device_id = ANY(${deviceIds}::text[]) AND j.status = ANY(${IN_FLIGHT}::text[])
+      ORDER BY j.device_id, j.id`;
+    return rows.map((row) => ({ ...toRef(row), type: row.type }));
+  }
+
+  async hasLiveJob(deviceId: string, artifactId: string): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<unknown[]>`
+      SELECT 1 FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
+      WHERE j.device_id = ${deviceId} AND j.status = ANY(${IN_FLIGHT}::text[]) AND r.artifact_id = ${artifactId}::uuid LIMIT 1`;
+    return rows.length > 0;
+  }
+
+  /** A page of a rollout's jobs ordered by device id. */
+  async page(rolloutId: string, filter: { status?: DeviceJobStatus; wave?: number }, limit: number, afterDeviceId?: string): Promise<RolloutJob[]> {
+    const rows = await this.prisma.rolloutJob.findMany({
+      where: {
+        rolloutId,
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.wave !== undefined ? { wave: filter.wave } : {}),
+        ...(afterDeviceId ? { deviceId: { gt: afterDeviceId } } : {}),
+      },
+      orderBy: { deviceId: 'asc' },
+      take: limit + 1,
+    });
+    return rows.map((row) => ({
+      jobId: row.id,
+      rolloutId: row.rolloutId,
+      deviceId: row.deviceId,
+      wave: row.wave,
+      status: row.status as DeviceJobStatus,
+      attempts: row.attempts,
+      progress: row.progress,
+      lastError: row.lastError,
+      dispatchedAt: row.dispatchedAt,
+      finishedAt: row.finishedAt,
+      updatedAt: row.updatedAt,
+    }));
+  }
+}
+
+function toRef(row: JobRefRow): JobRef {
+  return { jobId: row.id, deviceId: row.device_id, rolloutId: row.rollout_id };
+}

@@ -1,0 +1,119 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DbTx } from '@edgefleet/database';
+import { thresholdBreach } from './failure-threshold';
+import { WindowSchedule } from './maintenance-window';
+import type { JobRef, Rollout, RolloutChanges } from './rollout';
+import { ROLLOUTS_OPTIONS, type RolloutsOptions } from './rollout-options';
+import { finalCounts, inFlightCount, settledThrough, summarize, unfinishedCount } from './rollout-progress';
+import { RolloutJobRepository } from './rollout-job.repository';
+import { RolloutTargets, preview } from './rollout-targets';
+import { RolloutRepository } from './rollout.repository';
+
+/** What a step decided that devices must hear about, sent once its transaction has committed. */
+export interface StepEffects {
+  send: JobRef[];
+  withdraw: JobRef[];
+}
+
+/**
+ * One scheduling step of one rollout, inside a transaction holding the rollout's row lock:
+ * start at startAt, expire deadlines, confirm firmware, abort over the failure threshold,
+ * advance settled waves, complete, and claim jobs for dispatch within maxInFlight and the
+ * maintenance window.
+ */
+@Injectable()
+export class RolloutStepper {
+  private readonly windows = new Map<string, WindowSchedule>();
+
+  constructor(
+    private readonly rollouts: RolloutRepository,
+    private readonly jobs: RolloutJobRepository,
+    private readonly targets: RolloutTargets,
+    @Inject(ROLLOUTS_OPTIONS) private readonly options: RolloutsOptions,
+  ) {}
+
+  async step(current: Rollout, tx: DbTx, now = new Date()): Promise<StepEffects> {
+    const effects: StepEffects = { send: [], withdraw: [] };
+    const changes: RolloutChanges = {};
+    let rollout = current;
+    if (rollout.state === 'scheduled') {
+      if (rollout.startAt && rollout.startAt > now) {
+        await this.rollouts.update(rollout.id, { nextTickAt: rollout.startAt }, tx);
+        return effects;
+      }
+      Object.assign(changes, await this.start(rollout, now, tx));
+      rollout = { ...rollout, ...changes };
+    }
+    const strategy = rollout.definition.strategy;
+    const expired = await this.jobs.expireDeadlines(rollout.id, strategy.retries, this.options.retryBackoffMs, this.options.retryBackoffMaxMs, tx);
+    effects.withdraw.push(...expired.retried, ...expired.timedOut);
+    if (rollout.payload.type === 'firmware') effects.withdraw.push(...(await this.jobs.confirmFirmware(rollout.id, rollout.payload.artifact.version, tx)));
+
+    const progress = summarize(await this.jobs.countsByWave(rollout.id, tx), strategy.waves);
+    let state = rollout.state;
+    if (state === 'running' || state === 'paused') {
+      const breach = thresholdBreach(finalCounts(progress.counts), strategy.failureThreshold);
+      if (breach) {
+        state = changes.state = 'aborted';
+        changes.reason = breach;
+        changes.finishedAt = now;
+        // In-flight devices finish; nobody new starts (CONTRACT §4).
+        await this.jobs.cancel(rollout.id, `rollout aborted: ${breach}`, true, tx);
+      }
+    }
+    if (state === 'running') {
+      let wave = rollout.currentWave;
+      let settledAt = rollout.waveSettledAt;
+      const lastWave = strategy.waves.length - 1;
+      while (settledThrough(progress, wave)) {
+        if (wave >= lastWave) {
+          state = changes.state = 'completed';
+          changes.finishedAt = now;
+          changes.reason = completionSummary(progress.counts.succeeded, rollout.targetCount);
+          break;
+        }
+        settledAt ??= now;
+        if (now.getTime() < settledAt.getTime() + strategy.bakeTimeSeconds * 1000) break;
+        wave++;
+        settledAt = null;
+      }
+      if (wave !== rollout.currentWave) changes.currentWave = wave;
+      if (settledAt?.getTime() !== rollout.waveSettledAt?.getTime()) changes.waveSettledAt = settledAt;
+      if (state === 'running' && this.windowOpen(rollout, now)) {
+        const room = strategy.maxInFlight - inFlightCount(progress.counts);
+        effects.send.push(...(await this.jobs.claimForDispatch(rollout.id, wave, room, strategy.deviceTimeoutSeconds, tx)));
+        await this.jobs.markPendingOffline(rollout.id, wave, strategy.offlineTimeoutSeconds, tx);
+      }
+    }
+    const done = state === 'completed' || state === 'cancelled' || (state === 'aborted' && inFlightCount(progress.counts) === 0 && unfinishedCount(progress.counts) === 0);
+    changes.nextTickAt = done ? null : new Date(now.getTime() + this.options.tickIntervalMs);
+    await this.rollouts.update(rollout.id, changes, tx);
+    return effects;
+  }
+
+  /** Whether new devices may start now: always, unless the rollout has a maintenance window that is closed. */
+  windowOpen(rollout: Rollout, now: Date): boolean {
+    const window = rollout.definition.schedule.window;
+    if (!window) return true;
+    let schedule = this.windows.get(rollout.id);
+    if (!schedule) {
+      if (this.windows.size >= 1024) this.windows.clear();
+      schedule = new WindowSchedule(window);
+      this.windows.set(rollout.id, schedule);
+    }
+    return schedule.isOpen(now);
+  }
+
+  /** Start (now, or at startAt): freeze the target list (devices the artifact is not built for are left out and counted). */
+  async start(rollout: Rollout, now: Date, tx: DbTx): Promise<RolloutChanges> {
+    const { targets, mismatched } = await this.targets.resolve(rollout.definition.target, rollout.payload, tx);
+    await this.jobs.insertPlanned(rollout.id, this.targets.plan(rollout.name, rollout.payload, targets, rollout.definition.strategy.waves), tx);
+    const changes: RolloutChanges = { state: 'running', startedAt: now, targetCount: targets.length, excludedCount: mismatched.length, currentWave: 0 };
+    if (mismatched.length) changes.reason = `left out ${mismatched.length} device(s) of a type the artifact is not for: ${preview(mismatched.map((t) => t.deviceId))}`;
+    return changes;
+  }
+}
+
+function completionSummary(succeeded: number, total: number): string | null {
+  return succeeded === total ? null : `${succeeded} of ${total} devices succeeded`;
+}

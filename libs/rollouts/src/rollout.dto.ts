@@ -1,0 +1,162 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { PageQueryDto } from '@edgefleet/api';
+import { DEVICE_JOB_STATUSES, type DeviceJobStatus, ROLLOUT_STATES, ROLLOUT_TYPES, type RolloutState, type RolloutType } from '@edgefleet/contracts';
+import type { RolloutJob, StatusCounts } from './rollout';
+import { RolloutScheduleDto, RolloutStrategyDto, RolloutTargetDto } from './rollout-request.dto';
+import type { RolloutPreview, RolloutView } from './rollout.service';
+
+export class StatusCountsDto implements StatusCounts {
+  @ApiProperty({ description: 'Waiting for its wave, a free slot, or a retry' }) queued!: number;
+  @ApiProperty({ description: 'Its turn came while the device was offline; sent when it connects' }) pending_offline!: number;
+  @ApiProperty({ description: 'Job sent, no answer yet' }) notified!: number;
+  @ApiProperty({ description: 'Device accepted the job' }) accepted!: number;
+  @ApiProperty({ description: 'Device is downloading' }) downloading!: number;
+  @ApiProperty({ description: 'Device is installing' }) installing!: number;
+  @ApiProperty({ description: 'Device is rebooting (or reported success and its firmware version is not confirmed yet)' }) rebooting!: number;
+  @ApiProperty({ description: 'Finished; firmware jobs only once the reported firmware.version matches' }) succeeded!: number;
+  @ApiProperty({ description: 'Device reported failure and no retries were left' }) failed!: number;
+  @ApiProperty({ description: 'Device refused the job' }) rejected!: number;
+  @ApiProperty({ description: 'No final answer within deviceTimeoutSeconds (or offline past offlineTimeoutSeconds), no retries left' }) timed_out!: number;
+  @ApiProperty({ description: 'Cancelled by an operator, or never started because the rollout aborted' }) cancelled!: number;
+}
+
+export class WaveProgressDto {
+  @ApiProperty({ description: 'Wave index, from 0' }) wave!: number;
+  @ApiProperty({ description: 'Cumulative percentage of targets this wave reaches' }) percent!: number;
+  @ApiProperty({ description: 'Devices in this wave' }) total!: number;
+  @ApiProperty({ type: StatusCountsDto, description: 'Devices of this wave per job status' }) counts!: StatusCountsDto;
+}
+
+export class RolloutDto {
+  @ApiProperty({ description: 'Rollout id' }) id!: string;
+  @ApiProperty({ description: 'Name' }) name!: string;
+  @ApiProperty({ enum: ROLLOUT_TYPES, description: 'What is rolled out' }) type!: RolloutType;
+  @ApiProperty({ enum: ROLLOUT_STATES, description: 'scheduled → running ⇄ paused → completed | aborted | cancelled' }) state!: RolloutState;
+  @ApiProperty({ type: String, nullable: true, description: 'Why it aborted or was cancelled, devices left out, or a completion summary' }) reason!: string | null;
+  @ApiPropertyOptional({ description: 'Firmware rollouts: the artifact' }) artifactId?: string;
+  @ApiPropertyOptional({ description: 'Firmware rollouts: the version devices must report to succeed' }) artifactVersion?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Config rollouts: the config merged into desired state' }) config?: Record<string, unknown>;
+  @ApiProperty({ type: RolloutTargetDto, description: 'The target as given' }) target!: RolloutTargetDto;
+  @ApiProperty({ type: RolloutStrategyDto, description: 'The strategy with defaults filled in' }) strategy!: RolloutStrategyDto;
+  @ApiProperty({ type: RolloutScheduleDto, description: 'The schedule' }) schedule!: RolloutScheduleDto;
+  @ApiProperty({ description: 'Index (from 0) of the wave devices are being started from' }) currentWave!: number;
+  @ApiProperty({ description: 'Devices in the frozen target list (0 until the rollout starts)' }) targetCount!: number;
+  @ApiProperty({ description: 'Devices matched by the target but left out at start (artifact not for their type)' }) excludedCount!: number;
+  @ApiProperty({ type: StatusCountsDto, description: 'Devices per job status' }) counts!: StatusCountsDto;
+  @ApiProperty({ type: [WaveProgressDto], description: 'Progress of each wave' }) waves!: WaveProgressDto[];
+  @ApiProperty({ description: 'Name of the API key that created it' }) createdBy!: string;
+  @ApiProperty({ description: 'Creation time' }) createdAt!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'When it started (targets frozen)' }) startedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'When it reached completed, aborted or cancelled' }) finishedAt!: string | null;
+  @ApiProperty({ description: 'Last change' }) updatedAt!: string;
+}
+
+export class RolloutPageDto {
+  @ApiProperty({ type: [RolloutDto], description: 'Rollouts, newest first' }) items!: RolloutDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' }) nextCursor!: string | null;
+}
+
+export class RolloutListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ROLLOUT_STATES, description: 'Only rollouts in this state' })
+  @IsOptional()
+  @IsIn(ROLLOUT_STATES)
+  state?: RolloutState;
+}
+
+export class RolloutJobQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: DEVICE_JOB_STATUSES, description: 'Only devices whose job is in this status' })
+  @IsOptional()
+  @IsIn(DEVICE_JOB_STATUSES)
+  status?: DeviceJobStatus;
+
+  @ApiPropertyOptional({ description: 'Only devices of this wave (index from 0)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  wave?: number;
+}
+
+export class RolloutJobDto {
+  @ApiProperty({ description: 'Job id, as in the device topics `devices/{id}/jobs/{jobId}`' }) jobId!: string;
+  @ApiProperty({ description: 'Device id' }) deviceId!: string;
+  @ApiProperty({ description: 'Wave index, from 0' }) wave!: number;
+  @ApiProperty({ enum: DEVICE_JOB_STATUSES, description: 'Job status' }) status!: DeviceJobStatus;
+  @ApiProperty({ description: 'Times the job was sent (1 + retries used)' }) attempts!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Last progress the device reported, 0-100' }) progress!: number | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Last failure reason (device reason, timeout, cancellation)' }) lastError!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'When the job was last sent' }) dispatchedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'When it reached a final status' }) finishedAt!: string | null;
+  @ApiProperty({ description: 'Last change' }) updatedAt!: string;
+}
+
+export class RolloutJobPageDto {
+  @ApiProperty({ type: [RolloutJobDto], description: 'Jobs ordered by device id' }) items!: RolloutJobDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' }) nextCursor!: string | null;
+}
+
+export class PreviewMismatchDto {
+  @ApiProperty({ description: 'Device id' }) deviceId!: string;
+  @ApiProperty({ description: 'Its type, which the artifact is not for' }) type!: string;
+}
+
+export class PreviewWaveDto {
+  @ApiProperty({ description: 'Wave index, from 0' }) wave!: number;
+  @ApiProperty({ description: 'Cumulative percentage' }) percent!: number;
+  @ApiProperty({ description: 'Devices in this wave' }) count!: number;
+  @ApiProperty({ type: [String], description: 'The devices of this wave, in dispatch order' }) deviceIds!: string[];
+}
+
+export class RolloutPreviewDto {
+  @ApiProperty({ description: 'Devices the rollout would target if it started now' }) targetCount!: number;
+  @ApiProperty({ type: [PreviewMismatchDto], description: 'Firmware: matched devices the artifact is not for (creating the rollout is refused while there are any)' })
+  mismatched!: PreviewMismatchDto[];
+  @ApiProperty({ type: [PreviewWaveDto], description: 'Wave membership' }) waves!: PreviewWaveDto[];
+}
+
+export function toRolloutDto({ rollout, progress }: RolloutView): RolloutDto {
+  const { definition, payload } = rollout;
+  return {
+    id: rollout.id,
+    name: rollout.name,
+    type: rollout.type,
+    state: rollout.state,
+    reason: rollout.reason,
+    ...(payload.type === 'firmware' ? { artifactId: payload.artifact.id, artifactVersion: payload.artifact.version } : { config: payload.config }),
+    target: definition.target,
+    strategy: definition.strategy,
+    schedule: definition.schedule,
+    currentWave: rollout.currentWave,
+    targetCount: rollout.targetCount,
+    excludedCount: rollout.excludedCount,
+    counts: progress.counts,
+    waves: progress.waves,
+    createdBy: rollout.createdBy,
+    createdAt: rollout.createdAt.toISOString(),
+    startedAt: rollout.startedAt?.toISOString() ?? null,
+    finishedAt: rollout.finishedAt?.toISOString() ?? null,
+    updatedAt: rollout.updatedAt.toISOString(),
+  };
+}
+
+export function toRolloutJobDto(job: RolloutJob): RolloutJobDto {
+  return {
+    jobId: job.jobId,
+    deviceId: job.deviceId,
+    wave: job.wave,
+    status: job.status,
+    attempts: job.attempts,
+    progress: job.progress,
+    lastError: job.lastError,
+    dispatchedAt: job.dispatchedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    updatedAt: job.updatedAt.toISOString(),
+  };
+}
+
+export function toRolloutPreviewDto(preview: RolloutPreview): RolloutPreviewDto {
+  return { targetCount: preview.targetCount, mismatched: preview.mismatched, waves: preview.waves };
+}

@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { ArtifactService } from '@edgefleet/artifacts';
+import { AuditService } from '@edgefleet/audit';
+import { type Actor, DomainError, DomainErrorCode, InvalidInputError, NotFoundError, type Page, decodeCursor, toPage } from '@edgefleet/common';
+import type { DeviceJobStatus, RolloutState } from '@edgefleet/contracts';
+import { Transactor } from '@edgefleet/database';
+import type { Rollout, RolloutJob, RolloutPayload, RolloutProgress } from './rollout';
+import { type RolloutRequest, buildDefinition } from './rollout-definition';
+import { summarize } from './rollout-progress';
+import { RolloutJobRepository } from './rollout-job.repository';
+import { RolloutScheduler } from './rollout-scheduler';
+import { RolloutStepper } from './rollout-stepper';
+import { RolloutTargets, preview } from './rollout-targets';
+import { RolloutRepository, isUuid } from './rollout.repository';
+import { cumulativeWaveEnds } from './wave-planner';
+
+export interface RolloutPreview {
+  targetCount: number;
+  /** Firmware: devices left out because the artifact is not for their type (creating the rollout refuses them). */
+  mismatched: { deviceId: string; type: string }[];
+  waves: { wave: number; percent: number; count: number; deviceIds: string[] }[];
+}
+
+export interface RolloutView {
+  rollout: Rollout;
+  progress: RolloutProgress;
+}
+
+/** Creating, previewing and reading rollouts. */
+@Injectable()
+export class RolloutService {
+  constructor(
+    private readonly rollouts: RolloutRepository,
+    private readonly jobs: RolloutJobRepository,
+    private readonly targets: RolloutTargets,
+    private readonly stepper: RolloutStepper,
+    private readonly scheduler: RolloutScheduler,
+    private readonly artifacts: ArtifactService,
+    private readonly audit: AuditService,
+    private readonly transactor: Transactor,
+  ) {}
+
+  /**
+   * Without a future startAt the rollout starts now: its targets are frozen in the same
+   * transaction, so the response already shows them. A firmware rollout whose targets
+   * include devices of a type the artifact is not for is refused (400) naming them.
+   */
+  async create(actor: Actor, request: RolloutRequest): Promise<RolloutView> {
+    const definition = buildDefinition(request);
+    const payload = await this.payloadOf(request);
+    await this.targets.validate(definition.target);
+    const resolved = await this.targets.resolve(definition.target, payload);
+    if (resolved.mismatched.length) {
+      const list = preview(resolved.mismatched.map((t) => `${t.deviceId} (${t.type})`));
+      throw new InvalidInputError(`artifact is for ${payload.type === 'firmware' ? payload.artifact.deviceTypes.join(', ') : ''}; not for: ${list}`, 'target');
+    }
+    if (resolved.targets.length === 0) throw new InvalidInputError('matches no devices', 'target');
+    const now = new Date();
+    const startAt = definition.schedule.startAt ? new Date(definition.schedule.startAt) : null;
+    const rollout = await this.transactor.run(async (tx) => {
+      let created = await this.rollouts.create({ name: request.name, definition, payload, startAt, createdBy: actor.name }, 'scheduled', tx);
+      if (!startAt || startAt <= now) created = await this.rollouts.update(created.id, await this.stepper.start(created, now, tx), tx);
+      await this.audit.record(actor, { action: 'rollout.create', resourceType: 'rollout', resourceId: created.id, after: auditView(created) }, tx);
+      return created;
+    });
+    this.scheduler.nudge([rollout.id]);
+    return this.view(rollout);
+  }
+
+  async preview(request: RolloutRequest): Promise<RolloutPreview> {
+    const definition = buildDefinition(request);
+    const payload = await this.payloadOf(request);
+    await this.targets.validate(definition.target);
+    const { targets, mismatched } = await this.targets.resolve(definition.target, payload);
+    const planned = this.targets.plan(request.name, payload, targets, definition.strategy.waves);
+    const ends = cumulativeWaveEnds(targets.length, definition.strategy.waves);
+    const waves = definition.strategy.waves.map((percent, wave) => ({ wave, percent, count: ends[wave] - (wave ? ends[wave - 1] : 0), deviceIds: [] as string[] }));
+    for (const job of planned) waves[job.wave].deviceIds.push(job.deviceId);
+    return { targetCount: targets.length, mismatched: mismatched.map((t) => ({ deviceId: t.deviceId, type: t.type })), waves };
+  }
+
+  async get(id: string): Promise<RolloutView> {
+    return this.view(await this.find(id));
+  }
+
+  async list(limit: number, cursor?: string, state?: RolloutState): Promise<Page<RolloutView>> {
+    const before = decodeCursor(cursor);
+    if (before !== undefined && !isUuid(before)) throw new InvalidInputError('is not a cursor returned by this API', 'cursor');
+    const page = toPage(await this.rollouts.list(limit, before, state), limit, (rollout) => rollout.id);
+    return { items: await Promise.all(page.items.map((rollout) => this.view(rollout))), nextCursor: page.nextCursor };
+  }
+
+  async devices(id: string, filter: { status?: DeviceJobStatus; wave?: number }, limit: number, cursor?: string): Promise<Page<RolloutJob>> {
+    const rollout = await this.find(id);
+    return toPage(await this.jobs.page(rollout.id, filter, limit, decodeCursor(cursor)), limit, (job) => job.deviceId);
+  }
+
+  async find(id: string): Promise<Rollout> {
+    const rollout = await this.rollouts.findById(id);
+    if (!rollout) throw new NotFoundError('rollout', id);
+    return rollout;
+  }
+
+  async view(rollout: Rollout): Promise<RolloutView> {
+    return { rollout, progress: summarize(await this.jobs.countsByWave(rollout.id), rollout.definition.strategy.waves) };
+  }
+
+  private async payloadOf(request: RolloutRequest): Promise<RolloutPayload> {
+    if (request.type === 'config') return { type: 'config', config: request.config ?? {} };
+    try {
+      const artifact = await this.artifacts.get(request.artifactId ?? '');
+      const { id, name, version, size, sha256, signature, deviceTypes } = artifact;
+      return { type: 'firmware', artifact: { id, name, version, size, sha256, signature, deviceTypes } };
+    } catch (error) {
+      if (error instanceof DomainError && error.code === DomainErrorCode.NotFound) throw new InvalidInputError(`artifact '${request.artifactId}' not found`, 'artifactId');
+      throw error;
+    }
+  }
+}
+
+export function auditView(rollout: Rollout): object {
+  return { name: rollout.name, type: rollout.type, state: rollout.state, reason: rollout.reason, definition: rollout.definition, targetCount: rollout.targetCount };
+}

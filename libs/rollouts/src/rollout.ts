@@ -1,0 +1,122 @@
+import type { DeviceJobStatus, RolloutState, RolloutType } from '@edgefleet/contracts';
+import type { DeviceCriteria } from '@edgefleet/registry';
+import type { FailureThreshold } from './failure-threshold';
+import type { MaintenanceWindow } from './maintenance-window';
+
+/** Which devices a rollout is for: the union of all three. */
+export interface RolloutTarget {
+  deviceIds: string[];
+  groupIds: string[];
+  selector?: DeviceCriteria;
+}
+
+export interface RolloutStrategy {
+  /** Cumulative percentages of the targets, strictly increasing, ending at 100. */
+  waves: number[];
+  /** At most this many devices with a job in flight (notified … rebooting) at once. */
+  maxInFlight: number;
+  failureThreshold?: FailureThreshold;
+  deviceTimeoutSeconds: number;
+  /** How many times a failed or timed-out job is sent again. */
+  retries: number;
+  /** Wait this long after a wave settles before starting the next. */
+  bakeTimeSeconds: number;
+  /** A device offline this long after its turn came is `timed_out`; unset: it waits for as long as the rollout runs. */
+  offlineTimeoutSeconds?: number;
+}
+
+export interface RolloutSchedule {
+  startAt?: string;
+  window?: MaintenanceWindow;
+}
+
+/** What the operator asked for, as stored. */
+export interface RolloutDefinition {
+  target: RolloutTarget;
+  strategy: RolloutStrategy;
+  schedule: RolloutSchedule;
+}
+
+/** The artifact as it was when the rollout was created (artifacts are immutable). */
+export interface ArtifactSnapshot {
+  id: string;
+  name: string;
+  version: string;
+  size: number;
+  sha256: string;
+  signature: string;
+  deviceTypes: string[];
+}
+
+export type RolloutPayload = { type: 'firmware'; artifact: ArtifactSnapshot } | { type: 'config'; config: Record<string, unknown> };
+
+export interface Rollout {
+  id: string;
+  name: string;
+  type: RolloutType;
+  state: RolloutState;
+  reason: string | null;
+  definition: RolloutDefinition;
+  payload: RolloutPayload;
+  currentWave: number;
+  waveSettledAt: Date | null;
+  targetCount: number;
+  excludedCount: number;
+  startAt: Date | null;
+  nextTickAt: Date | null;
+  createdBy: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface NewRollout {
+  name: string;
+  definition: RolloutDefinition;
+  payload: RolloutPayload;
+  startAt: Date | null;
+  createdBy: string;
+}
+
+/** Fields the scheduler and the controls change. */
+export type RolloutChanges = Partial<
+  Pick<Rollout, 'state' | 'reason' | 'currentWave' | 'waveSettledAt' | 'targetCount' | 'excludedCount' | 'nextTickAt' | 'startedAt' | 'finishedAt'>
+>;
+
+export type StatusCounts = Record<DeviceJobStatus, number>;
+
+export interface WaveProgress {
+  wave: number;
+  /** The wave's cumulative percentage. */
+  percent: number;
+  total: number;
+  counts: StatusCounts;
+}
+
+export interface RolloutProgress {
+  counts: StatusCounts;
+  waves: WaveProgress[];
+}
+
+/** One device's job as operators see it. */
+export interface RolloutJob {
+  jobId: string;
+  rolloutId: string;
+  deviceId: string;
+  wave: number;
+  status: DeviceJobStatus;
+  attempts: number;
+  progress: number | null;
+  lastError: string | null;
+  dispatchedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+/** A job to send to or withdraw from a device. */
+export interface JobRef {
+  jobId: string;
+  deviceId: string;
+  rolloutId: string;
+}

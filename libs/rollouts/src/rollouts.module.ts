@@ -1,0 +1,54 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from '@edgefleet/audit';
+import { RegistryModule } from '@edgefleet/registry';
+import { ArtifactAccessRegistration } from './artifact-access.registration';
+import { DeviceActivityListener } from './device-activity.listener';
+import { JobPublisher } from './job-publisher';
+import { JobStatusHandler } from './job-status.handler';
+import { JobStatusService } from './job-status.service';
+import { RolloutControlService } from './rollout-control.service';
+import { RolloutEvents } from './rollout-events';
+import { RolloutJobRepository } from './rollout-job.repository';
+import { RolloutMetrics } from './rollout-metrics';
+import { ROLLOUTS_OPTIONS, type RolloutsOptions } from './rollout-options';
+import { RolloutScheduler } from './rollout-scheduler';
+import { RolloutStepper } from './rollout-stepper';
+import { RolloutTargetRepository } from './rollout-target.repository';
+import { RolloutTargets } from './rollout-targets';
+import { RolloutController } from './rollout.controller';
+import { RolloutRepository } from './rollout.repository';
+import { RolloutService } from './rollout.service';
+
+/**
+ * Firmware and config rollouts (CONTRACT §2, §4): the API, the Postgres-backed scheduler,
+ * job dispatch to devices and their status reports. Needs the artifacts, twin and gateway
+ * modules in the same app (their services are resolved globally).
+ */
+@Module({})
+export class RolloutsModule {
+  static forRoot(options: RolloutsOptions): DynamicModule {
+    return {
+      module: RolloutsModule,
+      imports: [AuditModule, RegistryModule],
+      controllers: [RolloutController, JobStatusHandler],
+      providers: [
+        { provide: ROLLOUTS_OPTIONS, useValue: options },
+        ArtifactAccessRegistration,
+        DeviceActivityListener,
+        JobPublisher,
+        JobStatusService,
+        RolloutControlService,
+        RolloutEvents,
+        RolloutJobRepository,
+        RolloutMetrics,
+        RolloutRepository,
+        RolloutScheduler,
+        RolloutService,
+        RolloutStepper,
+        RolloutTargetRepository,
+        RolloutTargets,
+      ],
+      exports: [RolloutService, RolloutScheduler, JobStatusService],
+    };
+  }
+}

@@ -1,0 +1,168 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { NotFoundError } from '@edgefleet/common';
+import type { TwinDocument } from '@edgefleet/contracts';
+import { DeviceEvents } from '@edgefleet/registry';
+import { jsonBytes, setOwn } from './json-document';
+import { applyMergePatch, changedTopLevelKeys } from './merge-patch';
+import { type ReportedWrite, firmwareVersionOf } from './twin';
+import { TwinTooLargeError } from './twin-errors';
+import { TwinEvents } from './twin-events';
+import { TwinMetrics } from './twin-metrics';
+import { TWIN_OPTIONS, type TwinOptions } from './twin-options';
+import { TwinPublisher } from './twin-publisher';
+import { TwinStateCache } from './twin-state-cache';
+import { TwinRepository } from './twin.repository';
+
+/** Rows per statement; a backlog larger than this is written in several statements, one after another. */
+const MAX_ROWS_PER_WRITE = 5_000;
+const RETRY_AFTER_MS = 1_000;
+
+/**
+ * The reported-state hot path (`devices/{id}/state/reported`). Reports are merged in memory
+ * in arrival order and each device is marked dirty; every flush interval the dirty devices'
+ * current state is written in one statement. Flushes run one after another and always
+ * write a device's latest state, so nothing is reordered and the last value always lands.
+ * A crash loses at most the reports of the last interval; the device's next report repairs
+ * it (README "Device twins").
+ */
+@Injectable()
+export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('TwinIngest');
+  private readonly dirty = new Set<string>();
+  /** Disconnected devices whose cached twin can go once written. */
+  private readonly idle = new Set<string>();
+  private flushing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly cache: TwinStateCache,
+    private readonly repository: TwinRepository,
+    private readonly publisher: TwinPublisher,
+    private readonly events: TwinEvents,
+    private readonly deviceEvents: DeviceEvents,
+    private readonly metrics: TwinMetrics,
+    @Inject(TWIN_OPTIONS) private readonly options: TwinOptions,
+  ) {}
+
+  onModuleInit(): void {
+    this.deviceEvents.on('connected', (deviceId) => this.idle.delete(deviceId));
+    this.deviceEvents.on('disconnected', (deviceId) => this.idle.add(deviceId));
+    this.deviceEvents.on('credentials-revoked', (deviceId) => this.idle.add(deviceId));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flushAll();
+  }
+
+  /** Merges one report (JSON merge patch) into the device's reported state. Throws, changing nothing, when the result would be too large. */
+  async report(deviceId: string, patch: TwinDocument): Promise<void> {
+    const twin = this.cache.get(deviceId) ?? (await this.cache.load(deviceId));
+    if (!twin) {
+      this.metrics.reports.inc({ outcome: 'refused' });
+      throw new NotFoundError('device', deviceId);
+    }
+    const reported = applyMergePatch(twin.reported, patch);
+    if (reported === twin.reported) return void this.metrics.reports.inc({ outcome: 'unchanged' });
+    const bytes = jsonBytes(reported);
+    if (bytes > this.options.maxBytes) {
+      this.metrics.reports.inc({ outcome: 'refused' });
+      throw new TwinTooLargeError('reported', bytes, this.options.maxBytes);
+    }
+    const now = new Date().toISOString();
+    const meta = { ...twin.reportedMeta };
+    for (const key of changedTopLevelKeys(twin.reported, reported, patch)) {
+      if (Object.hasOwn(reported, key)) setOwn(meta, key, now);
+      else delete meta[key];
+    }
+    twin.reported = reported;
+    twin.reportedMeta = meta;
+    twin.reportedVersion += 1;
+    this.metrics.reports.inc({ outcome: 'applied' });
+    this.dirty.add(deviceId);
+    this.schedule(this.options.flushIntervalMs);
+  }
+
+  /** Writes what is dirty now (one statement, up to MAX_ROWS_PER_WRITE devices); resolves once written or failed and requeued. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.flushing) await this.flushing;
+    if (this.dirty.size > 0) {
+      this.flushing = this.write(this.takeDirty()).finally(() => (this.flushing = undefined));
+      await this.flushing;
+    }
+    this.evictIdle();
+    if (this.dirty.size > 0) this.schedule(0);
+  }
+
+  /** Everything reported so far, for shutdown and tests. */
+  async flushAll(): Promise<void> {
+    for (let attempt = 0; attempt < 5 && (this.dirty.size > 0 || this.flushing); attempt++) await this.flush();
+  }
+
+  private takeDirty(): ReportedWrite[] {
+    const writes: ReportedWrite[] = [];
+    for (const deviceId of this.dirty) {
+      if (writes.length >= MAX_ROWS_PER_WRITE) break;
+      this.dirty.delete(deviceId);
+      const twin = this.cache.get(deviceId);
+      if (!twin) continue;
+      writes.push({
+        deviceId,
+        reported: twin.reported,
+        reportedMeta: twin.reportedMeta,
+        reportedVersion: twin.reportedVersion,
+        firmwareVersion: firmwareVersionOf(twin.reported),
+      });
+    }
+    return writes;
+  }
+
+  private async write(writes: ReportedWrite[]): Promise<void> {
+    const stopTimer = this.metrics.flushSeconds.startTimer();
+    let written: Set<string>;
+    try {
+      written = await this.repository.writeReported(writes);
+    } catch (error) {
+      this.logger.error(`writing reported state of ${writes.length} device(s) failed, will retry: ${(error as Error).message}`);
+      // The cache holds each device's latest state, so re-marking them dirty loses nothing.
+      for (const write of writes) this.dirty.add(write.deviceId);
+      this.schedule(RETRY_AFTER_MS);
+      return;
+    } finally {
+      stopTimer();
+    }
+    this.metrics.rowsWritten.inc(written.size);
+    for (const write of writes) {
+      const twin = this.cache.get(write.deviceId);
+      if (!twin || !written.has(write.deviceId)) continue;
+      if (write.firmwareVersion !== twin.persistedFirmware) {
+        twin.persistedFirmware = write.firmwareVersion;
+        if (write.firmwareVersion !== null) this.emitFirmware(write.deviceId, write.firmwareVersion);
+      }
+      this.publisher.refreshDelta(twin);
+    }
+  }
+
+  private emitFirmware(deviceId: string, version: string): void {
+    try {
+      this.events.emit('firmware-reported', deviceId, version);
+    } catch (error) {
+      this.logger.error(`a 'firmware-reported' listener failed for '${deviceId}': ${(error as Error).message}`);
+    }
+  }
+
+  private evictIdle(): void {
+    for (const deviceId of this.idle) {
+      if (this.dirty.has(deviceId)) continue;
+      this.cache.evict(deviceId);
+      this.idle.delete(deviceId);
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => void this.flush(), delayMs);
+    this.timer.unref();
+  }
+}
