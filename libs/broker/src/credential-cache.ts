@@ -2,8 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DeviceRepository } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 
-/** Lookups arriving within this window share one query: a reconnect storm costs a few queries, not thousands. */
-const BATCH_WINDOW_MS = 5;
+/**
+ * Lookups arriving within this window share one query, and while a query runs the next batch
+ * keeps filling: a reconnect storm costs a few queries, not thousands, and a busier database
+ * gets bigger batches rather than more queries.
+ */
+const BATCH_WINDOW_MS = 10;
 const MAX_BATCH_IDS = 500;
 /** Revocation invalidates at once; the TTL only bounds how long an idle entry holds memory. */
 const TTL_MS = 10 * 60_000;
@@ -58,13 +62,13 @@ export class CredentialCache {
   private loadWaiting(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.waiting.size === 0) return;
+    if (this.waiting.size === 0 || (this.inFlight.size > 0 && this.waiting.size < MAX_BATCH_IDS)) return;
     const batch: Batch = { waiting: this.waiting, revoked: new Set() };
     this.waiting = new Map();
     this.inFlight.add(batch);
     this.devices.findCredentialHashes([...batch.waiting.keys()]).then(
       (hashes) => {
-        this.inFlight.delete(batch);
+        this.batchDone(batch);
         for (const [deviceId, waiters] of batch.waiting) {
           // Revoked mid-query: ask again, so a connect racing a rotation sees the committed state.
           if (batch.revoked.has(deviceId)) {
@@ -77,10 +81,16 @@ export class CredentialCache {
         }
       },
       (error: unknown) => {
-        this.inFlight.delete(batch);
+        this.batchDone(batch);
         for (const waiters of batch.waiting.values()) for (const waiter of waiters) waiter.reject(error);
       },
     );
+  }
+
+  /** The next batch waits out a full window after this one, so a fast database still gets few, larger queries. */
+  private batchDone(batch: Batch): void {
+    this.inFlight.delete(batch);
+    if (this.waiting.size > 0) this.timer ??= setTimeout(() => this.loadWaiting(), BATCH_WINDOW_MS);
   }
 
   private remember(deviceId: string, hash: string): void {
