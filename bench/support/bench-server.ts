@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,12 +37,17 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let stopping = false;
   const ready = await new Promise<{ http: string; mqtt?: string }>((resolve, reject) => {
-    let out = '';
+    let partial = '';
     child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      const line = out.split('\n').find((l) => l.startsWith('EDGEFLEET_READY '));
-      if (line) resolve(JSON.parse(line.slice(16)));
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('EDGEFLEET_READY ')) resolve(JSON.parse(line.slice(16)));
+        // Server errors (pino level 50+) would otherwise go unseen behind the figures.
+        else if (!stopping && /^\{"level":[56]0,/.test(line)) process.stderr.write(`server: ${line.slice(0, 400)}\n`);
+      }
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
@@ -53,11 +58,19 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     dataDir,
     stop: async () => {
       const exited = new Promise((resolve) => child.on('exit', resolve));
+      stopping = true;
       child.kill('SIGTERM');
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The server's database: BENCH_DATABASE_URL, else its embedded Postgres (credentials of libs/database's EmbeddedPostgresServer; port from its postmaster.pid). */
+export function databaseUrl(server: BenchServer): string {
+  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
+  const pidFile = readFileSync(join(server.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
+  return `postgresql://postgres:edgefleet@127.0.0.1:${pidFile[3].trim()}/edgefleet`;
 }
 
 export function percentile(sorted: number[], p: number): number {

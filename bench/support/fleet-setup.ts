@@ -8,11 +8,11 @@ export interface DeviceLogin {
 const BATCH = 10_000;
 
 /** Registers `count` devices through the batch endpoint (CONTRACT §2) and returns their MQTT logins. */
-export async function registerDevices(server: BenchServer, count: number, prefix: string): Promise<DeviceLogin[]> {
+export async function registerDevices(server: BenchServer, count: number, prefix: string, type = 'sensor'): Promise<DeviceLogin[]> {
   const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
   const logins: DeviceLogin[] = [];
   for (let offset = 0; offset < count; offset += BATCH) {
-    const devices = Array.from({ length: Math.min(BATCH, count - offset) }, (_, i) => ({ id: `${prefix}-${String(offset + i).padStart(6, '0')}`, type: 'sensor' }));
+    const devices = Array.from({ length: Math.min(BATCH, count - offset) }, (_, i) => ({ id: `${prefix}-${String(offset + i).padStart(6, '0')}`, type }));
     const res = await fetch(`${server.http}/api/v1/devices/batch`, { method: 'POST', headers, body: JSON.stringify({ devices }) });
     if (res.status !== 201) throw new Error(`batch registration failed: ${res.status} ${await res.text()}`);
     const body = (await res.json()) as { devices: Array<{ id: string; credentials: { password: string } }> };

@@ -35,6 +35,12 @@ export class RawMqttDevice {
     this.socket.write(publishPacket(topic, payload));
   }
 
+  /** The same QoS 0 PUBLISH `times` times in one write: a generator that offers far more than a server can take. */
+  publishRepeated(topic: string, payload: string, times: number): void {
+    const packet = publishPacket(topic, payload);
+    this.socket.write(Buffer.concat(Array.from({ length: times }, () => packet)));
+  }
+
   /** Bytes queued in user space: a load generator that falls behind shows here. */
   get backlogBytes(): number {
     return this.socket.writableLength;

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import type { BenchServer } from './bench-server';
+import { type BenchServer, databaseUrl } from './bench-server';
 
 /**
  * Reads the bench server's `device_twins` rows directly, to time publish → row: every
@@ -14,7 +12,7 @@ export class TwinRows {
   private constructor(private readonly client: Client) {}
 
   static async open(server: BenchServer): Promise<TwinRows> {
-    const client = new Client({ connectionString: process.env.BENCH_DATABASE_URL ?? embeddedUrl(server) });
+    const client = new Client({ connectionString: databaseUrl(server) });
     await client.connect();
     return new TwinRows(client);
   }
@@ -39,10 +37,4 @@ export class TwinRows {
   close(): Promise<void> {
     return this.client.end();
   }
-}
-
-/** The server's embedded Postgres (credentials of libs/database's EmbeddedPostgresServer; port from its postmaster.pid). */
-function embeddedUrl(server: BenchServer): string {
-  const pidFile = readFileSync(join(server.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
-  return `postgresql://postgres:edgefleet@127.0.0.1:${pidFile[3].trim()}/edgefleet`;
 }

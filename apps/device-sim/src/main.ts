@@ -42,8 +42,9 @@ async function main(): Promise<void> {
     clearInterval(progress);
     if (interactive) process.stderr.write('\n');
     log(`${why}: disconnecting ${options.devices} devices`);
+    const atTheEnd = fleet.stats();
     await fleet.stop();
-    process.stdout.write(`${summary(fleet.stats(), usage)}\n`);
+    process.stdout.write(`${summary(atTheEnd, usage)}\n`);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -14,6 +14,7 @@ export class BrokerMetrics {
   readonly messagesIn: Counter;
   readonly messagesOut: Counter;
   readonly droppedMessages: Counter<'reason'>;
+  readonly heldMessages: Counter;
   readonly refusedSubscriptions: Counter;
   private connectedCount: () => number = () => 0;
 
@@ -41,6 +42,11 @@ export class BrokerMetrics {
       name: 'edgefleet_mqtt_messages_dropped_total',
       help: 'PUBLISH packets from devices dropped, by reason',
       labelNames: ['reason'] as const,
+      registers,
+    });
+    this.heldMessages = new Counter({
+      name: 'edgefleet_mqtt_messages_held_total',
+      help: 'PUBLISH packets from devices held back while the server was overloaded (their connections stop being read meanwhile)',
       registers,
     });
     this.refusedSubscriptions = new Counter({

@@ -17,7 +17,8 @@ export class BrokerModule {
       global: true,
       imports: [RegistryModule],
       providers: [{ provide: BROKER_OPTIONS, useValue: options }, BrokerService, BrokerMetrics, CredentialCache, DeviceBrokerHooks, PresenceWriter],
-      exports: [BrokerService],
+      // PresenceWriter too: with an external broker the gateway records presence through the same batched writer.
+      exports: [BrokerService, PresenceWriter],
     };
   }
 }

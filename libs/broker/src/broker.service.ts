@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type AedesOptions, type Client, type PublishPacket } from 'aedes';
 import { type DeviceErrorNotice, deviceErrorsTopic } from '@edgefleet/contracts';
 import { HealthRegistry } from '@edgefleet/observability';
 import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
@@ -10,6 +10,7 @@ import { type Listener, listenTcp, listenTls, listenWebSocket } from './broker-l
 import { BrokerMetrics } from './broker-metrics';
 import { CredentialCache } from './credential-cache';
 import { DeviceBrokerHooks } from './device-broker-hooks';
+import { DeviceRetainedPersistence } from './device-retained-persistence';
 import { limitPacketSize } from './packet-size-limit';
 import { PresenceWriter } from './presence-writer';
 
@@ -26,6 +27,9 @@ export interface DevicePublish {
   packet: PublishPacket;
 }
 
+/** Handles a device PUBLISH; the device's acknowledgement waits for the returned promise. */
+export type DevicePublishListener = (message: DevicePublish) => Promise<void> | void;
+
 /** The embedded MQTT broker (aedes): device sessions, their rules, presence, and the listeners. */
 @Injectable()
 export class BrokerService implements OnModuleDestroy {
@@ -35,7 +39,7 @@ export class BrokerService implements OnModuleDestroy {
   /** The live session per device id; a takeover replaces it before the old one's disconnect is seen. */
   private readonly sessions = new Map<string, Client>();
   private readonly onRevoked = (deviceId: string): void => this.revoke(deviceId);
-  private readonly publishListeners = new Set<(message: DevicePublish) => void>();
+  private readonly publishListeners = new Set<DevicePublishListener>();
 
   constructor(
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
@@ -55,23 +59,22 @@ export class BrokerService implements OnModuleDestroy {
     if (stale) this.logger.log(`marked ${stale} device(s) offline left over from the last run`);
     const broker = await Aedes.createBroker({
       drainTimeout: DRAIN_TIMEOUT_MS,
+      persistence: new DeviceRetainedPersistence() as unknown as AedesOptions['persistence'],
       maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
       ...this.hooks.create({
         connectedClients: () => broker.connectedClients,
         notify: (deviceId, notice) => this.notify(deviceId, notice),
+        accepted: (client, packet) => this.handOver({ deviceId: client.id, topic: packet.topic, payload: packet.payload as Buffer, packet }),
       }),
     });
     dropRefusedPublishes(broker, (packet) => this.hooks.isDropped(packet));
-    broker.on('publish', (packet, client) => {
-      // Only devices' messages: the server's own publishes and $SYS have no client.
-      if (client) for (const listener of this.publishListeners) listener({ deviceId: client.id, topic: packet.topic, payload: packet.payload as Buffer, packet });
-    });
     broker.on('client', (client) => this.sessionOpened(client));
     broker.on('clientDisconnect', (client) => this.sessionClosed(client));
     broker.on('clientError', (client, error) => this.logger.debug?.(`client '${client.id}': ${error.message}`));
     broker.on('connectionError', (_client, error) => this.logger.debug?.(`connection: ${error.message}`));
     (broker as unknown as NodeJS.EventEmitter).on('error', (error: Error) => this.logger.error(`broker: ${error.message}`));
     this.broker = broker;
+    this.hooks.ingestGate.start();
     this.metrics.countConnectedWith(() => broker.connectedClients);
     this.events.on('credentials-revoked', this.onRevoked);
     this.health.register('broker', () =>
@@ -100,8 +103,11 @@ export class BrokerService implements OnModuleDestroy {
     return new Promise((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
   }
 
-  /** Every device PUBLISH the broker accepted, in the order each device sent them; returns the unsubscribe. */
-  onDevicePublish(listener: (message: DevicePublish) => void): () => void {
+  /**
+   * Every device PUBLISH the broker accepted, in the order each device sent them, before it is
+   * routed to subscribers and acknowledged; returns the unsubscribe.
+   */
+  onDevicePublish(listener: DevicePublishListener): () => void {
     this.publishListeners.add(listener);
     return () => this.publishListeners.delete(listener);
   }
@@ -116,6 +122,7 @@ export class BrokerService implements OnModuleDestroy {
     this.broker = undefined;
     this.events.off('credentials-revoked', this.onRevoked);
     for (const listener of this.listeners) listener.stopAccepting();
+    this.hooks.ingestGate.stop();
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
     await Promise.all(this.listeners.splice(0).map((listener) => listener.close()));
     await this.presence.flush();
@@ -123,6 +130,17 @@ export class BrokerService implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.stop();
+  }
+
+  /** Never rejects: a listener's failure is its own to report, and must not hold the acknowledgement forever. */
+  private async handOver(message: DevicePublish): Promise<void> {
+    for (const listener of this.publishListeners) {
+      try {
+        await listener(message);
+      } catch (error) {
+        this.logger.error(`handling a publish on '${message.topic}' failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   private connectionHandler(): (stream: Duplex, request?: IncomingMessage) => void {

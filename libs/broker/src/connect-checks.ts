@@ -34,6 +34,17 @@ export async function runConnectChecks(checks: readonly ConnectCheck[], attempt:
   return undefined;
 }
 
+/**
+ * MQTT_MAX_CONNECTIONS: past it a CONNECT is answered 0x03 Server unavailable (MQTT 3.1.1
+ * §3.2.2.3), so a well-behaved client backs off instead of seeing a bare socket close.
+ */
+export function withinCapacity(connectedClients: () => number, maxConnections: number): ConnectCheck {
+  return function withinCapacity() {
+    if (connectedClients() < maxConnections) return undefined;
+    return { code: ConnackCode.ServerUnavailable, reason: 'capacity', message: `connection limit of ${maxConnections} reached` };
+  };
+}
+
 /** A device always sends both (CONTRACT §3); 0x04 covers a missing user name or password too. */
 export function hasCredentials(attempt: ConnectAttempt): ConnectRefusal | undefined {
   if (attempt.username && attempt.password?.length) return undefined;

@@ -1,5 +1,5 @@
 import { TestApp } from '../../../test/support/test-app';
-import { closed, collect, connectDevice, sleep, waitFor } from '../../../test/support/mqtt-device';
+import { closed, collect, connackCode, connectDevice, sleep, waitFor } from '../../../test/support/mqtt-device';
 
 describe('embedded broker: packet size and publish rate limits', () => {
   let t: TestApp;
@@ -50,5 +50,27 @@ describe('embedded broker: packet size and publish rate limits', () => {
     expect(await metric(/edgefleet_mqtt_messages_dropped_total\{reason="rate-limit"\} (\d+)/)).toBe(30 - data.length);
     expect(client.connected).toBe(true);
     await client.endAsync();
+  });
+});
+
+describe('embedded broker: connection cap', () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await TestApp.start({ MQTT_MAX_CONNECTIONS: '2' }, { broker: true })));
+  afterAll(() => t.stop());
+
+  it('answers a CONNECT past MQTT_MAX_CONNECTIONS with 0x03 server unavailable, and admits it once a session ends', async () => {
+    const logins = await Promise.all(
+      ['cap-1', 'cap-2', 'cap-3'].map(async (id) => ({ id, password: (await t.request('POST', '/api/v1/devices', { id, type: 'cam' })).body.credentials.password })),
+    );
+    const first = await connectDevice(t.broker.mqtt, logins[0]);
+    const second = await connectDevice(t.broker.mqtt, logins[1]);
+    const third = { clientId: 'cap-3', username: 'cap-3', password: logins[2].password };
+    expect(await connackCode(t.broker.mqtt, third)).toBe(3);
+    const refused = (await t.request('GET', '/metrics', undefined, null)).body as string;
+    expect(refused).toMatch(/edgefleet_mqtt_connects_refused_total\{reason="capacity"\} 1/);
+
+    await first.endAsync();
+    await waitFor(() => connackCode(t.broker.mqtt, third), (code) => code === 0);
+    await second.endAsync();
   });
 });

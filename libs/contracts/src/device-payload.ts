@@ -13,6 +13,12 @@ export interface DeviceMessageSpec<T> {
   /** MQTT topic filter with `+` for the device id (and other ids), e.g. `devices/+/state/reported`. */
   readonly pattern: string;
   readonly check: PayloadCheck<T>;
+  /**
+   * The device's QoS 1 PUBACK waits until the server has handled the message, so a server crash
+   * before then makes the device send it again. For messages that must never be lost (job
+   * status); others are acknowledged on receipt and handled meanwhile.
+   */
+  readonly acknowledgeAfterHandling?: boolean;
 }
 
 export function accept<T>(value: T): PayloadResult<T> {

@@ -7,3 +7,4 @@ export * from './artifact-messages';
 export * from './twin-messages';
 export * from './job-states';
 export * from './job-messages';
+export * from './presence-messages';

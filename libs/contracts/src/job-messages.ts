@@ -16,6 +16,7 @@ export const JOB_REASON_MAX = 500;
 export const jobStatusSpec: DeviceMessageSpec<JobStatusReport> = {
   pattern: 'devices/+/jobs/+/status',
   check: checkJobStatusReport,
+  acknowledgeAfterHandling: true,
 };
 
 export function checkJobStatusReport(value: unknown): PayloadResult<JobStatusReport> {

@@ -122,6 +122,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     this.session.on('connected', () => void this.session.publish(reportedStateTopic(this.deviceId), JSON.stringify(this.reported)));
     this.session.on('online', () => {
       this.statuses.flush();
+      for (const download of this.chunkDownloads.values()) download.reconnected();
       this.emit('online');
     });
     this.session.on('offline', () => this.emit('offline'));
@@ -249,7 +250,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       installedVersion: () => this.firmware,
       signingKey: () => this.signingKey(),
       downloadOverMqtt: (artifactId, size, sink, onProgress) => this.downloadOverMqtt(artifactId, size, sink, onProgress, signal),
-      rebootInto: (image) => this.rebootInto(image),
+      rebootInto: (image) => this.rebootInto(image, signal),
     });
   }
 
@@ -287,12 +288,19 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     }
   }
 
-  private async rebootInto(image: FirmwareImage): Promise<void> {
+  private async rebootInto(image: FirmwareImage, signal: AbortSignal): Promise<void> {
     await this.session.stop();
     await this.options.handlers?.reboot?.(image);
     this.firmware = image.artifact.version;
     applyMergePatch(this.reported, { firmware: { version: this.firmware } });
-    await this.start();
+    // Stopped meanwhile (powered off while rebooting): the image is in, but the device stays off
+    // until started again; then the retained job document comes back and it reports success.
+    signal.throwIfAborted();
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.start().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 }
 

@@ -19,7 +19,7 @@ export interface FirmwareJobContext {
   /** Reports a status and returns it. */
   report(report: JobStatusReport): JobStatusReport;
   downloadOverMqtt(artifactId: string, size: number, sink: ArtifactSink, onProgress: (received: number) => void): Promise<void>;
-  /** Disconnects, runs the reboot hook, and comes back online as `version`; resolves once online. */
+  /** Disconnects, runs the reboot hook, and comes back online as `version`; resolves once online, rejects when the job is aborted meanwhile. */
   rebootInto(image: FirmwareImage): Promise<void>;
 }
 
@@ -89,6 +89,11 @@ export async function runFirmwareJob(context: FirmwareJobContext): Promise<JobSt
   }
   if (signal.aborted) return undefined;
   context.report({ status: 'rebooting' });
-  await context.rebootInto(image);
+  try {
+    await context.rebootInto(image);
+  } catch (error) {
+    if (signal.aborted) return undefined;
+    throw error;
+  }
   return context.report({ status: 'succeeded' });
 }

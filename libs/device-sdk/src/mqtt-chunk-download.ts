@@ -36,6 +36,7 @@ interface PendingChunk {
  */
 export class MqttChunkDownload {
   private pending: PendingChunk | null = null;
+  private interrupted = false;
 
   constructor(
     private readonly transport: ChunkTransport,
@@ -45,6 +46,16 @@ export class MqttChunkDownload {
   /** A `data` message for this artifact. */
   deliver(offset: number, bytes: Buffer): void {
     if (this.pending?.offset === offset) this.pending.resolve(bytes);
+  }
+
+  /**
+   * The session is back online. A request sent before the cut, or its answer, was lost with
+   * the connection (clean sessions keep nothing in flight): ask again now rather than after the timeout.
+   */
+  reconnected(): void {
+    if (!this.pending) return;
+    this.interrupted = true;
+    this.pending.resolve(null);
   }
 
   /** The server refused a `get` for this artifact (`devices/{id}/errors`). */
@@ -64,6 +75,10 @@ export class MqttChunkDownload {
       if (wasConnected) this.transport.requestChunk(artifactId, offset, length);
       const bytes = await this.awaitChunk(offset);
       if (!bytes) {
+        if (this.interrupted) {
+          this.interrupted = false;
+          continue;
+        }
         if (wasConnected && ++unanswered >= maxUnanswered) throw new Error(`no answer to ${unanswered} chunk requests at offset ${offset}`);
         continue;
       }

@@ -6,24 +6,43 @@ export interface DeviceLogin {
   password: string;
 }
 
+export interface RolloutWaveView {
+  wave: number;
+  percent: number;
+  total: number;
+  counts: Record<string, number>;
+}
+
 export interface RolloutView {
   id: string;
   state: string;
+  reason?: string | null;
+  targetCount?: number;
+  currentWave?: number;
   counts?: Record<string, number>;
+  waves?: RolloutWaveView[];
   [key: string]: unknown;
 }
 
 /** The operator REST API (CONTRACT §2), only the calls the simulator and the demo make. */
 export class FleetApi {
+  /**
+   * @param signal aborts any request in flight (Ctrl-C)
+   * @param timeoutMs a request not answered by then fails, so a server that hangs cannot hang its caller
+   */
   constructor(
     readonly baseUrl: string,
     private readonly token: string,
+    private readonly signal?: AbortSignal,
+    private readonly timeoutMs = 120_000,
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const isForm = body instanceof FormData;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
+      signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
       headers: {
         authorization: `Bearer ${this.token}`,
         ...(body === undefined || isForm ? {} : { 'content-type': 'application/json' }),
@@ -49,7 +68,10 @@ export class FleetApi {
   }
 
   async deviceExists(id: string): Promise<boolean> {
-    const response = await fetch(`${this.baseUrl}/api/v1/devices/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${this.token}` } });
+    const response = await fetch(`${this.baseUrl}/api/v1/devices/${encodeURIComponent(id)}`, {
+      headers: { authorization: `Bearer ${this.token}` },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     await response.body?.cancel();
     if (response.status === 404) return false;
     if (!response.ok) throw new Error(`GET /api/v1/devices/${id} answered ${response.status}`);

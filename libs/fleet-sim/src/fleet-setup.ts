@@ -14,8 +14,16 @@ export interface FleetSetup {
  * 10,000. Kept credentials are checked by looking up the first device: a server whose
  * database was reset answers 404 and the file is started over.
  */
-export async function prepareFleet(api: FleetApi, store: CredentialsStore, type: string, count: number, log: (line: string) => void): Promise<FleetSetup> {
-  let kept = await store.load(api.baseUrl, type);
+export async function prepareFleet(
+  api: FleetApi,
+  store: CredentialsStore,
+  type: string,
+  count: number,
+  log: (line: string) => void,
+  /** Which server the kept credentials belong to; default its URL (the demo's server changes port every run, so it names its data folder). */
+  serverId = api.baseUrl,
+): Promise<FleetSetup> {
+  let kept = await store.load(serverId, type);
   if (kept.length && !(await api.deviceExists(kept[0].id))) {
     log(`the server no longer knows the kept devices (${kept[0].id}); registering new ones`);
     kept = [];
@@ -33,7 +41,7 @@ export async function prepareFleet(api: FleetApi, store: CredentialsStore, type:
     const started = Date.now();
     fresh = await api.registerDevices(devices);
     log(`registered ${fresh.length} devices in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    await store.save(api.baseUrl, type, [...kept, ...fresh]);
+    await store.save(serverId, type, [...kept, ...fresh]);
   }
   const reused = Math.min(kept.length, count);
   if (reused) log(`reusing ${reused} devices kept from an earlier run`);

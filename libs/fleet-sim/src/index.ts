@@ -7,3 +7,7 @@ export * from './simulated-behaviour';
 export * from './fleet';
 export * from './process-usage';
 export * from './fleet-report';
+export * from './demo/demo-options';
+export * from './demo/server-child';
+export * from './demo/rollout-progress';
+export * from './demo/demo';

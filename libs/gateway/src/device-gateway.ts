@@ -6,6 +6,7 @@ import { DeviceChannel } from './device-channel';
 import { EmbeddedDeviceTransport } from './embedded-device-transport';
 import { ExternalDeviceChannel } from './external-device-channel';
 import { ExternalDeviceTransport } from './external-device-transport';
+import { ExternalPresence } from './external-presence';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
 import { GatewayMetrics } from './gateway-metrics';
 
@@ -18,6 +19,7 @@ export class DeviceGateway {
     private readonly metrics: GatewayMetrics,
     private readonly broker: BrokerService,
     private readonly health: HealthRegistry,
+    private readonly presence: ExternalPresence,
   ) {}
 
   get external(): boolean {
@@ -30,7 +32,7 @@ export class DeviceGateway {
       const channel = this.channel as ExternalDeviceChannel;
       // The embedded broker reports its own health; with BROKER_URL it is our connection to the broker that matters.
       this.health.register('broker', () => (channel.connected ? { status: 'up', external: true } : { status: 'down', external: true }));
-      return new ExternalDeviceTransport(brokerUrl, channel);
+      return new ExternalDeviceTransport(brokerUrl, channel, (deviceId) => this.presence.seen(deviceId));
     }
     return new EmbeddedDeviceTransport(this.broker, this.metrics);
   }

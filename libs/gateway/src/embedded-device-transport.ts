@@ -45,14 +45,20 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
     return pattern === undefined ? null : (this.messageHandlers.get(pattern) ?? null);
   }
 
-  private dispatch({ topic, payload, packet }: DevicePublish): void {
-    if (!this.getHandlerByPattern(topic)) return this.unrouted();
+  /**
+   * Hands the message to its handler. For message kinds acknowledged after handling, resolves
+   * once the handler has finished, which is when the broker sends the PUBACK; for the others at once.
+   */
+  private dispatch({ topic, payload, packet }: DevicePublish): Promise<void> | void {
+    const handler = this.getHandlerByPattern(topic);
+    if (!handler) return this.unrouted();
     this.metrics.messages.inc({ outcome: 'dispatched' });
     // Same payload shape as Nest's MQTT transport: parsed JSON, or the text when it is not JSON.
     const data = parsePayload(payload);
-    this.handleEvent(topic, { pattern: topic, data }, new MqttContext([topic, packet])).catch((error: Error) =>
+    const handled = this.handleEvent(topic, { pattern: topic, data }, new MqttContext([topic, packet])).catch((error: Error) =>
       this.logger.error(`dispatching '${topic}' failed: ${error.message}`),
     );
+    if (handler.extras?.acknowledgeAfterHandling) return handled;
   }
 
   /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type CustomTransportStrategy, type MessageHandler, ServerMqtt } from '@nestjs/microservices';
 import type { MqttClient } from 'mqtt';
+import { deviceIdOfTopic, presenceSpec, topicMatches } from '@edgefleet/contracts';
 import { DeviceMessageDeserializer } from './device-message.deserializer';
 import type { ExternalDeviceChannel } from './external-device-channel';
 
@@ -18,6 +19,8 @@ export class ExternalDeviceTransport extends ServerMqtt implements CustomTranspo
   constructor(
     brokerUrl: string,
     private readonly channel: ExternalDeviceChannel,
+    /** Every device message is a sign of life (ExternalPresence); presence reports go to their handler instead. */
+    private readonly onDeviceMessage: (deviceId: string) => void = () => undefined,
   ) {
     super({
       url: brokerUrl,
@@ -36,6 +39,12 @@ export class ExternalDeviceTransport extends ServerMqtt implements CustomTranspo
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void {
     const name = typeof pattern === 'string' && !pattern.startsWith('$share/') ? `${SHARED_SUBSCRIPTION_PREFIX}${pattern}` : pattern;
     super.addHandler(name, callback, isEventHandler, extras);
+  }
+
+  override async handleMessage(channel: string, buffer: Buffer, pub: MqttClient, originalPacket?: Record<string, any>): Promise<any> {
+    const deviceId = deviceIdOfTopic(channel);
+    if (deviceId && !topicMatches(presenceSpec.pattern, channel)) this.onDeviceMessage(deviceId);
+    return super.handleMessage(channel, buffer, pub, originalPacket);
   }
 
   override start(callback: (error?: unknown) => void): void {

@@ -1,9 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { RegistryModule } from '@edgefleet/registry';
 import { DeviceChannel } from './device-channel';
+import { DevicePresenceHandler } from './device-presence.handler';
 import { DeviceErrorFilter } from './device-error.filter';
 import { DeviceGateway } from './device-gateway';
 import { EmbeddedDeviceChannel } from './embedded-device-channel';
 import { ExternalDeviceChannel } from './external-device-channel';
+import { ExternalPresence } from './external-presence';
 import { GATEWAY_OPTIONS, type GatewayOptions } from './gateway-options';
 import { GatewayMetrics } from './gateway-metrics';
 
@@ -19,6 +22,8 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       global: true,
+      imports: [RegistryModule],
+      controllers: [DevicePresenceHandler],
       providers: [
         { provide: GATEWAY_OPTIONS, useValue: options },
         channel,
@@ -26,6 +31,7 @@ export class GatewayModule {
         GatewayMetrics,
         DeviceErrorFilter,
         DeviceGateway,
+        ExternalPresence,
       ],
       exports: [DeviceChannel, DeviceErrorFilter, DeviceGateway],
     };

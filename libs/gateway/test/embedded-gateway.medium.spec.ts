@@ -81,4 +81,22 @@ describe('device gateway, embedded broker: aedes packets reach @EventPattern han
     expect(metrics).toMatch(/edgefleet_gateway_messages_total\{outcome="refused"\} [1-9]/);
     expect(metrics).toMatch(/edgefleet_gateway_messages_total\{outcome="unrouted"\} [1-9]/);
   });
+
+  it('sends the PUBACK of a message kind acknowledged after handling only once its handler has finished', async () => {
+    let acked = false;
+    const publishing = device.publishAsync('devices/gw-1/probe/held', JSON.stringify({ text: 'must not be lost' }), { qos: 1 }).then(() => (acked = true));
+    await sleep(300);
+    expect(acked).toBe(false);
+    probe().release();
+    await publishing;
+    expect(probe().handledHeld).toEqual(['must not be lost']);
+  });
+
+  it('acknowledges other message kinds on receipt, while their handler still runs', async () => {
+    probe().handledHeld = [];
+    await device.publishAsync('devices/gw-1/probe/loose', JSON.stringify({ text: 'loose' }), { qos: 1 });
+    expect(probe().handledHeld).toEqual([]);
+    probe().release();
+    await waitFor(() => probe().handledHeld, (handled) => handled.length === 1);
+  });
 });

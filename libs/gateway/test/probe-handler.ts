@@ -15,6 +15,10 @@ export const probeSpec: DeviceMessageSpec<ProbePayload> = {
   check: (value) => (isJsonObject(value) && typeof value.text === 'string' ? accept(value as ProbePayload) : reject('expected an object with a string "text"')),
 };
 
+/** Test-only messages whose handler waits until the test releases it: one acknowledged after handling, one on receipt. */
+export const heldProbeSpec: DeviceMessageSpec<ProbePayload> = { ...probeSpec, pattern: 'devices/+/probe/held', acknowledgeAfterHandling: true };
+export const looseProbeSpec: DeviceMessageSpec<ProbePayload> = { ...probeSpec, pattern: 'devices/+/probe/loose' };
+
 /** Echoes what it got on `devices/{id}/probe/echo`; `fail` throws a domain error, `crash` a plain one. */
 @Controller()
 export class ProbeHandler {
@@ -30,6 +34,33 @@ export class ProbeHandler {
     if (payload.text === 'crash') throw new Error('probe crashed');
     await this.channel.publishJson(`devices/${deviceId}/probe/echo`, payload, { qos: 1 });
   }
+
+  /** Held handlers finish when the test calls `release()`. */
+  private held = gate();
+  handledHeld: string[] = [];
+
+  release(): void {
+    this.held.open();
+    this.held = gate();
+  }
+
+  @OnDeviceMessage(heldProbeSpec)
+  async onHeld(@DevicePayload(heldProbeSpec) payload: ProbePayload): Promise<void> {
+    await this.held.opened;
+    this.handledHeld.push(payload.text);
+  }
+
+  @OnDeviceMessage(looseProbeSpec)
+  async onLoose(@DevicePayload(looseProbeSpec) payload: ProbePayload): Promise<void> {
+    await this.held.opened;
+    this.handledHeld.push(payload.text);
+  }
+}
+
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
 }
 
 @Module({ controllers: [ProbeHandler] })

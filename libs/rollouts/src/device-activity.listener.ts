@@ -21,9 +21,9 @@ const COALESCE_MS = 20;
 @Injectable()
 export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RolloutJobs');
-  private readonly connected = new Batch<string>(COALESCE_MS, (ids) => this.devicesConnected([...new Set(ids)]));
+  private readonly connected = new Batch<{ deviceId: string; at: Date }>(COALESCE_MS, (connects) => this.devicesConnected(connects));
   private readonly firmware = new Batch<{ deviceId: string; version: string }>(COALESCE_MS, (reports) => this.firmwareReported(reports));
-  private readonly onConnected = (deviceId: string): void => this.connected.add(deviceId);
+  private readonly onConnected = (deviceId: string): void => this.connected.add({ deviceId, at: new Date() });
   private readonly onFirmware = (deviceId: string, version: string): void => this.firmware.add({ deviceId, version });
 
   constructor(
@@ -48,9 +48,11 @@ export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
     await Promise.all([this.connected.drain(), this.firmware.drain()]);
   }
 
-  async devicesConnected(deviceIds: string[]): Promise<void> {
+  async devicesConnected(connects: readonly { deviceId: string; at: Date }[]): Promise<void> {
+    const connectedAt = new Map(connects.map((connect) => [connect.deviceId, connect.at]));
+    const deviceIds = [...connectedAt.keys()];
     try {
-      await this.publisher.resend(deviceIds);
+      await this.publisher.resend(connectedAt);
       for (const rolloutId of await this.jobs.rolloutsPendingFor(deviceIds)) {
         await this.publisher.send(await this.claimWaiting(rolloutId, deviceIds));
       }

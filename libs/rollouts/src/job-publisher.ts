@@ -53,12 +53,17 @@ export class JobPublisher {
   }
 
   /**
-   * A device (re)connected: send its in-flight jobs again with fresh download links. The
+   * Devices (re)connected: send their in-flight jobs again with fresh download links. The
    * broker's retained store lives in memory, so after a server restart this is what restores it.
+   * Not a job dispatched after the device connected (its live session got that one), nor one
+   * the device already reported `succeeded` for: it reconnects after rebooting into the new
+   * image, and its version report completes the job (CONTRACT §4: nothing is sent twice to a
+   * device that already reported success).
    */
-  async resend(deviceIds: readonly string[]): Promise<void> {
-    const live = await this.jobs.liveJobsOf(deviceIds);
-    await forEachLimited(live, async (ref) => {
+  async resend(connectedAt: ReadonlyMap<string, Date>): Promise<void> {
+    const live = await this.jobs.liveJobsOf([...connectedAt.keys()]);
+    const stale = live.filter((job) => !job.deviceSucceeded && (job.dispatchedAt === null || job.dispatchedAt <= connectedAt.get(job.deviceId)!));
+    await forEachLimited(stale, async (ref) => {
       const rollout = await this.rollout(ref.rolloutId);
       if (rollout) await this.publishDocument(rollout, ref);
     });

@@ -91,6 +91,7 @@ export class JobStatusService implements OnModuleDestroy {
     this.metrics.statusReports.inc({ outcome: 'applied' }, decided.applied);
     this.metrics.statusReports.inc({ outcome: 'ignored' }, decided.ignored);
     this.metrics.statusReports.inc({ outcome: 'refused' }, decided.outcomes.filter(Boolean).length);
+    if (decided.awaitingVersion.length) await this.publisher.withdraw(decided.awaitingVersion);
     if (decided.settled.length) {
       await this.publisher.withdraw(decided.settled);
       this.scheduler.nudge(new Set(decided.settled.map((ref) => ref.rolloutId)));
@@ -100,7 +101,7 @@ export class JobStatusService implements OnModuleDestroy {
   /** Reports of one job apply in arrival order on its snapshot; the job is written once. */
   private decide(batch: readonly PendingReport[], locked: readonly LockedJob[]): Decided {
     const byId = new Map(locked.map((job) => [job.jobId, { job, snapshot: snapshotOf(job), update: undefined as JobUpdate | undefined }]));
-    const decided: Decided = { updates: [], outcomes: [], settled: [], applied: 0, ignored: 0 };
+    const decided: Decided = { updates: [], outcomes: [], settled: [], awaitingVersion: [], applied: 0, ignored: 0 };
     for (const item of batch) {
       const entry = byId.get(item.jobId);
       if (!entry || entry.job.deviceId !== item.deviceId) {
@@ -134,7 +135,10 @@ export class JobStatusService implements OnModuleDestroy {
     for (const { job, update } of byId.values()) {
       if (!update) continue;
       decided.updates.push(update);
-      if (isFinalJobStatus(update.status) || update.status === 'queued') decided.settled.push({ jobId: job.jobId, deviceId: job.deviceId, rolloutId: job.rolloutId });
+      const ref = { jobId: job.jobId, deviceId: job.deviceId, rolloutId: job.rolloutId };
+      if (isFinalJobStatus(update.status) || update.status === 'queued') decided.settled.push(ref);
+      // Success reported, version not yet seen: the retained document goes now, or the device would get it again when it reconnects after rebooting.
+      else if (update.deviceSucceeded && !job.deviceSucceeded) decided.awaitingVersion.push(ref);
     }
     return decided;
   }
@@ -146,6 +150,8 @@ interface Decided {
   outcomes: (Error | null)[];
   /** Jobs that left flight (final, or waiting for a retry). */
   settled: JobRef[];
+  /** Jobs the device just reported `succeeded` for, waiting for its firmware version. */
+  awaitingVersion: JobRef[];
   applied: number;
   ignored: number;
 }

@@ -40,6 +40,9 @@ export interface JobUpdate {
 
 export interface LiveJob extends JobRef {
   type: RolloutType;
+  /** The device already reported `succeeded`; the job waits only for its reported firmware version. */
+  deviceSucceeded: boolean;
+  dispatchedAt: Date | null;
 }
 
 /** Device jobs. Every hot-path change is one statement over many rows. */
@@ -87,25 +90,41 @@ export class RolloutJobRepository {
     };
   }
 
-  /** Firmware jobs whose device said `succeeded` and now reports the artifact's version (CONTRACT §4). */
+  /** Unfinished jobs of devices decommissioned since the rollout started: they can never finish, so they are cancelled. */
+  async cancelOfRemovedDevices(rolloutId: string, tx: DbTx): Promise<number> {
+    return tx.$executeRaw`
+      UPDATE rollout_jobs j SET status = 'cancelled', last_error = 'device decommissioned', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
+      WHERE j.rollout_id = ${rolloutId}::uuid AND NOT (j.status = ANY(${FINAL}::text[]))
+        AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = j.device_id)`;
+  }
+
+  /**
+   * Firmware jobs whose device said `succeeded` and now reports the artifact's version (CONTRACT §4).
+   * Rows are locked in id order, as report batches lock them, so the two never deadlock.
+   */
   async confirmFirmware(rolloutId: string, version: string, tx: DbTx): Promise<JobRef[]> {
     const rows = await tx.$queryRaw<JobRefRow[]>`
+      WITH due AS (
+        SELECT j.id FROM rollout_jobs j JOIN devices d ON d.id = j.device_id
+        WHERE j.rollout_id = ${rolloutId}::uuid AND j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[])) AND d.firmware_version = ${version}
+        ORDER BY j.id FOR UPDATE OF j)
       UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
-      FROM devices d
-      WHERE j.rollout_id = ${rolloutId}::uuid AND j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[]))
-        AND d.id = j.device_id AND d.firmware_version = ${version}
+      FROM due WHERE j.id = due.id
       RETURNING j.id, j.device_id, j.rollout_id`;
     return rows.map(toRef);
   }
 
-  /** The same for devices that just reported a firmware version, across their firmware rollouts. */
+  /** The same for devices that just reported a firmware version, across their firmware rollouts (rows locked in id order too). */
   async confirmFirmwareOfDevices(reports: readonly { deviceId: string; version: string }[]): Promise<JobRef[]> {
     if (reports.length === 0) return [];
     const rows = await this.prisma.$queryRaw<JobRefRow[]>`
+      WITH due AS (
+        SELECT j.id FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
+          JOIN unnest(${reports.map((r) => r.deviceId)}::text[], ${reports.map((r) => r.version)}::text[]) AS u(device_id, version) ON u.device_id = j.device_id
+        WHERE j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[])) AND r.type = 'firmware' AND r.payload->'artifact'->>'version' = u.version
+        ORDER BY j.id FOR UPDATE OF j)
       UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
-      FROM rollouts r, unnest(${reports.map((r) => r.deviceId)}::text[], ${reports.map((r) => r.version)}::text[]) AS u(device_id, version)
-      WHERE j.device_id = u.device_id AND j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[]))
-        AND r.id = j.rollout_id AND r.type = 'firmware' AND r.payload->'artifact'->>'version' = u.version
+      FROM due WHERE j.id = due.id
       RETURNING j.id, j.device_id, j.rollout_id`;
     return rows.map(toRef);
   }
@@ -147,14 +166,19 @@ export class RolloutJobRepository {
     return rows.map(toRef);
   }
 
-  /** Due jobs of offline devices wait as `pending_offline` (offline is not failure). */
+  /**
+   * Due jobs of offline devices wait as `pending_offline` (offline is not failure); waiting jobs
+   * whose device has connected since (and found no free slot) go back to `queued`.
+   */
   async markPendingOffline(rolloutId: string, maxWave: number, offlineTimeoutSeconds: number | undefined, tx: DbTx): Promise<number> {
     const deadline = offlineTimeoutSeconds === undefined ? Prisma.sql`NULL` : Prisma.sql`now() + ${offlineTimeoutSeconds} * interval '1 second'`;
     return tx.$executeRaw`
-      UPDATE rollout_jobs j SET status = 'pending_offline', deadline_at = ${deadline}, updated_at = now()
+      UPDATE rollout_jobs j SET status = CASE WHEN d.online THEN 'queued' ELSE 'pending_offline' END,
+        deadline_at = CASE WHEN d.online THEN NULL ELSE (${deadline})::timestamptz END, updated_at = now()
       FROM devices d
-      WHERE j.rollout_id = ${rolloutId}::uuid AND j.status = 'queued' AND j.wave <= ${maxWave}
-        AND (j.next_attempt_at IS NULL OR j.next_attempt_at <= now()) AND d.id = j.device_id AND NOT d.online`;
+      WHERE j.rollout_id = ${rolloutId}::uuid AND d.id = j.device_id AND (
+        (j.status = 'queued' AND j.wave <= ${maxWave} AND (j.next_attempt_at IS NULL OR j.next_attempt_at <= now()) AND NOT d.online)
+        OR (j.status = 'pending_offline' AND d.online))`;
   }
 
   /** Rollouts with offline-waiting jobs for any of these devices. */
@@ -167,13 +191,14 @@ export class RolloutJobRepository {
   /**
    * Cancels jobs; `onlyWaiting` leaves in-flight ones to finish (abort), otherwise every
    * non-final job (cancel). Returns the cancelled jobs that were in flight: their devices must be told.
+   * Rows are locked in id order, as report batches lock them, so the two never deadlock.
    */
   async cancel(rolloutId: string, reason: string, onlyWaiting: boolean, tx: DbTx): Promise<JobRef[]> {
     const statuses = onlyWaiting ? WAITING : [...WAITING, ...IN_FLIGHT];
     const rows = await tx.$queryRaw<(JobRefRow & { was_in_flight: boolean })[]>`
       WITH target AS (
         SELECT id, status = ANY(${IN_FLIGHT}::text[]) AS was_in_flight FROM rollout_jobs
-        WHERE rollout_id = ${rolloutId}::uuid AND status = ANY(${statuses}::text[]) FOR UPDATE)
+        WHERE rollout_id = ${rolloutId}::uuid AND status = ANY(${statuses}::text[]) ORDER BY id FOR UPDATE)
       UPDATE rollout_jobs j SET status = 'cancelled', last_error = ${reason}, finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
       FROM target WHERE j.id = target.id
       RETURNING j.id, j.device_id, j.rollout_id, target.was_in_flight`;
@@ -187,7 +212,8 @@ export class RolloutJobRepository {
       { id: string; device_id: string; rollout_id: string; type: RolloutType; status: DeviceJobStatus; attempts: number; device_succeeded: boolean; retries: number; version: string | null; firmware_version: string | null }[]
     >`
       SELECT j.id, j.device_id, j.rollout_id, r.type, j.status, j.attempts, j.device_succeeded,
-        coalesce((r.definition->'strategy'->>'retries')::int, 0) AS retries,
+        -- After an abort, in-flight devices finish for good: a retry would never be sent (CONTRACT §4).
+        CASE WHEN r.state = 'aborted' THEN 0 ELSE coalesce((r.definition->'strategy'->>'retries')::int, 0) END AS retries,
         r.payload->'artifact'->>'version' AS version, d.firmware_version
       FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id LEFT JOIN devices d ON d.id = j.device_id
       WHERE j.id = ANY(${jobIds}::uuid[])
@@ -228,11 +254,11 @@ export class RolloutJobRepository {
   /** In-flight jobs of these devices: what each should be working on now. */
   async liveJobsOf(deviceIds: readonly string[]): Promise<LiveJob[]> {
     if (deviceIds.length === 0) return [];
-    const rows = await this.prisma.$queryRaw<(JobRefRow & { type: RolloutType })[]>`
-      SELECT j.id, j.device_id, j.rollout_id, r.type FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
+    const rows = await this.prisma.$queryRaw<(JobRefRow & { type: RolloutType; device_succeeded: boolean; dispatched_at: Date | null })[]>`
+      SELECT j.id, j.device_id, j.rollout_id, r.type, j.device_succeeded, j.dispatched_at FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
       WHERE j.device_id = ANY(${deviceIds}::text[]) AND j.status = ANY(${IN_FLIGHT}::text[])
       ORDER BY j.device_id, j.id`;
-    return rows.map((row) => ({ ...toRef(row), type: row.type }));
+    return rows.map((row) => ({ ...toRef(row), type: row.type, deviceSucceeded: row.device_succeeded, dispatchedAt: row.dispatched_at }));
   }
 
   async hasLiveJob(deviceId: string, artifactId: string): Promise<boolean> {

@@ -17,9 +17,9 @@ export interface StepEffects {
 
 /**
  * One scheduling step of one rollout, inside a transaction holding the rollout's row lock:
- * start at startAt, expire deadlines, confirm firmware, abort over the failure threshold,
- * advance settled waves, complete, and claim jobs for dispatch within maxInFlight and the
- * maintenance window.
+ * start at startAt, expire deadlines, drop decommissioned devices, confirm firmware, abort
+ * over the failure threshold, advance settled waves, complete, and claim jobs for dispatch
+ * within maxInFlight and the maintenance window.
  */
 @Injectable()
 export class RolloutStepper {
@@ -45,8 +45,11 @@ export class RolloutStepper {
       rollout = { ...rollout, ...changes };
     }
     const strategy = rollout.definition.strategy;
-    const expired = await this.jobs.expireDeadlines(rollout.id, strategy.retries, this.options.retryBackoffMs, this.options.retryBackoffMaxMs, tx);
+    // After an abort, in-flight devices finish for good: a retry would never be sent.
+    const retries = rollout.state === 'aborted' ? 0 : strategy.retries;
+    const expired = await this.jobs.expireDeadlines(rollout.id, retries, this.options.retryBackoffMs, this.options.retryBackoffMaxMs, tx);
     effects.withdraw.push(...expired.retried, ...expired.timedOut);
+    await this.jobs.cancelOfRemovedDevices(rollout.id, tx);
     if (rollout.payload.type === 'firmware') effects.withdraw.push(...(await this.jobs.confirmFirmware(rollout.id, rollout.payload.artifact.version, tx)));
 
     const progress = summarize(await this.jobs.countsByWave(rollout.id, tx), strategy.waves);
@@ -57,10 +60,11 @@ export class RolloutStepper {
         state = changes.state = 'aborted';
         changes.reason = breach;
         changes.finishedAt = now;
-        // In-flight devices finish; nobody new starts (CONTRACT §4).
-        await this.jobs.cancel(rollout.id, `rollout aborted: ${breach}`, true, tx);
       }
     }
+    // In-flight devices finish; nobody new starts (CONTRACT §4). Repeated while any are in flight, so a
+    // retry queued by a report that raced the abort is cancelled too rather than left waiting forever.
+    if (state === 'aborted') await this.jobs.cancel(rollout.id, `rollout aborted: ${changes.reason ?? rollout.reason}`, true, tx);
     if (state === 'running') {
       let wave = rollout.currentWave;
       let settledAt = rollout.waveSettledAt;

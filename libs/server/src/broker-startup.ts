@@ -16,14 +16,19 @@ export interface BrokerAddresses {
  * the MQTT addresses devices use.
  */
 export async function startBroker(app: INestApplication, mqtt: FleetConfig['mqtt']): Promise<BrokerAddresses> {
-  const addresses = mqtt.brokerUrl ? { mqtt: mqtt.brokerUrl } : await startEmbeddedBroker(app, mqtt);
-  await startGateway(app);
-  return addresses;
-}
-
-async function startEmbeddedBroker(app: INestApplication, mqtt: FleetConfig['mqtt']): Promise<BrokerAddresses> {
+  if (mqtt.brokerUrl) {
+    await startGateway(app);
+    return { mqtt: mqtt.brokerUrl };
+  }
   const broker = app.get(BrokerService);
   await broker.start();
+  // Handlers first, listeners after: after a restart devices reconnect the moment the port
+  // opens, and a message aedes acknowledged before the gateway listened would be lost.
+  await startGateway(app);
+  return listenEmbedded(broker, mqtt);
+}
+
+async function listenEmbedded(broker: BrokerService, mqtt: FleetConfig['mqtt']): Promise<BrokerAddresses> {
   const { host } = mqtt;
   const addresses: BrokerAddresses = {
     mqtt: await listenOn('MQTT', host, mqtt.port, () => broker.listenTcp(host, mqtt.port)),

@@ -77,6 +77,7 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
     twin.reported = reported;
     twin.reportedMeta = meta;
     twin.reportedVersion += 1;
+    twin.unpersisted.push(patch);
     this.metrics.reports.inc({ outcome: 'applied' });
     this.dirty.add(deviceId);
     this.schedule(this.options.flushIntervalMs);
@@ -120,6 +121,8 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
 
   private async write(writes: ReportedWrite[]): Promise<void> {
     const stopTimer = this.metrics.flushSeconds.startTimer();
+    // How many of each device's reports this write carries (more may arrive while it runs).
+    const carried = new Map(writes.map((write) => [write.deviceId, this.cache.get(write.deviceId)?.unpersisted.length ?? 0]));
     let written: Set<string>;
     try {
       written = await this.repository.writeReported(writes);
@@ -133,14 +136,62 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
       stopTimer();
     }
     this.metrics.rowsWritten.inc(written.size);
+    const superseded: string[] = [];
     for (const write of writes) {
       const twin = this.cache.get(write.deviceId);
-      if (!twin || !written.has(write.deviceId)) continue;
+      if (!twin) continue;
+      if (!written.has(write.deviceId)) {
+        superseded.push(write.deviceId);
+        continue;
+      }
+      twin.unpersisted.splice(0, carried.get(write.deviceId) ?? 0);
       if (write.firmwareVersion !== twin.persistedFirmware) {
         twin.persistedFirmware = write.firmwareVersion;
         if (write.firmwareVersion !== null) this.emitFirmware(write.deviceId, write.firmwareVersion);
       }
       this.publisher.refreshDelta(twin);
+    }
+    if (superseded.length) await this.rebase(superseded);
+  }
+
+  /**
+   * A write that found a newer row: another server (several share one database behind an
+   * external broker, each device message going to any of them) wrote this device's reported
+   * state after we loaded it. Re-apply our unwritten reports on top of what is there and
+   * write again, so neither server's reports are lost.
+   */
+  private async rebase(deviceIds: string[]): Promise<void> {
+    let loaded;
+    try {
+      loaded = await this.repository.loadMany(deviceIds);
+    } catch (error) {
+      this.logger.error(`reloading ${deviceIds.length} twin(s) written elsewhere failed: ${(error as Error).message}`);
+      for (const deviceId of deviceIds) this.cache.evict(deviceId);
+      return;
+    }
+    const now = new Date().toISOString();
+    for (const deviceId of deviceIds) {
+      const twin = this.cache.get(deviceId);
+      const found = loaded.get(deviceId);
+      if (!twin || !found) {
+        this.cache.evict(deviceId);
+        continue;
+      }
+      let reported = found.record.reported;
+      const meta = { ...found.record.reportedMeta };
+      for (const patch of twin.unpersisted) {
+        const next = applyMergePatch(reported, patch);
+        for (const key of changedTopLevelKeys(reported, next, patch)) {
+          if (Object.hasOwn(next, key)) setOwn(meta, key, now);
+          else delete meta[key];
+        }
+        reported = next;
+      }
+      twin.reported = reported;
+      twin.reportedMeta = meta;
+      twin.reportedVersion = found.record.reportedVersion + (twin.unpersisted.length ? 1 : 0);
+      twin.persistedFirmware = found.registryFirmware;
+      if (twin.unpersisted.length) this.dirty.add(deviceId);
     }
   }
 

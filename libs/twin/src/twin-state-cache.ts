@@ -19,6 +19,8 @@ export interface CachedTwin {
   persistedFirmware: string | null;
   /** The `state/delta` payload retained now (as last published); '' when none is. */
   publishedDelta: string;
+  /** Reports merged since the last write that landed, in arrival order (re-applied when another server wrote first). */
+  unpersisted: TwinDocument[];
 }
 
 interface PendingLoad {
@@ -107,6 +109,7 @@ export class TwinStateCache {
             desiredVersion: record.desiredVersion,
             persistedFirmware: registryFirmware,
             publishedDelta: deltaPayload(record.desiredVersion, record.desired, record.reported),
+            unpersisted: [],
           };
           this.twins.set(deviceId, twin);
           pending.resolve(twin);

