@@ -3,7 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry } from '@edgefleet/observability';
 
 export type ConnectRefusalReason = 'client-id-mismatch' | 'missing-credentials' | 'unknown-device' | 'bad-password' | 'capacity' | 'error';
-export type DropReason = 'acl' | 'rate-limit' | 'too-large';
+export type DropReason = 'acl' | 'rate-limit' | 'too-large' | 'not-handled';
 
 /** The broker's Prometheus metrics, on the server's registry. */
 @Injectable()
@@ -57,7 +57,7 @@ export class BrokerMetrics {
     for (const reason of ['client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password', 'capacity', 'error'] as const) {
       this.refusedConnects.inc({ reason }, 0);
     }
-    for (const reason of ['acl', 'rate-limit', 'too-large'] as const) this.droppedMessages.inc({ reason }, 0);
+    for (const reason of ['acl', 'rate-limit', 'too-large', 'not-handled'] as const) this.droppedMessages.inc({ reason }, 0);
   }
 
   /** The gauge reads the live count at scrape time. */

@@ -132,15 +132,13 @@ export class BrokerService implements OnModuleDestroy {
     await this.stop();
   }
 
-  /** Never rejects: a listener's failure is its own to report, and must not hold the acknowledgement forever. */
+  /**
+   * Rejects when a listener rejects: the message was not handled, so it is refused, and aedes
+   * closes the connection without a PUBACK (MQTT 3.1.1 §3.3.5); the device sends it again
+   * after reconnecting (§4.4).
+   */
   private async handOver(message: DevicePublish): Promise<void> {
-    for (const listener of this.publishListeners) {
-      try {
-        await listener(message);
-      } catch (error) {
-        this.logger.error(`handling a publish on '${message.topic}' failed: ${(error as Error).message}`);
-      }
-    }
+    for (const listener of this.publishListeners) await listener(message);
   }
 
   private connectionHandler(): (stream: Duplex, request?: IncomingMessage) => void {

@@ -91,10 +91,19 @@ export class DeviceBrokerHooks {
       const refusal = runPublishChecks(this.publishChecks, { session: client, deviceId: client.id, topic: packet.topic });
       if (!refusal) {
         metrics.messagesIn.inc();
-        // aedes sends PUBACK (QoS 1) only after this callback (MQTT 3.1.1 §4.3.2): a message is
-        // acknowledged once the server has handled it, so a crash before then makes the device
-        // send it again rather than losing it.
-        return this.ingestGate.admit(() => void context.accepted(client, packet).then(() => done(null)));
+        // aedes sends PUBACK (QoS 1) only after this callback (MQTT 3.1.1 §4.3.2): a message
+        // acknowledged after handling is acknowledged once the server has handled it, so a crash
+        // or a failure before then makes the device send it again rather than losing it.
+        return this.ingestGate.admit(() =>
+          void context.accepted(client, packet).then(
+            () => done(null),
+            (error: Error) => {
+              metrics.droppedMessages.inc({ reason: 'not-handled' });
+              logger.warn(`closing '${client.id}': ${error.message}`);
+              done(error);
+            },
+          ),
+        );
       }
       this.dropped.add(packet);
       metrics.droppedMessages.inc({ reason: refusal.reason });

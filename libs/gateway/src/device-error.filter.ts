@@ -12,6 +12,13 @@ import { GatewayMetrics } from './gateway-metrics';
  * `{topic, message}`. Domain errors carry their message; anything else is logged and the
  * device only learns that the server failed.
  */
+/**
+ * Packets whose handler failed for a reason other than a domain error (the database, say).
+ * A message kind acknowledged after handling is then not acknowledged at all: the transport
+ * refuses it and the broker closes the connection, so the device sends it again.
+ */
+export const failedPackets = new WeakSet<object>();
+
 @Catch()
 @Injectable()
 export class DeviceErrorFilter implements RpcExceptionFilter<unknown> {
@@ -27,7 +34,10 @@ export class DeviceErrorFilter implements RpcExceptionFilter<unknown> {
     const deviceId = deviceIdOfTopic(topic);
     const known = exception instanceof DomainError;
     this.metrics.messages.inc({ outcome: known ? 'refused' : 'failed' });
-    if (!known) this.logger.error(`handling '${topic}' failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    if (!known) {
+      this.logger.error(`handling '${topic}' failed: ${(exception as Error)?.stack ?? String(exception)}`);
+      failedPackets.add(host.switchToRpc().getContext<MqttContext>().getPacket() as object);
+    }
     if (deviceId) {
       const message = known ? exception.message : 'the server could not process this message';
       this.channel.publishJson(deviceErrorsTopic(deviceId), { topic, message }).catch((error: Error) =>

@@ -1,6 +1,7 @@
 import { type CustomTransportStrategy, type MessageHandler, MqttContext, Server } from '@nestjs/microservices';
 import { topicMatches } from '@edgefleet/contracts';
 import type { BrokerService, DevicePublish } from '@edgefleet/broker';
+import { failedPackets } from './device-error.filter';
 import type { GatewayMetrics } from './gateway-metrics';
 
 /**
@@ -47,7 +48,8 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
 
   /**
    * Hands the message to its handler. For message kinds acknowledged after handling, resolves
-   * once the handler has finished, which is when the broker sends the PUBACK; for the others at once.
+   * once the handler has finished, which is when the broker sends the PUBACK, or rejects when
+   * it failed, which closes the connection unacknowledged; for the others returns at once.
    */
   private dispatch({ topic, payload, packet }: DevicePublish): Promise<void> | void {
     const handler = this.getHandlerByPattern(topic);
@@ -58,7 +60,10 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
     const handled = this.handleEvent(topic, { pattern: topic, data }, new MqttContext([topic, packet])).catch((error: Error) =>
       this.logger.error(`dispatching '${topic}' failed: ${error.message}`),
     );
-    if (handler.extras?.acknowledgeAfterHandling) return handled;
+    if (!handler.extras?.acknowledgeAfterHandling) return;
+    return handled.then(() => {
+      if (failedPackets.has(packet)) throw new Error(`handling '${topic}' failed; not acknowledged, so the device sends it again`);
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { TestApp } from '../../../test/support/test-app';
-import { collect, connectDevice, sleep, waitFor } from '../../../test/support/mqtt-device';
+import { closed, collect, connectDevice, sleep, waitFor } from '../../../test/support/mqtt-device';
 import { ProbeHandler, ProbeModule } from './probe-handler';
 
 describe('device gateway, embedded broker: aedes packets reach @EventPattern handlers in process', () => {
@@ -98,5 +98,18 @@ describe('device gateway, embedded broker: aedes packets reach @EventPattern han
     expect(probe().handledHeld).toEqual([]);
     probe().release();
     await waitFor(() => probe().handledHeld, (handled) => handled.length === 1);
+  });
+
+  it('closes the connection without a PUBACK when such a message could not be handled, so the device sends it again', async () => {
+    const res = await t.request('POST', '/api/v1/devices', { id: 'gw-crash', type: 'cam' });
+    const client = await connectDevice(t.broker.mqtt, { id: 'gw-crash', password: res.body.credentials.password });
+    const gone = closed(client);
+    let acked = false;
+    void client.publishAsync('devices/gw-crash/probe/held', JSON.stringify({ text: 'crash' }), { qos: 1 }).then(() => (acked = true), () => undefined);
+    await gone;
+    expect(acked).toBe(false);
+    const metrics = (await t.request('GET', '/metrics', undefined, null)).body as string;
+    expect(metrics).toMatch(/edgefleet_mqtt_messages_dropped_total\{reason="not-handled"\} 1/);
+    await client.endAsync(true);
   });
 });

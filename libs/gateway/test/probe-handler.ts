@@ -46,6 +46,7 @@ export class ProbeHandler {
 
   @OnDeviceMessage(heldProbeSpec)
   async onHeld(@DevicePayload(heldProbeSpec) payload: ProbePayload): Promise<void> {
+    if (payload.text === 'crash') throw new Error('probe crashed');
     await this.held.opened;
     this.handledHeld.push(payload.text);
   }
