@@ -5,6 +5,7 @@ import { DeviceController } from './devices/device.controller';
 import { DeviceEvents } from './devices/device-events';
 import { DeviceRepository } from './devices/device.repository';
 import { DeviceService } from './devices/device.service';
+import { DeviceStatistics } from './devices/device-statistics';
 import { GroupController } from './groups/group.controller';
 import { GroupRepository } from './groups/group.repository';
 import { GroupService } from './groups/group.service';
@@ -12,7 +13,7 @@ import { GroupService } from './groups/group.service';
 @Module({
   imports: [AuditModule],
   controllers: [DeviceController, GroupController],
-  providers: [DeviceRepository, DeviceService, DeviceEvents, DeviceQueryResolver, GroupRepository, GroupService],
+  providers: [DeviceRepository, DeviceService, DeviceEvents, DeviceQueryResolver, DeviceStatistics, GroupRepository, GroupService],
   exports: [DeviceService, DeviceRepository, DeviceEvents, DeviceQueryResolver],
 })
 export class RegistryModule {}

@@ -8,6 +8,7 @@ import type { Device, DeviceChanges, DeviceCredentials, NewDevice } from './devi
 import { issueDeviceCredentials } from './device-credentials';
 import { DeviceEvents } from './device-events';
 import type { DeviceCriteria } from './device-filter';
+import { DeviceStatistics } from './device-statistics';
 import { DeviceRepository } from './device.repository';
 import { DeviceQueryResolver } from '../device-query.resolver';
 
@@ -30,6 +31,7 @@ export class DeviceService {
     private readonly events: DeviceEvents,
     private readonly audit: AuditService,
     private readonly transactor: Transactor,
+    private readonly statistics: DeviceStatistics,
   ) {}
 
   async register(actor: Actor, registration: DeviceRegistration): Promise<RegisteredDevice> {
@@ -62,6 +64,7 @@ export class DeviceService {
       );
       return devices;
     });
+    this.statistics.inserted(created.length);
     const byId = new Map(created.map((device) => [device.id, device]));
     return rows.map((row) => ({ ...byId.get(row.id)!, credentials: credentials.get(row.id)! }));
   }
