@@ -8,7 +8,10 @@ Uses only the standard library and Debian's python3-paho-mqtt (paho-mqtt 1.6 or 
   2. connects over MQTT 3.1.1 with client id = username = device id;
   3. reports its state, applies desired-state deltas, and runs config jobs
      (accepted -> installing -> succeeded, with the config merged into reported state);
-     firmware jobs are rejected: this example has nothing to flash.
+     firmware jobs are rejected: this example has nothing to flash;
+  4. announces its presence on devices/<id>/presence (online after each CONNECT, offline
+     as its Last Will and before a clean disconnect), which the server needs behind an
+     external broker and the embedded broker ignores.
 
 Environment:
   EDGEFLEET_URL       operator API base URL        (default http://127.0.0.1:3000)
@@ -95,8 +98,8 @@ class Device:
         self.finished = {}  # jobId -> final status, so a retained document seen again is answered, not re-run
         self.done = threading.Event()
 
-    def publish(self, suffix, payload, qos=1):
-        self.client.publish(PREFIX + suffix, json.dumps(payload), qos=qos)
+    def publish(self, suffix, payload, qos=1, retain=False):
+        return self.client.publish(PREFIX + suffix, json.dumps(payload), qos=qos, retain=retain)
 
     def report(self, patch):
         merge(self.reported, patch)
@@ -118,6 +121,7 @@ class Device:
             log("connection refused, CONNACK %s" % rc)
             return
         log("connected as %s" % DEVICE_ID)
+        self.publish("presence", {"online": True}, retain=True)
         # Clean session: subscribe on every connect; retained desired state and job documents follow.
         client.subscribe([(PREFIX + t, 1) for t in ("state/desired", "state/delta", "jobs/+", "errors")])
         self.publish("state/reported", self.reported)
@@ -163,6 +167,8 @@ def main():
         client = mqtt.Client(client_id=DEVICE_ID, clean_session=True, protocol=mqtt.MQTTv311)
     client.username_pw_set(DEVICE_ID, password)
     client.reconnect_delay_set(min_delay=1, max_delay=60)
+    # Published by the broker if the connection is lost without DISCONNECT (MQTT 3.1.1 3.1.2.5).
+    client.will_set(PREFIX + "presence", json.dumps({"online": False}), qos=1, retain=True)
     device = Device(client)
     client.on_connect = device.on_connect
     client.on_message = device.on_message
@@ -172,6 +178,12 @@ def main():
     client.loop_start()
     while not device.done.wait(10):
         device.report({"uptime": device.reported["uptime"] + 10})
+    # A clean DISCONNECT discards the Will, so say it ourselves first.
+    if client.is_connected():
+        try:
+            device.publish("presence", {"online": False}, retain=True).wait_for_publish(5)
+        except (RuntimeError, ValueError):
+            pass  # the connection went meanwhile: the broker publishes the Will instead
     client.disconnect()
     client.loop_stop()
 

@@ -2,9 +2,11 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Mosquitto, startMosquitto } from '../support/mosquitto';
 import { ServerProcess } from '../support/server-process';
 import { waitFor } from '../support/mqtt-device';
 import { scratchDir } from '../support/scratch-dir';
+import { type TestDatabase, createTestDatabase } from '../support/test-database';
 
 const PYTHON = '/usr/bin/python3';
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'python-device', 'edgefleet_device.py');
@@ -109,5 +111,74 @@ describe('examples/python-device against the real server', () => {
     expect(deviceOutput).toContain('registered py-e2e-1');
     expect(deviceOutput).toContain(`job ${jobs[0].jobId} succeeded`);
     await waitFor(() => api('GET', '/api/v1/devices/py-e2e-1'), (res) => res.body.status === 'offline', 10_000);
+  });
+});
+
+/**
+ * The same example behind an external broker (`BROKER_URL`, a real Mosquitto), where the
+ * server learns about the device's connection only from its presence announcements and its
+ * Last Will (docs/protocol.md §7).
+ */
+describe('examples/python-device behind an external broker (real Mosquitto)', () => {
+  const dir = scratchDir('edgefleet-python-ext-');
+  const token = `efk_${randomBytes(24).toString('hex')}`;
+  let mosquitto: Mosquitto;
+  let database: TestDatabase;
+  let server: ServerProcess;
+  let http: string;
+  const devices: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    database = await createTestDatabase();
+    server = ServerProcess.spawn({ DATABASE_URL: database.url, FLEET_DATA_DIR: dir, FLEET_ADMIN_TOKEN: token, BROKER_URL: mosquitto.url });
+    http = (await server.ready()).http;
+  });
+  afterAll(async () => {
+    for (const device of devices) if (device.exitCode === null) device.kill('SIGKILL');
+    await server?.stop();
+    await mosquitto?.stop();
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const statusOf = async (id: string) => {
+    const response = await fetch(`${http}/api/v1/devices/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    return response.status === 200 ? ((await response.json()) as { status: string }).status : `HTTP ${response.status}`;
+  };
+  function runDevice(id: string): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+    let output = '';
+    const child = spawn(PYTHON, [EXAMPLE], {
+      env: {
+        PATH: process.env.PATH,
+        EDGEFLEET_URL: http,
+        EDGEFLEET_TOKEN: token,
+        EDGEFLEET_MQTT_URL: mosquitto.url,
+        DEVICE_ID: id,
+        CREDENTIALS_FILE: join(dir, `${id}.credentials.json`),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    devices.push(child);
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, exited, output: () => output };
+  }
+
+  it('shows online after it connects, offline by its Last Will when killed, and offline by itself when stopped', async () => {
+    const first = runDevice('py-ext-1');
+    await waitFor(() => statusOf('py-ext-1'), (status) => status === 'online', 15_000).catch((error: Error) => {
+      throw new Error(`${error.message}\npython device output:\n${first.output()}`);
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await waitFor(() => statusOf('py-ext-1'), (status) => status === 'offline', 10_000);
+
+    const second = runDevice('py-ext-1');
+    await waitFor(() => statusOf('py-ext-1'), (status) => status === 'online', 15_000);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    await waitFor(() => statusOf('py-ext-1'), (status) => status === 'offline', 10_000);
   });
 });

@@ -1,4 +1,5 @@
 export * from './actor';
+export * from './batch';
 export * from './cursor';
 export * from './domain-error';
 export * from './secret-token';

@@ -7,6 +7,7 @@ import {
   type JobDocument,
   type JobNotify,
   type JobStatusReport,
+  type PresenceReport,
   type StateDeltaMessage,
   artifactChunkRequestTopic,
   artifactDataTopic,
@@ -15,6 +16,7 @@ import {
   deviceErrorsTopic,
   deviceTopicPrefix,
   jobStatusTopic,
+  presenceTopic,
   reportedStateTopic,
   stateDeltaTopic,
 } from '@edgefleet/contracts';
@@ -58,6 +60,12 @@ export interface DeviceClientOptions {
   };
   keepaliveSeconds?: number;
   connectTimeoutMs?: number;
+  /**
+   * Announce presence on `devices/{id}/presence` (default true): needed behind an external
+   * broker (`BROKER_URL`), which does not tell the server who is connected; the embedded
+   * broker accepts and ignores it.
+   */
+  presence?: boolean;
   reconnect?: Partial<BackoffOptions> & { stableAfterMs?: number; retryRefused?: boolean };
   /** Extra mqtt.js options, e.g. `{ ca }` for TLS. */
   mqtt?: IClientOptions;
@@ -111,6 +119,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       backoff: { ...DEFAULT_BACKOFF, ...reconnect },
       stableAfterMs: reconnect.stableAfterMs ?? 10_000,
       retryRefused: reconnect.retryRefused ?? false,
+      presence: options.presence === false ? undefined : presenceMessages(this.deviceId),
       mqtt: options.mqtt,
     });
     this.desired = new DesiredTracker(() => this.reported, options.handlers?.onDesired, (patch) => this.reportState(patch));
@@ -302,6 +311,11 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       this.start().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
+}
+
+function presenceMessages(deviceId: string): { topic: string; online: string; offline: string } {
+  const report = (online: boolean) => JSON.stringify({ online } satisfies PresenceReport);
+  return { topic: presenceTopic(deviceId), online: report(true), offline: report(false) };
 }
 
 function parseJson<T>(payload: Buffer): T | null {

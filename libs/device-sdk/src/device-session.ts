@@ -18,6 +18,12 @@ export interface SessionOptions {
   stableAfterMs: number;
   /** Keep retrying after the server refused the credential (CONNACK 2, 4, 5). */
   retryRefused: boolean;
+  /**
+   * Presence for brokers that do not tell the server about sessions (docs/protocol.md §7):
+   * `online` is published retained after every CONNACK and `offline` is the CONNECT's Will
+   * and the last message before a clean DISCONNECT.
+   */
+  presence?: { topic: string; online: string; offline: string };
   /** Extra mqtt.js options (TLS CA, WebSocket options, …). */
   mqtt?: IClientOptions;
 }
@@ -71,7 +77,13 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     this.clearTimer();
     const client = this.client;
     this.client = null;
-    if (client) await client.endAsync().catch(() => undefined);
+    if (client) {
+      // A DISCONNECT discards the Will (MQTT 3.1.1 §3.14.4), so say it ourselves. Unacknowledged
+      // in time, the connection is cut instead and the broker publishes the Will.
+      const presence = this.options.presence;
+      const acknowledged = presence && client.connected ? await this.publishAcknowledged(client, presence.topic, presence.offline) : true;
+      await client.endAsync(!acknowledged).catch(() => undefined);
+    }
     this.goOffline();
   }
 
@@ -99,10 +111,20 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     if (this.client && this.isOnline) await this.client.subscribeAsync(filter, { qos: 1 }).catch(() => undefined);
   }
 
+  /** QoS 1, retained; true once PUBACKed within the connect timeout. */
+  private publishAcknowledged(client: MqttClient, topic: string, payload: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), this.options.connectTimeoutMs);
+      client.publish(topic, payload, { qos: 1, retain: true }, (error) => (clearTimeout(timer), resolve(!error)));
+    });
+  }
+
   private attempt(): void {
-    const { url, deviceId, password, keepaliveSeconds, connectTimeoutMs } = this.options;
+    const { url, deviceId, password, keepaliveSeconds, connectTimeoutMs, presence } = this.options;
     const client = connect(url, {
       ...this.options.mqtt,
+      // MQTT 3.1.1 §3.1.2.5: the broker publishes the Will when the connection is lost without DISCONNECT.
+      ...(presence ? { will: { topic: presence.topic, payload: Buffer.from(presence.offline), qos: 1, retain: true } } : {}),
       clientId: deviceId,
       username: deviceId,
       password,
@@ -138,6 +160,8 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     this.connectedAt = Date.now();
     // Publishing is possible from CONNACK on; retained messages may arrive before the SUBACK.
     this.isOnline = true;
+    const presence = this.options.presence;
+    if (presence) client.publish(presence.topic, presence.online, { qos: 1, retain: true });
     this.emit('connected');
     try {
       const granted = await client.subscribeAsync(this.options.subscriptions, { qos: 1 });

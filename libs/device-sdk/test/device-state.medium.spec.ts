@@ -90,6 +90,26 @@ describe('device SDK against the real server: state, desired handler, reconnect'
     expect(listed.status).toBe(200);
   });
 
+  it('announces its presence on the embedded broker, which accepts it and goes by its own sessions', async () => {
+    const client = await device('sdk-presence-embedded');
+    const refusals: unknown[] = [];
+    client.on('server-error', (notice) => refusals.push(notice));
+    const status = async () => (await t.request('GET', '/api/v1/devices/sdk-presence-embedded')).body.status;
+    await client.start();
+    await waitFor(status, (value) => value === 'online');
+
+    // The dropped session's Will ({"online":false}) must not mark the reconnected device offline.
+    const online = new Promise<void>((resolve) => client.once('online', () => resolve()));
+    client.dropConnection();
+    await online;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await status()).toBe('online');
+
+    await client.stop();
+    await waitFor(status, (value) => value === 'offline');
+    expect(refusals).toEqual([]);
+  });
+
   it('stops trying when the server refuses its credential', async () => {
     const client = await device('sdk-refused-1');
     await t.request('POST', '/api/v1/devices/sdk-refused-1/credentials/rotate');

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Batch } from '@edgefleet/common';
 import { Transactor } from '@edgefleet/database';
 import { DeviceEvents } from '@edgefleet/registry';
 import { TwinEvents } from '@edgefleet/twin';
@@ -84,36 +85,5 @@ export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
       // Each scheduler step also confirms firmware from the devices table, so nothing is lost.
       this.logger.error(`confirming firmware of ${reports.length} device(s) failed: ${(error as Error).message}`);
     }
-  }
-}
-
-/** Collects items for `delayMs`, then hands them over at once; one hand-over at a time. */
-class Batch<T> {
-  private items: T[] = [];
-  private timer?: NodeJS.Timeout;
-  private running: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly delayMs: number,
-    private readonly handle: (items: T[]) => Promise<void>,
-  ) {}
-
-  add(item: T): void {
-    this.items.push(item);
-    this.timer ??= setTimeout(() => this.flush(), this.delayMs);
-  }
-
-  async drain(): Promise<void> {
-    this.flush();
-    await this.running;
-  }
-
-  private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.items.length === 0) return;
-    const items = this.items;
-    this.items = [];
-    this.running = this.running.then(() => this.handle(items));
   }
 }

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@edgefleet/audit';
 import { RegistryModule } from '@edgefleet/registry';
+import { DesiredStateRepublisher } from './desired-state-republisher';
 import { ReportedStateIngest } from './reported-state-ingest';
 import { TwinController } from './twin.controller';
 import { TwinEvents } from './twin-events';
@@ -28,6 +29,7 @@ export class TwinModule {
         TwinMetrics,
         TwinEvents,
         ReportedStateIngest,
+        DesiredStateRepublisher,
         TwinService,
       ],
       exports: [TwinService, TwinEvents],

@@ -32,6 +32,15 @@ export class TwinRepository {
     return new Map(rows.map((row) => [row.device_id, { record: toRecord(row), registryFirmware: row.firmware_version }]));
   }
 
+  /** Of these devices, the twins that have desired state (desiredVersion > 0), in one query. */
+  async loadWithDesired(deviceIds: readonly string[]): Promise<TwinRecord[]> {
+    if (deviceIds.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<TwinRow[]>`
+      SELECT device_id, desired, desired_version, reported, reported_meta, reported_version
+      FROM device_twins WHERE device_id = ANY(${[...deviceIds]}::text[]) AND desired_version > 0`;
+    return rows.map(toRecord);
+  }
+
   /** The twin of an existing device (empty when it has none yet), or null for an unknown device. */
   async find(deviceId: string): Promise<TwinRecord | null> {
     return (await this.loadMany([deviceId])).get(deviceId)?.record ?? null;
