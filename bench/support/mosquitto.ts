@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findFreePort } from '@edgefleet/common';
 
 export interface Mosquitto {
   host: string;
@@ -15,7 +16,7 @@ const BINARY = process.env.BENCH_MOSQUITTO ?? '/usr/sbin/mosquitto';
 
 /** A real Mosquitto (Debian package `mosquitto`) on a free loopback port, anonymous, no persistence: the raw-broker yardstick. */
 export async function startMosquitto(): Promise<Mosquitto> {
-  const port = await freePort();
+  const port = await findFreePort();
   const dir = mkdtempSync(join(tmpdir(), 'edgefleet-mosquitto-'));
   const config = join(dir, 'mosquitto.conf');
   writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_connections -1', 'log_dest none', ''].join('\n'));
@@ -45,13 +46,3 @@ export async function startMosquitto(): Promise<Mosquitto> {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

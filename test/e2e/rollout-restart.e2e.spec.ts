@@ -7,7 +7,7 @@ import { ServerProcess } from '../support/server-process';
 import { type TestDatabase, createTestDatabase } from '../support/test-database';
 import { FleetDevice, type FleetDeviceOptions } from './support/fleet-device';
 import { Operator } from './support/operator';
-import { freePort } from './support/ports';
+import { findFreePort } from '@edgefleet/common';
 
 const DEVICES = 16;
 
@@ -162,8 +162,8 @@ class Harness {
       DATABASE_URL: database.url,
       FLEET_DATA_DIR: dataDir,
       FLEET_ADMIN_TOKEN: token,
-      HTTP_PORT: String(await freePort()),
-      MQTT_PORT: String(await freePort()),
+      HTTP_PORT: String(await findFreePort()),
+      MQTT_PORT: String(await findFreePort()),
       ROLLOUT_TICK_MS: '100',
     });
   }

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { scratchDir } from './scratch-dir';
+import { findFreePort } from '@edgefleet/common';
 
 export const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
 
@@ -13,7 +14,7 @@ export interface Mosquitto {
 
 /** A real Mosquitto (Debian package `mosquitto`, installed by .ci/run) on a free loopback port, anonymous access. */
 export async function startMosquitto(): Promise<Mosquitto> {
-  const port = await freePort();
+  const port = await findFreePort();
   const dir = scratchDir('edgefleet-mosquitto-');
   const configFile = join(dir, 'mosquitto.conf');
   writeFileSync(configFile, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'max_queued_messages 100000', ''].join('\n'));
@@ -23,17 +24,6 @@ export async function startMosquitto(): Promise<Mosquitto> {
     url: `mqtt://127.0.0.1:${port}`,
     stop: () => stopChild(child),
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {

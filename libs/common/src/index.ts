@@ -3,3 +3,4 @@ export * from './batch';
 export * from './cursor';
 export * from './domain-error';
 export * from './secret-token';
+export * from './free-port';

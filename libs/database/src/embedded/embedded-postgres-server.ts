@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { findFreePort } from './free-port';
+import { findFreePort } from '@edgefleet/common';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster; created and initialised on first start. */
