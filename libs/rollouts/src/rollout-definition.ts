@@ -12,7 +12,7 @@ export interface RolloutRequest {
   type: RolloutType;
   artifactId?: string;
   config?: Record<string, unknown>;
-  target: { deviceIds?: string[]; groupIds?: string[]; selector?: DeviceCriteria };
+  target: { deviceIds?: string[]; groupIds?: string[]; selector?: DeviceCriteria; includeNewDevices?: boolean };
   strategy?: {
     waves?: number[];
     maxInFlight?: number;
@@ -24,6 +24,8 @@ export interface RolloutRequest {
   };
   schedule?: { startAt?: string; window?: MaintenanceWindow };
 }
+
+export const NOTHING_TO_FOLLOW = 'needs a selector or a dynamic group to follow (device ids and static groups stay as they were at the start)';
 
 export const DEFAULT_STRATEGY = {
   waves: [100],
@@ -43,9 +45,14 @@ export function buildDefinition(request: RolloutRequest): RolloutDefinition {
     deviceIds: [...new Set(request.target.deviceIds ?? [])],
     groupIds: [...new Set(request.target.groupIds ?? [])],
     ...(request.target.selector ? { selector: { ...request.target.selector } } : {}),
+    ...(request.target.includeNewDevices ? { includeNewDevices: true } : {}),
   };
   if (!target.deviceIds.length && !target.groupIds.length && !target.selector) {
     throw new InvalidInputError('give at least one of deviceIds, groupIds or selector', 'target');
+  }
+  // Whether the groups are dynamic needs the database: RolloutTargets.validate checks that part.
+  if (target.includeNewDevices && !target.selector && !target.groupIds.length) {
+    throw new InvalidInputError(NOTHING_TO_FOLLOW, 'target.includeNewDevices');
   }
   const strategy = { ...DEFAULT_STRATEGY, ...request.strategy };
   checkWaves(strategy.waves);

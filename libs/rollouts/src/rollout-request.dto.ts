@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
@@ -33,18 +34,31 @@ export class RolloutTargetDto {
   @Matches(DEVICE_ID_PATTERN, { each: true, message: 'each must be a device id' })
   deviceIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Group ids (static or dynamic); their members at the rollout start are targets' })
+  @ApiPropertyOptional({ type: [String], description: 'Group ids (static or dynamic); their members at the rollout start are targets (and later members of dynamic groups with includeNewDevices)' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })
   groupIds?: string[];
 
-  @ApiPropertyOptional({ type: DeviceCriteriaDto, description: 'Devices matching these filters (the device list filters) at the rollout start' })
+  @ApiPropertyOptional({ type: DeviceCriteriaDto, description: 'Devices matching these filters (the device list filters) at the rollout start (and later matches with includeNewDevices)' })
   @IsOptional()
   @ValidateNested()
   @Type(() => DeviceCriteriaDto)
   selector?: DeviceCriteriaDto;
+
+  @ApiPropertyOptional({
+    description:
+      'Keep following the selector and the dynamic groups while the rollout runs or is paused: a device that comes to match later ' +
+      '(newly registered, or its tags changed) and has no job in this rollout gets one, in the last wave and within maxInFlight, and ' +
+      'targetCount grows; for firmware, devices of a type the artifact is not for are left out and counted in excludedCount. ' +
+      'Checked every few seconds and soon after devices are registered or retagged; a completed, aborted or cancelled rollout adds ' +
+      'nobody. Device ids and static groups stay as they were at the start. Needs a selector or a dynamic group.',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  includeNewDevices?: boolean;
 }
 
 export class FailureThresholdDto {
@@ -187,7 +201,12 @@ export function toRolloutRequest(dto: CreateRolloutDto): RolloutRequest {
     type: dto.type,
     artifactId: dto.artifactId,
     config: dto.config,
-    target: { deviceIds: dto.target.deviceIds, groupIds: dto.target.groupIds, selector: dto.target.selector ? { ...dto.target.selector } : undefined },
+    target: {
+      deviceIds: dto.target.deviceIds,
+      groupIds: dto.target.groupIds,
+      selector: dto.target.selector ? { ...dto.target.selector } : undefined,
+      includeNewDevices: dto.target.includeNewDevices,
+    },
     strategy: dto.strategy ? { ...dto.strategy, failureThreshold: dto.strategy.failureThreshold ? { ...dto.strategy.failureThreshold } : undefined } : undefined,
     schedule: dto.schedule ? { startAt: dto.schedule.startAt, window: dto.schedule.window ? { ...dto.schedule.window } : undefined } : undefined,
   };

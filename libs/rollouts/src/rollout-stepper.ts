@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DbTx } from '@edgefleet/database';
 import { thresholdBreach } from './failure-threshold';
 import { WindowSchedule } from './maintenance-window';
+import { NewDeviceChecks } from './new-device-checks';
 import type { JobRef, Rollout, RolloutChanges } from './rollout';
 import { ROLLOUTS_OPTIONS, type RolloutsOptions } from './rollout-options';
 import { finalCounts, inFlightCount, settledThrough, summarize, unfinishedCount } from './rollout-progress';
 import { RolloutJobRepository } from './rollout-job.repository';
-import { RolloutTargets, preview } from './rollout-targets';
+import { RolloutTargets, leftOutReason } from './rollout-targets';
 import { RolloutRepository } from './rollout.repository';
 
 /** What a step decided that devices must hear about, sent once its transaction has committed. */
@@ -17,9 +18,9 @@ export interface StepEffects {
 
 /**
  * One scheduling step of one rollout, inside a transaction holding the rollout's row lock:
- * start at startAt, expire deadlines, drop decommissioned devices, confirm firmware, abort
- * over the failure threshold, advance settled waves, complete, and claim jobs for dispatch
- * within maxInFlight and the maintenance window.
+ * start at startAt, expire deadlines, drop decommissioned devices, confirm firmware, add devices
+ * that came to match (includeNewDevices), abort over the failure threshold, advance settled
+ * waves, complete, and claim jobs for dispatch within maxInFlight and the maintenance window.
  */
 @Injectable()
 export class RolloutStepper {
@@ -29,6 +30,7 @@ export class RolloutStepper {
     private readonly rollouts: RolloutRepository,
     private readonly jobs: RolloutJobRepository,
     private readonly targets: RolloutTargets,
+    private readonly newDevices: NewDeviceChecks,
     @Inject(ROLLOUTS_OPTIONS) private readonly options: RolloutsOptions,
   ) {}
 
@@ -51,6 +53,13 @@ export class RolloutStepper {
     effects.withdraw.push(...expired.retried, ...expired.timedOut);
     await this.jobs.cancelOfRemovedDevices(rollout.id, tx);
     if (rollout.payload.type === 'firmware') effects.withdraw.push(...(await this.jobs.confirmFirmware(rollout.id, rollout.payload.artifact.version, tx)));
+    const follows = rollout.definition.target.includeNewDevices === true && (rollout.state === 'running' || rollout.state === 'paused');
+    let checkedNow = false;
+    if (follows && this.newDevices.due(rollout.id, now)) {
+      await this.addNewMatches(rollout, changes, now, tx);
+      rollout = { ...rollout, ...changes };
+      checkedNow = true;
+    }
 
     const progress = summarize(await this.jobs.countsByWave(rollout.id, tx), strategy.waves);
     let state = rollout.state;
@@ -71,9 +80,11 @@ export class RolloutStepper {
       const lastWave = strategy.waves.length - 1;
       while (settledThrough(progress, wave)) {
         if (wave >= lastWave) {
+          // Without this last look, a device that came to match since the previous check would miss a rollout ending now.
+          if (follows && !checkedNow && (await this.addNewMatches(rollout, changes, now, tx)) > 0) break;
           state = changes.state = 'completed';
           changes.finishedAt = now;
-          changes.reason = completionSummary(progress.counts.succeeded, rollout.targetCount);
+          changes.reason = completionSummary(progress.counts.succeeded, changes.targetCount ?? rollout.targetCount);
           break;
         }
         settledAt ??= now;
@@ -91,6 +102,7 @@ export class RolloutStepper {
     }
     const done = state === 'completed' || state === 'cancelled' || (state === 'aborted' && inFlightCount(progress.counts) === 0 && unfinishedCount(progress.counts) === 0);
     changes.nextTickAt = done ? null : new Date(now.getTime() + this.options.tickIntervalMs);
+    if (done || (state !== 'running' && state !== 'paused')) this.newDevices.forget(rollout.id);
     await this.rollouts.update(rollout.id, changes, tx);
     return effects;
   }
@@ -112,9 +124,25 @@ export class RolloutStepper {
   async start(rollout: Rollout, now: Date, tx: DbTx): Promise<RolloutChanges> {
     const { targets, mismatched } = await this.targets.resolve(rollout.definition.target, rollout.payload, tx);
     await this.jobs.insertPlanned(rollout.id, this.targets.plan(rollout.name, rollout.payload, targets, rollout.definition.strategy.waves), tx);
+    if (rollout.definition.target.includeNewDevices) this.newDevices.checked(rollout.id, now);
     const changes: RolloutChanges = { state: 'running', startedAt: now, targetCount: targets.length, excludedCount: mismatched.length, currentWave: 0 };
-    if (mismatched.length) changes.reason = `left out ${mismatched.length} device(s) of a type the artifact is not for: ${preview(mismatched.map((t) => t.deviceId))}`;
+    if (mismatched.length) changes.reason = leftOutReason(mismatched.length, mismatched.map((t) => t.deviceId));
     return changes;
+  }
+
+  /**
+   * Jobs for devices that came to match, into `changes` (targetCount grows; excludedCount and its
+   * reason follow the recount). While running or paused the reason is only ever this one.
+   */
+  private async addNewMatches(rollout: Rollout, changes: RolloutChanges, now: Date, tx: DbTx): Promise<number> {
+    const found = await this.targets.addNewMatches(rollout, tx);
+    this.newDevices.checked(rollout.id, now);
+    if (found.added) changes.targetCount = rollout.targetCount + found.added;
+    if (found.excluded !== rollout.excludedCount) {
+      changes.excludedCount = found.excluded;
+      changes.reason = found.excluded ? leftOutReason(found.excluded, found.excludedSample) : null;
+    }
+    return found.added;
   }
 }
 

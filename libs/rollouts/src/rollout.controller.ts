@@ -32,7 +32,7 @@ export class RolloutController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a firmware or config rollout; without a future startAt it starts at once (targets frozen now)' })
+  @ApiOperation({ summary: 'Create a firmware or config rollout; without a future startAt it starts at once (targets frozen now; with target.includeNewDevices, later matches of its selector or dynamic groups are added while it runs)' })
   @ApiCreatedResponse({ type: RolloutDto })
   async create(@CurrentActor() actor: Actor, @Body() body: CreateRolloutDto): Promise<RolloutDto> {
     return toRolloutDto(await this.rollouts.create(actor, toRolloutRequest(body)));

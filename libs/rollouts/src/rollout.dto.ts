@@ -42,8 +42,8 @@ export class RolloutDto {
   @ApiProperty({ type: RolloutStrategyDto, description: 'The strategy with defaults filled in' }) strategy!: RolloutStrategyDto;
   @ApiProperty({ type: RolloutScheduleDto, description: 'The schedule' }) schedule!: RolloutScheduleDto;
   @ApiProperty({ description: 'Index (from 0) of the wave devices are being started from' }) currentWave!: number;
-  @ApiProperty({ description: 'Devices in the frozen target list (0 until the rollout starts)' }) targetCount!: number;
-  @ApiProperty({ description: 'Devices matched by the target but left out at start (artifact not for their type)' }) excludedCount!: number;
+  @ApiProperty({ description: 'Devices in the target list, frozen when the rollout starts (0 until then); with includeNewDevices it grows as devices come to match' }) targetCount!: number;
+  @ApiProperty({ description: 'Devices matched by the target but left out (artifact not for their type): at the start, and with includeNewDevices as of the last check' }) excludedCount!: number;
   @ApiProperty({ type: StatusCountsDto, description: 'Devices per job status' }) counts!: StatusCountsDto;
   @ApiProperty({ type: [WaveProgressDto], description: 'Progress of each wave' }) waves!: WaveProgressDto[];
   @ApiProperty({ description: 'Name of the API key that created it' }) createdBy!: string;

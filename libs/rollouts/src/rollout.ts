@@ -8,6 +8,8 @@ export interface RolloutTarget {
   deviceIds: string[];
   groupIds: string[];
   selector?: DeviceCriteria;
+  /** While running or paused, devices that come to match the selector or a dynamic group get a job too (ids and static groups stay frozen). */
+  includeNewDevices?: boolean;
 }
 
 export interface RolloutStrategy {

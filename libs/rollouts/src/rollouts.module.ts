@@ -6,6 +6,7 @@ import { DeviceActivityListener } from './device-activity.listener';
 import { JobPublisher } from './job-publisher';
 import { JobStatusHandler } from './job-status.handler';
 import { JobStatusService } from './job-status.service';
+import { NewDeviceChecks } from './new-device-checks';
 import { RolloutControlService } from './rollout-control.service';
 import { RolloutEvents } from './rollout-events';
 import { RolloutJobRepository } from './rollout-job.repository';
@@ -37,6 +38,7 @@ export class RolloutsModule {
         DeviceActivityListener,
         JobPublisher,
         JobStatusService,
+        NewDeviceChecks,
         RolloutControlService,
         RolloutEvents,
         RolloutJobRepository,

@@ -10,11 +10,17 @@ describe('rollout definition', () => {
     expect(definition.strategy).toEqual({ waves: [100], maxInFlight: 100, deviceTimeoutSeconds: 600, retries: 0, bakeTimeSeconds: 0 });
   });
 
+  it('keeps includeNewDevices only when asked for', () => {
+    expect(buildDefinition({ ...base, target: { selector: { tag: ['site:a'] }, includeNewDevices: true } }).target).toEqual({ deviceIds: [], groupIds: [], selector: { tag: ['site:a'] }, includeNewDevices: true });
+    expect(buildDefinition({ ...base, target: { selector: { tag: ['site:a'] }, includeNewDevices: false } }).target).not.toHaveProperty('includeNewDevices');
+  });
+
   it.each([
     [{ strategy: { waves: [10, 5, 100] } }, 'strategy.waves'],
     [{ strategy: { waves: [10, 50] } }, 'strategy.waves'],
     [{ strategy: { waves: [0, 100] } }, 'strategy.waves'],
     [{ target: {} }, 'target'],
+    [{ target: { deviceIds: ['d1'], includeNewDevices: true } }, 'target.includeNewDevices'],
     [{ type: 'firmware' as const }, 'artifactId'],
     [{ config: undefined }, 'config'],
     [{ schedule: { startAt: 'tomorrow' } }, 'schedule.startAt'],

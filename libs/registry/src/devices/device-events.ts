@@ -8,6 +8,8 @@ export interface DeviceEventMap {
   connected: [deviceId: string];
   /** A device session ended (disconnect, keep-alive expiry, takeover excluded). */
   disconnected: [deviceId: string];
+  /** Devices were registered or their tags changed (committed): selectors and dynamic groups may match them now. */
+  changed: [deviceIds: string[]];
 }
 
 /** In-process notifications between the registry, the connectivity side and the features that react to presence. */

@@ -65,6 +65,7 @@ export class DeviceService {
       return devices;
     });
     this.statistics.inserted(created.length);
+    this.events.emit('changed', created.map((device) => device.id));
     const byId = new Map(created.map((device) => [device.id, device]));
     return rows.map((row) => ({ ...byId.get(row.id)!, credentials: credentials.get(row.id)! }));
   }
@@ -85,13 +86,15 @@ export class DeviceService {
   }
 
   async update(actor: Actor, id: string, changes: DeviceChanges): Promise<Device> {
-    return this.transactor.run(async (tx) => {
+    const device = await this.transactor.run(async (tx) => {
       const before = await this.devices.findById(id, tx);
       if (!before) throw new NotFoundError('device', id);
       const after = await this.devices.update(id, changes, tx);
       await this.audit.record(actor, { action: 'device.update', resourceType: 'device', resourceId: id, before, after }, tx);
       return after;
     });
+    if (changes.tags !== undefined) this.events.emit('changed', [id]);
+    return device;
   }
 
   /** Removes the device and its credential; a live session is closed at once. */
