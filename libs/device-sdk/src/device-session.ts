@@ -82,7 +82,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       // in time, the connection is cut instead and the broker publishes the Will.
       const presence = this.options.presence;
       const acknowledged = presence && client.connected ? await this.publishAcknowledged(client, presence.topic, presence.offline) : true;
-      await client.endAsync(!acknowledged).catch(() => undefined);
+      await endClient(client, !acknowledged || !client.connected, this.options.connectTimeoutMs);
     }
     this.goOffline();
   }
@@ -114,8 +114,12 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   /** QoS 1, retained; true once PUBACKed within the connect timeout. */
   private publishAcknowledged(client: MqttClient, topic: string, payload: string): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), this.options.connectTimeoutMs);
-      client.publish(topic, payload, { qos: 1, retain: true }, (error) => (clearTimeout(timer), resolve(!error)));
+      // A connection lost meanwhile never acknowledges it: no use waiting out the timeout.
+      const settle = (acknowledged: boolean) => (clearTimeout(timer), client.off('close', lost), resolve(acknowledged));
+      const lost = () => settle(false);
+      const timer = setTimeout(lost, this.options.connectTimeoutMs);
+      client.once('close', lost);
+      client.publish(topic, payload, { qos: 1, retain: true }, (error) => settle(!error));
     });
   }
 
@@ -192,4 +196,31 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/**
+ * Ends a client: at once when `force`, else with DISCONNECT once every QoS 1 message in flight is
+ * acknowledged. mqtt.js' `end()` keeps waiting for those acknowledgements when the connection is
+ * lost meanwhile (the server closed it: another CONNECT with this client id took the session
+ * over, a keep-alive timeout) and then never finishes — a device stopping to reboot into new
+ * firmware waited for it forever and never came back. So the wait ends with the connection, or
+ * after `graceMs`: what is still unacknowledged then fails (a job status is sent again after the
+ * next connect) and the connection is dropped.
+ */
+function endClient(client: MqttClient, force: boolean, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('close', abandon);
+      resolve();
+    };
+    const abandon = () => {
+      for (const messageId of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(messageId));
+      client.stream.destroy();
+      done();
+    };
+    const timer = setTimeout(abandon, graceMs);
+    client.once('close', abandon);
+    client.end(force, () => done());
+  });
 }
