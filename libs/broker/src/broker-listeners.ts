@@ -54,6 +54,14 @@ export async function listenWebSocket(host: string, port: number, maxPacketBytes
   };
 }
 
+/**
+ * Pending connections the kernel queues before accept (Node's default is 511). A fleet
+ * reconnecting at once overflowed 511, devices saw no CONNACK and retried, and their
+ * abandoned CONNECTs arrived late and took over the new sessions. Linux caps it at
+ * net.core.somaxconn (4096 by default since 5.4).
+ */
+const LISTEN_BACKLOG = 4096;
+
 function bind(server: NetServer | HttpServer, host: string, port: number, scheme: string, path = ''): Promise<Listener> {
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
@@ -62,7 +70,7 @@ function bind(server: NetServer | HttpServer, host: string, port: number, scheme
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
