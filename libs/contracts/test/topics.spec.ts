@@ -5,6 +5,8 @@ import {
   isDeviceTopic,
   isDeviceTopicFilter,
   isValidTopicFilter,
+  compileTopicFilter,
+  topicMatches,
 } from '@edgefleet/contracts';
 
 describe('device topics (CONTRACT §3)', () => {
@@ -54,5 +56,15 @@ describe('device topics (CONTRACT §3)', () => {
     expect(deviceIdOfTopic('devices/cam-1/state/reported')).toBe('cam-1');
     expect(deviceIdOfTopic('devices/cam-1')).toBeNull();
     expect(deviceIdOfTopic('other/cam-1/x')).toBeNull();
+  });
+});
+
+describe('compileTopicFilter', () => {
+  const filters = ['devices/+/state/reported', 'devices/+/jobs/+/status', 'devices/d1/#', '#', '+', 'a/+/#', 'devices/d.1/x', 'sport/tennis/+'];
+  const topics = ['devices/d1/state/reported', 'devices/d1/state/reported/x', 'devices//state/reported', 'devices/d1/jobs/j9/status', 'devices/d1', 'devices/d1/', 'devices/dx1/x', 'devices/d.1/x', 'a', 'a/b', 'a/b/c/d', '', 'sport/tennis/player1', 'sport/tennis'];
+
+  it.each(filters)('matches exactly what topicMatches does for %s', (filter) => {
+    const matches = compileTopicFilter(filter);
+    for (const topic of topics) expect([topic, matches(topic)]).toEqual([topic, topicMatches(filter, topic)]);
   });
 });

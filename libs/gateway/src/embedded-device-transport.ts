@@ -1,5 +1,5 @@
 import { type CustomTransportStrategy, type MessageHandler, MqttContext, Server } from '@nestjs/microservices';
-import { topicMatches } from '@edgefleet/contracts';
+import { compileTopicFilter } from '@edgefleet/contracts';
 import type { BrokerService, DevicePublish } from '@edgefleet/broker';
 import { failedPackets } from './device-error.filter';
 import type { GatewayMetrics } from './gateway-metrics';
@@ -11,8 +11,8 @@ import type { GatewayMetrics } from './gateway-metrics';
  */
 export class EmbeddedDeviceTransport extends Server implements CustomTransportStrategy {
   private unsubscribe?: () => void;
-  /** Handler patterns in registration order; topics are matched against them with MQTT wildcards. */
-  private patterns: string[] = [];
+  /** Handler patterns in registration order, compiled; topics are matched against them with MQTT wildcards. */
+  private patterns: Array<{ pattern: string; matches: (topic: string) => boolean }> = [];
 
   constructor(
     private readonly broker: BrokerService,
@@ -22,7 +22,7 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
   }
 
   listen(callback: (error?: unknown) => void): void {
-    this.patterns = [...this.messageHandlers.keys()];
+    this.patterns = [...this.messageHandlers.keys()].map((pattern) => ({ pattern, matches: compileTopicFilter(pattern) }));
     this.unsubscribe = this.broker.onDevicePublish((message) => this.dispatch(message));
     callback();
   }
@@ -42,8 +42,8 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
 
   /** MQTT topic filters rather than exact names (Nest's base lookup is exact). */
   override getHandlerByPattern(topic: string): MessageHandler | null {
-    const pattern = this.patterns.find((candidate) => topicMatches(candidate, topic));
-    return pattern === undefined ? null : (this.messageHandlers.get(pattern) ?? null);
+    const found = this.patterns.find((candidate) => candidate.matches(topic));
+    return found === undefined ? null : (this.messageHandlers.get(found.pattern) ?? null);
   }
 
   /**
