@@ -17,6 +17,7 @@ const CHUNK = 64 * 1024;
 /** Chunk requests a device keeps in flight: the server serves one and queues four per device. */
 const WINDOW = 4;
 const STALL_MS = 3_000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ADMIN_TOKEN = 'efk_bench_admin_token_0123456789abcdef';
 
 interface Child {
@@ -182,11 +183,22 @@ async function main(): Promise<void> {
     const plainUrl = `http://127.0.0.1:${(await plain.firstLine).trim()}/`;
 
     const total = `${DEVICES} × ${(SIZE / 1024 / 1024).toFixed(0)} MiB`;
-    const plainRate = await downloadAll(Array.from({ length: DEVICES }, () => plainUrl));
-    console.log(`plain Node file server (fs.createReadStream → socket): ${total} at ${plainRate.toFixed(0)} MB/s`);
-    const fleetRate = await downloadAll(deviceUrls);
-    console.log(`EdgeFleet HTTP device downloads:                        ${total} at ${fleetRate.toFixed(0)} MB/s`);
-    console.log(`  ratio EdgeFleet / plain: ${((fleetRate / plainRate) * 100).toFixed(0)}% (target >= 70%)`);
+    // This machine's throughput drifts from one run to the next (a shared VM), so the two servers
+    // are measured in alternating rounds and compared round by round; the median ratio counts.
+    const ratios: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const plainFirst = round % 2 === 1;
+      const plainRate = plainFirst ? await downloadAll(Array.from({ length: DEVICES }, () => plainUrl)) : NaN;
+      const fleetRate = await downloadAll(deviceUrls);
+      const plainAfter = plainFirst ? plainRate : await downloadAll(Array.from({ length: DEVICES }, () => plainUrl));
+      ratios.push(fleetRate / plainAfter);
+      console.log(
+        `round ${round}: ${total}: plain Node file server (fs.createReadStream → socket) ${plainAfter.toFixed(0)} MB/s, ` +
+          `EdgeFleet HTTP device downloads ${fleetRate.toFixed(0)} MB/s = ${((fleetRate / plainAfter) * 100).toFixed(0)}%`,
+      );
+    }
+    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)];
+    console.log(`  ratio EdgeFleet / plain, median of ${ROUNDS} rounds: ${(median * 100).toFixed(0)}% (target >= 70%)`);
     const mqttRun = await fetchAllOverMqtt(mqtt, devices.slice(DEVICES), artifact.id);
     console.log(
       `EdgeFleet MQTT chunks (64 KiB, ${WINDOW} in flight per device): ${total} at ${mqttRun.rate.toFixed(0)} MB/s` +
