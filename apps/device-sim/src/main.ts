@@ -3,7 +3,9 @@ import {
   CredentialsStore,
   Fleet,
   FleetApi,
+  FD_HEADROOM,
   ProcessUsage,
+  openFilesLimit,
   SIM_USAGE,
   type SimOptions,
   parseSimArgs,
@@ -23,6 +25,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const usage = new ProcessUsage();
+  // One socket per device: past the descriptor limit the last devices get EMFILE (and a server on
+  // the same host, with the same limit, resets the connections it cannot accept) and retry forever.
+  const fdLimit = openFilesLimit();
+  if (fdLimit !== undefined && options.devices + FD_HEADROOM > fdLimit)
+    log(
+      `device-sim: warning: ${options.devices} devices need about ${options.devices + FD_HEADROOM} file descriptors but the limit is ${fdLimit} ` +
+        `(ulimit -n); about ${Math.max(0, options.devices + FD_HEADROOM - fdLimit)} devices will not get a connection. The server needs as many.`,
+    );
   const api = new FleetApi(options.server, options.token);
   const setup = await prepareFleet(api, new CredentialsStore(options.credentialsFile), options.type, options.devices, log);
   const fleet = new Fleet({ ...options, logins: setup.logins, signingKey: loadSigningKey(await api.signingKey()) });

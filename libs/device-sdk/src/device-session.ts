@@ -54,6 +54,10 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   private connectedAt = 0;
   private running = false;
   private isOnline = false;
+  /** `online` was emitted and `offline` not yet: the two always come in pairs. */
+  private announced = false;
+  /** Ends an attempt that has not got as far as `online` in time (see `watch`). */
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: SessionOptions) {
     super();
@@ -75,6 +79,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   async stop(): Promise<void> {
     this.running = false;
     this.clearTimer();
+    this.clearWatchdog();
     const client = this.client;
     this.client = null;
     if (client) {
@@ -140,6 +145,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       resubscribe: false,
     });
     this.client = client;
+    this.watch(client);
     let refusedCode: number | null = null;
     client.on('connect', () => void this.onConnect(client));
     client.on('message', (topic, payload) => this.emit('message', topic, payload));
@@ -149,6 +155,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     });
     client.on('close', () => {
       if (this.client !== client) return;
+      this.clearWatchdog();
       if (this.connectedAt && Date.now() - this.connectedAt >= this.options.stableAfterMs) this.backoff.reset();
       this.connectedAt = 0;
       this.goOffline();
@@ -164,6 +171,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     this.connectedAt = Date.now();
     // Publishing is possible from CONNACK on; retained messages may arrive before the SUBACK.
     this.isOnline = true;
+    if (this.client === client) this.watch(client);
     const presence = this.options.presence;
     if (presence) client.publish(presence.topic, presence.online, { qos: 1, retain: true });
     this.emit('connected');
@@ -175,6 +183,8 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       return; // the connection closed while subscribing; 'close' schedules the next attempt
     }
     if (this.client !== client || !client.connected) return;
+    this.clearWatchdog();
+    this.announced = true;
     this.emit('online');
   }
 
@@ -186,9 +196,33 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     }, this.backoff.next());
   }
 
+  /**
+   * (Re)arms the attempt watchdog: the CONNACK, and then the SUBACK, must each come within the
+   * connect timeout, or the connection is dropped and the next attempt scheduled. mqtt.js' own
+   * `connectTimeout` covers only the CONNACK, and a SUBSCRIBE the server never answers left the
+   * device connected but never `online`, with no retry, for as long as the TCP connection lived.
+   */
+  private watch(client: MqttClient): void {
+    this.clearWatchdog();
+    this.watchdog = setTimeout(() => {
+      this.watchdog = null;
+      if (this.client !== client) return;
+      // 'close' follows and schedules the next attempt.
+      client.end(true);
+    }, this.options.connectTimeoutMs);
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
   private goOffline(): void {
     if (!this.isOnline) return;
     this.isOnline = false;
+    // Connected but never subscribed (the attempt failed before the SUBACK) was never `online`.
+    if (!this.announced) return;
+    this.announced = false;
     this.emit('offline');
   }
 

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+
 /** This process' own CPU and memory, sampled for the progress line and the summary. */
 export class ProcessUsage {
   private readonly startedAt = process.hrtime.bigint();
   private readonly cpuAtStart = process.cpuUsage();
   private lastSample = { at: process.hrtime.bigint(), cpu: process.cpuUsage() };
   peakRss = process.memoryUsage.rss();
+  private lastRss = this.peakRss;
 
   /** CPU used since the last sample, as a percentage of one core, and the RSS now (MiB). */
   sample(): { cpuPercent: number; rssMiB: number } {
@@ -12,7 +15,7 @@ export class ProcessUsage {
     const used = cpu.user - this.lastSample.cpu.user + cpu.system - this.lastSample.cpu.system;
     const elapsedUs = Number(at - this.lastSample.at) / 1_000;
     this.lastSample = { at, cpu };
-    const rss = process.memoryUsage.rss();
+    const rss = (this.lastRss = residentSetSize() ?? this.lastRss);
     this.peakRss = Math.max(this.peakRss, rss);
     return { cpuPercent: elapsedUs > 0 ? (used / elapsedUs) * 100 : 0, rssMiB: rss / 2 ** 20 };
   }
@@ -24,5 +27,34 @@ export class ProcessUsage {
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const wallSeconds = Number(process.hrtime.bigint() - this.startedAt) / 1e9;
     return { cpuSeconds, cpuPercent: wallSeconds > 0 ? (cpuSeconds / wallSeconds) * 100 : 0, wallSeconds, peakRssMiB: this.peakRss / 2 ** 20 };
+  }
+}
+
+/**
+ * The RSS now, or undefined when it cannot be read: libuv reads it from /proc/self/stat, which
+ * takes a file descriptor, and a simulator holding one socket per device can have none left
+ * (EMFILE) — a progress line must not take the whole fleet down with it.
+ */
+function residentSetSize(): number | undefined {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return undefined;
+  }
+}
+
+/** File descriptors this process may hold beyond its devices' sockets (stdio, epoll, libuv, HTTP, /proc reads). */
+export const FD_HEADROOM = 64;
+
+/** The soft RLIMIT_NOFILE (Linux: /proc/self/limits); undefined where it cannot be read or is unlimited. */
+export function openFilesLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft && /^\d+$/.test(soft) ? Number(soft) : undefined;
+  } catch {
+    return undefined;
   }
 }
