@@ -1,11 +1,10 @@
+import { openFilesLimit } from '@edgefleet/common';
 import { loadSigningKey } from '@edgefleet/device-sdk';
 import {
   CredentialsStore,
   Fleet,
   FleetApi,
-  FD_HEADROOM,
   ProcessUsage,
-  openFilesLimit,
   SIM_USAGE,
   type SimOptions,
   parseSimArgs,
@@ -15,6 +14,8 @@ import {
 } from '@edgefleet/fleet-sim';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** File descriptors the simulator holds beyond its devices' sockets (stdio, epoll, HTTP, /proc reads). */
+const SIM_FD_HEADROOM = 64;
 
 async function main(): Promise<void> {
   let options: SimOptions;
@@ -28,10 +29,10 @@ async function main(): Promise<void> {
   // One socket per device: past the descriptor limit the last devices get EMFILE (and a server on
   // the same host, with the same limit, resets the connections it cannot accept) and retry forever.
   const fdLimit = openFilesLimit();
-  if (fdLimit !== undefined && options.devices + FD_HEADROOM > fdLimit)
+  if (fdLimit !== undefined && options.devices + SIM_FD_HEADROOM > fdLimit)
     log(
-      `device-sim: warning: ${options.devices} devices need about ${options.devices + FD_HEADROOM} file descriptors but the limit is ${fdLimit} ` +
-        `(ulimit -n); about ${Math.max(0, options.devices + FD_HEADROOM - fdLimit)} devices will not get a connection. The server needs as many.`,
+      `device-sim: warning: ${options.devices} devices need about ${options.devices + SIM_FD_HEADROOM} file descriptors but the limit is ${fdLimit} ` +
+        `(ulimit -n); about ${Math.max(0, options.devices + SIM_FD_HEADROOM - fdLimit)} devices will not get a connection. The server needs as many.`,
     );
   const api = new FleetApi(options.server, options.token);
   const setup = await prepareFleet(api, new CredentialsStore(options.credentialsFile), options.type, options.devices, log);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
+import { openFilesLimit } from '@edgefleet/common';
 import { type DeviceErrorNotice, isDeviceTopicFilter } from '@edgefleet/contracts';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 import { BrokerMetrics } from './broker-metrics';
@@ -13,6 +14,7 @@ import {
   runConnectChecks,
   withinCapacity,
 } from './connect-checks';
+import { connectionCap } from './connection-cap';
 import { CredentialCache } from './credential-cache';
 import { IngestGate } from './ingest-gate';
 import { topicIsOwn, runPublishChecks, withinRateLimit } from './publish-checks';
@@ -69,7 +71,11 @@ export class DeviceBrokerHooks {
   create(context: HookContext): BrokerHooks {
     const { metrics, options, logger } = this;
     // Capacity first: the cheapest refusal, before any database work.
-    const connectChecks = [withinCapacity(context.connectedClients, options.maxConnections), ...this.connectChecks];
+    const maxConnections = connectionCap(options.maxConnections, openFilesLimit());
+    if (maxConnections < options.maxConnections) {
+      logger.warn(`MQTT_MAX_CONNECTIONS ${options.maxConnections} lowered to ${maxConnections} to fit the open-files limit (ulimit -n); raise it for more devices`);
+    }
+    const connectChecks = [withinCapacity(context.connectedClients, maxConnections), ...this.connectChecks];
 
     const authenticate: BrokerHooks['authenticate'] = (client, username, password, done) => {
       runConnectChecks(connectChecks, { clientId: client.id, username: username ?? undefined, password: password ?? undefined }).then(

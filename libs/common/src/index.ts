@@ -4,3 +4,4 @@ export * from './cursor';
 export * from './domain-error';
 export * from './secret-token';
 export * from './free-port';
+export * from './open-files-limit';

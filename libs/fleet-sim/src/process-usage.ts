@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-
 /** This process' own CPU and memory, sampled for the progress line and the summary. */
 export class ProcessUsage {
   private readonly startedAt = process.hrtime.bigint();
@@ -38,22 +36,6 @@ export class ProcessUsage {
 function residentSetSize(): number | undefined {
   try {
     return process.memoryUsage.rss();
-  } catch {
-    return undefined;
-  }
-}
-
-/** File descriptors this process may hold beyond its devices' sockets (stdio, epoll, libuv, HTTP, /proc reads). */
-export const FD_HEADROOM = 64;
-
-/** The soft RLIMIT_NOFILE (Linux: /proc/self/limits); undefined where it cannot be read or is unlimited. */
-export function openFilesLimit(): number | undefined {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const soft = line?.split(/\s{2,}/)[1];
-    return soft && /^\d+$/.test(soft) ? Number(soft) : undefined;
   } catch {
     return undefined;
   }
