@@ -1,7 +1,8 @@
 import { type AddressInfo, type Server, createServer } from 'node:net';
 import { Aedes } from 'aedes';
 import { connectAsync } from 'mqtt';
-import { DeviceSession } from '../src/device-session';
+import type { DeviceSession } from '../src/device-session';
+import { testSession } from './support/test-session';
 
 /**
  * stop() while a QoS 1 message is still unacknowledged (the server acknowledges a job status
@@ -33,18 +34,7 @@ describe('DeviceSession.stop() with messages in flight', () => {
   });
 
   function session(deviceId: string, presence = false): DeviceSession {
-    return new DeviceSession({
-      url,
-      deviceId,
-      password: 'secret',
-      subscriptions: [`devices/${deviceId}/#`],
-      keepaliveSeconds: 60,
-      connectTimeoutMs: 30_000,
-      backoff: { initialDelayMs: 50, maxDelayMs: 100, multiplier: 2 },
-      stableAfterMs: 10_000,
-      retryRefused: false,
-      presence: presence ? { topic: `held/${deviceId}/presence`, online: 'on', offline: 'off' } : undefined,
-    });
+    return testSession(url, deviceId, presence ? { presence: { topic: `held/${deviceId}/presence`, online: 'on', offline: 'off' } } : {});
   }
 
   async function online(s: DeviceSession): Promise<void> {

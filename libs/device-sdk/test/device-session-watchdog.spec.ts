@@ -1,6 +1,7 @@
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import { Aedes } from 'aedes';
-import { DeviceSession } from '../src/device-session';
+import type { DeviceSession } from '../src/device-session';
+import { testSession } from './support/test-session';
 
 /**
  * An attempt that stalls must end and be retried. mqtt.js' `connectTimeout` covers only the
@@ -45,17 +46,7 @@ describe('DeviceSession attempt watchdog', () => {
   });
 
   function session(deviceId: string): DeviceSession {
-    return new DeviceSession({
-      url,
-      deviceId,
-      password: 'secret',
-      subscriptions: [`devices/${deviceId}/#`],
-      keepaliveSeconds: 60,
-      connectTimeoutMs: 300,
-      backoff: { initialDelayMs: 50, maxDelayMs: 100, multiplier: 2 },
-      stableAfterMs: 10_000,
-      retryRefused: false,
-    });
+    return testSession(url, deviceId, { connectTimeoutMs: 300 });
   }
 
   async function onlineWithin(s: DeviceSession, ms: number): Promise<boolean> {
