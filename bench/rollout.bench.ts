@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSigningKey } from '@edgefleet/device-sdk';
-import { Fleet, FleetApi, type RolloutView } from '@edgefleet/fleet-sim';
+import { Fleet, FleetApi, INSTANT_DEVICES, type RolloutView } from '@edgefleet/fleet-sim';
 import { type BenchServer, startBenchServer } from './support/bench-server';
 import { registerDevices, scrapeMetric } from './support/fleet-setup';
 import { type DatabaseCounters, PostgresStats, STATS_FLUSH_MS, counterDelta } from './support/postgres-stats';
@@ -84,16 +84,13 @@ async function runOnce(devices: number, options: RolloutBenchOptions): Promise<R
     const artifact = await api.uploadArtifact(image, { name: 'bench-fw', version: FIRMWARE_TO, deviceTypes: [DEVICE_TYPE] });
 
     fleet = new Fleet({
+      ...INSTANT_DEVICES,
       mqttUrl: server.mqtt!,
       logins,
       firmware: FIRMWARE_FROM,
       signingKey: loadSigningKey(await api.signingKey()),
       connectRate: options.connectRate,
-      churn: 0,
-      offlineTime: { min: 0, max: 0 },
-      mqttDownloads: false,
       failRate: options.failRate,
-      latency: { min: 0, max: 0 },
       installTime: options.installTime,
       rebootTime: options.rebootTime,
     });

@@ -1,6 +1,6 @@
 import { loadSigningKey } from '@edgefleet/device-sdk';
 import { openFilesLimit } from '@edgefleet/common';
-import { Fleet, FleetApi, ProcessUsage } from '@edgefleet/fleet-sim';
+import { Fleet, FleetApi, INSTANT_DEVICES, ProcessUsage } from '@edgefleet/fleet-sim';
 import { startBenchServer } from './support/bench-server';
 import { registerDevices } from './support/fleet-setup';
 
@@ -24,18 +24,12 @@ async function main(): Promise<void> {
     const logins = await registerDevices(server, DEVICES, 'sim');
     const api = new FleetApi(server.http, server.token);
     fleet = new Fleet({
+      ...INSTANT_DEVICES,
       mqttUrl: server.mqtt!,
       logins,
       firmware: '1.0.0',
       signingKey: loadSigningKey(await api.signingKey()),
       connectRate: CONNECT_RATE,
-      churn: 0,
-      offlineTime: { min: 0, max: 0 },
-      mqttDownloads: false,
-      failRate: 0,
-      latency: { min: 0, max: 0 },
-      installTime: { min: 0, max: 0 },
-      rebootTime: { min: 0, max: 0 },
     });
     const started = performance.now();
     await fleet.start();

@@ -19,6 +19,17 @@ export interface FleetOptions extends BehaviourOptions {
   mqttDownloads: boolean;
 }
 
+/** Devices that answer at once, never fail and never drop off: spread it first, then override what a run varies. */
+export const INSTANT_DEVICES = {
+  churn: 0,
+  offlineTime: { min: 0, max: 0 },
+  mqttDownloads: false,
+  failRate: 0,
+  latency: { min: 0, max: 0 },
+  installTime: { min: 0, max: 0 },
+  rebootTime: { min: 0, max: 0 },
+} as const satisfies Partial<FleetOptions>;
+
 export interface FleetStats {
   devices: number;
   online: number;

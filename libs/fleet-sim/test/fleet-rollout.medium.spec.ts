@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSigningKey } from '@edgefleet/device-sdk';
-import { CredentialsStore, Fleet, FleetApi, prepareFleet } from '@edgefleet/fleet-sim';
+import { CredentialsStore, Fleet, FleetApi, INSTANT_DEVICES, prepareFleet } from '@edgefleet/fleet-sim';
 import { TestApp } from '../../../test/support/test-app';
 import { waitFor } from '../../../test/support/mqtt-device';
 import { scratchDir } from '../../../test/support/scratch-dir';
@@ -36,15 +36,12 @@ describe('fleet simulator: 500 simulated devices complete a firmware rollout aga
     expect(new Set(setup.logins.map((login) => login.id)).size).toBe(DEVICES);
 
     fleet = new Fleet({
+      ...INSTANT_DEVICES,
       mqttUrl: t.broker.mqtt,
       logins: setup.logins,
       firmware: '1.0.0',
       signingKey: loadSigningKey(await api.signingKey()),
       connectRate: 1_000,
-      churn: 0,
-      offlineTime: { min: 0, max: 0 },
-      mqttDownloads: false,
-      failRate: 0,
       latency: { min: 0, max: 50 },
       installTime: { min: 20, max: 200 },
       rebootTime: { min: 20, max: 100 },

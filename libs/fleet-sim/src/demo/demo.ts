@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSigningKey } from '@edgefleet/device-sdk';
 import { CredentialsStore } from '../credentials-store';
-import { Fleet } from '../fleet';
+import { Fleet, INSTANT_DEVICES } from '../fleet';
 import { FleetApi, type RolloutView } from '../fleet-api';
 import { summary } from '../fleet-report';
 import { prepareFleet } from '../fleet-setup';
@@ -96,14 +96,12 @@ export class Demo {
     signal.throwIfAborted();
 
     this.fleet = new Fleet({
+      ...INSTANT_DEVICES,
       mqttUrl: addresses.mqtt,
       logins,
       firmware: FROM_VERSION,
       signingKey: loadSigningKey(await api.signingKey()),
       connectRate: 250,
-      churn: 0,
-      offlineTime: { min: 0, max: 0 },
-      mqttDownloads: false,
       failRate: 0.01,
       latency: { min: 100, max: 800 },
       installTime: { min: 1_000, max: 3_000 },
