@@ -7,6 +7,7 @@ import { type FleetConfig, loadConfig } from '@edgefleet/config';
 import { BrokerService } from '@edgefleet/broker';
 import { type BrokerAddresses, createHttpApp, startBroker } from '@edgefleet/server';
 import { SYSTEM_ACTOR } from '@edgefleet/common';
+import type { DeviceLogin } from './mqtt-device';
 import { type TestDatabase, createTestDatabase } from './test-database';
 
 export interface TestAppOptions {
@@ -53,6 +54,13 @@ export class TestApp {
 
   async tokenFor(role: ApiRole): Promise<string> {
     return (await this.app.get(ApiKeyService).create(SYSTEM_ACTOR, `test ${role}`, role)).token;
+  }
+
+  /** Registers a device through the API (201 or it throws) and returns its MQTT login. */
+  async registerDevice(id: string, type = 'cam'): Promise<DeviceLogin> {
+    const res = await this.request('POST', '/api/v1/devices', { id, type });
+    if (res.status !== 201) throw new Error(`registering '${id}': ${res.status} ${JSON.stringify(res.body)}`);
+    return { id, password: res.body.credentials.password };
   }
 
   async request<T = any>(method: string, url: string, body?: unknown, token: string | null = this.adminToken): Promise<TestResponse<T>> {

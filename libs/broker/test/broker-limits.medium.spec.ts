@@ -9,10 +9,7 @@ describe('embedded broker: packet size and publish rate limits', () => {
   );
   afterAll(() => t.stop());
 
-  const register = async (id: string) => {
-    const res = await t.request('POST', '/api/v1/devices', { id, type: 'cam' });
-    return { id, password: res.body.credentials.password as string };
-  };
+  const register = (id: string) => t.registerDevice(id);
   const metric = async (pattern: RegExp) => Number(pattern.exec((await t.request('GET', '/metrics', undefined, null)).body)?.[1]);
 
   it('closes the connection of a device that sends a packet over MQTT_MAX_PACKET_BYTES, and routes nothing', async () => {
@@ -59,9 +56,7 @@ describe('embedded broker: connection cap', () => {
   afterAll(() => t.stop());
 
   it('answers a CONNECT past MQTT_MAX_CONNECTIONS with 0x03 server unavailable, and admits it once a session ends', async () => {
-    const logins = await Promise.all(
-      ['cap-1', 'cap-2', 'cap-3'].map(async (id) => ({ id, password: (await t.request('POST', '/api/v1/devices', { id, type: 'cam' })).body.credentials.password })),
-    );
+    const logins = await Promise.all(['cap-1', 'cap-2', 'cap-3'].map((id) => t.registerDevice(id)));
     const first = await connectDevice(t.broker.mqtt, logins[0]);
     const second = await connectDevice(t.broker.mqtt, logins[1]);
     const third = { clientId: 'cap-3', username: 'cap-3', password: logins[2].password };

@@ -36,10 +36,7 @@ describe('embedded broker: TLS listener and a third-party client', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const register = async (id: string) => {
-    const res = await t.request('POST', '/api/v1/devices', { id, type: 'cam' });
-    return { id, password: res.body.credentials.password as string };
-  };
+  const register = (id: string) => t.registerDevice(id);
 
   it('accepts a device over TLS that trusts the configured certificate', async () => {
     expect(t.broker.mqtts).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);

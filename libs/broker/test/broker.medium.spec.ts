@@ -12,11 +12,7 @@ describe('embedded broker: device sessions (real Postgres, real listeners)', () 
   });
   afterAll(() => t.stop());
 
-  const register = async (id: string): Promise<DeviceLogin> => {
-    const res = await t.request('POST', '/api/v1/devices', { id, type: 'cam' });
-    expect(res.status).toBe(201);
-    return { id, password: res.body.credentials.password };
-  };
+  const register = (id: string): Promise<DeviceLogin> => t.registerDevice(id);
   const connect = async (login: DeviceLogin, url = t.broker.mqtt) => {
     const client = await connectDevice(url, login);
     open.push(client);

@@ -20,11 +20,7 @@ describe('desired state across a server restart (real Postgres, real broker)', (
   beforeAll(async () => {
     database = await createTestDatabase();
     const before = await TestApp.start(ENV, { broker: true, database });
-    const register = async (id: string) => {
-      const res = await before.request('POST', '/api/v1/devices', { id, type: 'cam' });
-      expect(res.status).toBe(201);
-      logins.set(id, { id, password: res.body.credentials.password });
-    };
+    const register = async (id: string) => void logins.set(id, await before.registerDevice(id));
     const patch = async (id: string, body: unknown) => expect((await before.request('PATCH', `/api/v1/devices/${id}/twin/desired`, body)).status).toBe(200);
     const twinOf = async (id: string) => (await before.request('GET', `/api/v1/devices/${id}/twin`)).body;
 

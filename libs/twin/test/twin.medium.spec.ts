@@ -18,11 +18,7 @@ describe('device twins over MQTT and the API (real Postgres, real broker, real M
   });
   afterAll(() => t.stop());
 
-  const register = async (id: string): Promise<DeviceLogin> => {
-    const res = await t.request('POST', '/api/v1/devices', { id, type: 'cam' });
-    expect(res.status).toBe(201);
-    return { id, password: res.body.credentials.password };
-  };
+  const register = (id: string): Promise<DeviceLogin> => t.registerDevice(id);
   const connect = async (login: DeviceLogin) => {
     const client = await connectDevice(t.broker.mqtt, login);
     open.push(client);
