@@ -43,6 +43,13 @@ describe('artifacts over HTTP (real Postgres, real files)', () => {
     expect(readdirSync(join(dataDir, 'artifacts', 'tmp'))).toEqual([]);
   });
 
+  it('answers HEAD with the download headers and no body', async () => {
+    const head = await getBytes(t, `/api/v1/artifacts/${artifact.id}/download`, {}, t.adminToken, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers).toMatchObject({ etag: `"${sha256}"`, 'content-length': String(content.length), 'content-type': 'application/octet-stream' });
+    expect(head.bytes.length).toBe(0);
+  });
+
   it('signs id, version, hash and size with the published key', async () => {
     const keyPem = (await t.request('GET', '/api/v1/signing-key')).body as string;
     expect(keyPem).toContain('BEGIN PUBLIC KEY');

@@ -4,9 +4,7 @@ import type { Artifact } from '../artifact';
 import { ArtifactMetrics } from '../artifact-metrics';
 import { planRange } from '../delivery/byte-range';
 import { ArtifactContentStore } from '../storage/content-store';
-
-/** Large reads per syscall: downloads are big sequential files. */
-const READ_CHUNK_BYTES = 256 * 1024;
+import { writeFileRange } from './file-range-writer';
 
 /**
  * Streams an artifact from disk with the headers that let an interrupted download resume:
@@ -37,16 +35,23 @@ export class ArtifactSender {
     const start = plan.status === 206 ? plan.start : 0;
     const end = plan.status === 206 ? plan.end : artifact.size - 1;
     const handle = await this.store.open(artifact.sha256);
-    const stream = handle.createReadStream({ start, end, highWaterMark: READ_CHUNK_BYTES });
-    reply
-      .status(plan.status)
-      .header('content-type', 'application/octet-stream')
-      .header('content-length', end - start + 1)
-      .header('content-disposition', `attachment; filename="${fileName(artifact)}"`);
-    if (plan.status === 206) reply.header('content-range', `bytes ${start}-${end}/${artifact.size}`);
+    const headers: Record<string, string | number> = {
+      ...(reply.getHeaders() as Record<string, string | number>),
+      'content-type': 'application/octet-stream',
+      'content-length': end - start + 1,
+      'content-disposition': `attachment; filename="${fileName(artifact)}"`,
+    };
+    if (plan.status === 206) headers['content-range'] = `bytes ${start}-${end}/${artifact.size}`;
     this.metrics.bytesSent.inc({ transport: 'http' }, end - start + 1);
-    // Not awaited: the reply finishes when the stream does, or when the client goes away.
-    reply.send(stream);
+    // The body is written by hand (see writeFileRange); Fastify's onResponse hooks still run.
+    reply.hijack();
+    reply.raw.writeHead(plan.status, headers);
+    if (request.method === 'HEAD') {
+      reply.raw.end();
+      await handle.close();
+      return;
+    }
+    writeFileRange(handle, reply.raw, start, end).catch(() => reply.raw.destroy());
   }
 }
 

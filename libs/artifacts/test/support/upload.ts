@@ -56,9 +56,10 @@ export async function getBytes(
   url: string,
   headers: Record<string, string> = {},
   token: string | null = t.adminToken,
+  method: 'GET' | 'HEAD' = 'GET',
 ): Promise<{ status: number; bytes: Buffer; headers: Record<string, unknown> }> {
   const response = await t.app.getHttpAdapter().getInstance().inject({
-    method: 'GET',
+    method,
     url,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
   });
