@@ -10,6 +10,9 @@ import { RolloutJobRepository } from './rollout-job.repository';
 import { RolloutTargets, leftOutReason } from './rollout-targets';
 import { RolloutRepository } from './rollout.repository';
 
+/** A rollout planning at least this many jobs refreshes the table's statistics (see RolloutJobRepository.analyze). */
+const ANALYZE_AFTER_JOBS = 1_000;
+
 /** What a step decided that devices must hear about, sent once its transaction has committed. */
 export interface StepEffects {
   send: JobRef[];
@@ -124,6 +127,7 @@ export class RolloutStepper {
   async start(rollout: Rollout, now: Date, tx: DbTx): Promise<RolloutChanges> {
     const { targets, mismatched } = await this.targets.resolve(rollout.definition.target, rollout.payload, tx);
     await this.jobs.insertPlanned(rollout.id, this.targets.plan(rollout.name, rollout.payload, targets, rollout.definition.strategy.waves), tx);
+    if (targets.length >= ANALYZE_AFTER_JOBS) await this.jobs.analyze(tx);
     if (rollout.definition.target.includeNewDevices) this.newDevices.checked(rollout.id, now);
     const changes: RolloutChanges = { state: 'running', startedAt: now, targetCount: targets.length, excludedCount: mismatched.length, currentWave: 0 };
     if (mismatched.length) changes.reason = leftOutReason(mismatched.length, mismatched.map((t) => t.deviceId));

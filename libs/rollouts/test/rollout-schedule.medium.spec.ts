@@ -1,8 +1,9 @@
+import { PrismaService } from '@edgefleet/database';
 import { TestApp } from '../../../test/support/test-app';
 import { scratchDir } from '../../../test/support/scratch-dir';
 import { sleep } from '../../../test/support/mqtt-device';
 import { JobDevice } from './support/job-device';
-import { FAST_ROLLOUTS, closeAll, connectFleet, createRollout, firmwareRollout, registerDevices, rolloutJobs, uploadFirmware, waitForFirmware, waitForRollout } from './support/rollout-fleet';
+import { FAST_ROLLOUTS, closeAll, connectFleet, createRollout, firmwareRollout, ids, registerDevices, rolloutJobs, uploadFirmware, waitForFirmware, waitForRollout } from './support/rollout-fleet';
 
 /** The hour of the day it is now in `timeZone`. */
 function hourNow(timeZone: string, offsetHours = 0): number {
@@ -96,5 +97,22 @@ describe('start time and maintenance windows (real Postgres, real broker, device
     expect(done.counts.succeeded).toBe(2);
     expect([...(await rolloutJobs(t, rollout.id)).keys()].sort()).toEqual(['fz-cam-1', 'fz-cam-2']);
     expect(late.documents).toEqual([]);
+  });
+
+  it('refreshes the planner statistics of rollout_jobs when a rollout plans a thousand jobs or more', async () => {
+    const analyzedAt = async () => {
+      const [row] = await t.app.get(PrismaService).$queryRaw<{ at: Date | null }[]>`
+        SELECT last_analyze AS at FROM pg_stat_user_tables WHERE relname = 'rollout_jobs'`;
+      return row.at;
+    };
+    const fleet = ids('stats', 1_000);
+    await registerDevices(t, fleet);
+    const before = await analyzedAt();
+    const rollout = await createRollout(t, firmwareRollout('big plan', artifact.id, fleet.map((d) => d.id)));
+    expect(rollout).toMatchObject({ state: 'running', targetCount: 1_000 });
+    const after = await analyzedAt();
+    expect(after).not.toBeNull();
+    expect(after!.getTime()).toBeGreaterThan(before?.getTime() ?? 0);
+    expect((await t.request('POST', `/api/v1/rollouts/${rollout.id}/cancel`)).status).toBe(200);
   });
 });
