@@ -8,10 +8,11 @@ import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 import { type Listener, listenTcp, listenTls, listenWebSocket } from './broker-listeners';
 import { BrokerMetrics } from './broker-metrics';
+import { forgetConnectPacket, useStreamlessParserBuffer } from './client-footprint';
 import { CredentialCache } from './credential-cache';
 import { DeviceBrokerHooks } from './device-broker-hooks';
 import { DeviceRetainedPersistence } from './device-retained-persistence';
-import { limitPacketSize } from './packet-size-limit';
+import { packetSizeLimit } from './packet-size-limit';
 import { PresenceWriter } from './presence-writer';
 
 /** A device that stops reading is disconnected after this long rather than stalling delivery to others. */
@@ -142,14 +143,16 @@ export class BrokerService implements OnModuleDestroy {
   }
 
   private connectionHandler(): (stream: Duplex, request?: IncomingMessage) => void {
+    const limitPacketSize = packetSizeLimit(this.options.maxPacketBytes, (client, length) => {
+      this.metrics.droppedMessages.inc({ reason: 'too-large' });
+      this.logger.warn(`closing '${client.id ?? 'unidentified client'}': packet of ${length} bytes exceeds MQTT_MAX_PACKET_BYTES`);
+    });
     return (stream, request) => {
       const broker = this.broker;
       if (!broker) return void stream.destroy();
       const client = broker.handle(stream, request);
-      limitPacketSize(client, this.options.maxPacketBytes, (length) => {
-        this.metrics.droppedMessages.inc({ reason: 'too-large' });
-        this.logger.warn(`closing '${client.id ?? 'unidentified client'}': packet of ${length} bytes exceeds MQTT_MAX_PACKET_BYTES`);
-      });
+      useStreamlessParserBuffer(client);
+      limitPacketSize(client);
     };
   }
 
@@ -160,6 +163,7 @@ export class BrokerService implements OnModuleDestroy {
 
   private sessionOpened(client: Client): void {
     if (this.hooks.revocations.isRevoked(client.id, client)) return void client.close();
+    forgetConnectPacket(client);
     this.sessions.set(client.id, client);
     this.presence.record(client.id, true);
     this.events.emit('connected', client.id);
