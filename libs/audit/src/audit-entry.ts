@@ -1,5 +1,3 @@
-import type { Actor } from '@edgefleet/common';
-
 export interface AuditChange {
   action: string;
   resourceType: string;
@@ -23,5 +21,3 @@ export interface AuditQuery {
   limit: number;
   cursor?: string;
 }
-
-export type AuditRecord = AuditChange & { actor: Actor };

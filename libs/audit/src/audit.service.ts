@@ -10,11 +10,7 @@ export class AuditService {
 
   /** Records changes inside the caller's transaction: the change and its audit row commit together. */
   record(actor: Actor, changes: AuditChange | AuditChange[], tx: DbTx): Promise<void> {
-    const list = Array.isArray(changes) ? changes : [changes];
-    return this.audit.append(
-      list.map((change) => ({ ...change, actor })),
-      tx,
-    );
+    return this.audit.append(actor, Array.isArray(changes) ? changes : [changes], tx);
   }
 
   async list(query: AuditQuery): Promise<Page<AuditEntry>> {

@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { TAG_KEY_PATTERN, TAG_VALUE_MAX, parseTag } from '@edgefleet/contracts';
 
-const MAX_TAGS = 50;
+export const MAX_TAGS = 50;
 
 /** Tags arrive as `{key: value}` or as a list of `key:value`; both become the object form. */
 export const TagsInput = () =>

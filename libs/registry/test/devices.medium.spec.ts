@@ -70,6 +70,9 @@ describe('devices API (real Postgres)', () => {
     expect(ok.status).toBe(201);
     expect(ok.body.devices).toHaveLength(50);
     expect(ok.body.devices[7]).toMatchObject({ id: 'b-007', credentials: { username: 'b-007', password: expect.any(String) } });
+    const { credentials, ...shown } = ok.body.devices[7];
+    expect((await t.request('GET', '/api/v1/devices/b-007')).body).toEqual(shown);
+    expect(await storedHash('b-007')).toBe(hashSecret(credentials.password));
 
     const before = await count();
     const clash = await t.request('POST', '/api/v1/devices/batch', { devices: [{ id: 'new-1', type: 'x' }, { id: 'b-003', type: 'x' }] });

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '@edgefleet/common';
 import { CurrentActor } from '@edgefleet/auth';
 import {
@@ -16,7 +16,8 @@ import {
   toDeviceDto,
   toRegisteredDeviceDto,
 } from './device.dto';
-import { DeviceService } from './device.service';
+import { BatchRegistrationPipe, RawBody } from './batch-registration.pipe';
+import { type DeviceRegistration, DeviceService } from './device.service';
 import { ReportedFilterQueryInterceptor } from './reported-filter';
 
 @ApiTags('devices')
@@ -33,7 +34,8 @@ export class DeviceController {
 
   @Post('batch')
   @ApiOperation({ summary: 'Register up to 10,000 devices at once, all or nothing' })
-  async registerBatch(@CurrentActor() actor: Actor, @Body() body: BatchRegisterDto): Promise<BatchRegisteredDto> {
+  @ApiBody({ type: BatchRegisterDto })
+  async registerBatch(@CurrentActor() actor: Actor, @RawBody(BatchRegistrationPipe) body: { devices: DeviceRegistration[] }): Promise<BatchRegisteredDto> {
     const devices = await this.devices.registerMany(actor, body.devices);
     return { devices: devices.map(toRegisteredDeviceDto) };
   }

@@ -8,6 +8,8 @@ import type { Device, DeviceCredentials } from './device';
 import { DEVICE_TYPE_PATTERN, DeviceCriteriaDto } from './device-criteria.dto';
 import { MAX_BATCH_DEVICES, type RegisteredDevice } from './device.service';
 
+export const MAX_NAME_LENGTH = 200;
+
 const TAGS_DOC = { description: 'Tags as {key: value}; a list of "key:value" strings is accepted too', type: 'object', additionalProperties: { type: 'string' }, example: { site: 'syd' } } as const;
 
 export class RegisterDeviceDto {
@@ -19,7 +21,7 @@ export class RegisterDeviceDto {
   @ApiPropertyOptional({ description: 'Display name', example: 'Lobby camera' })
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Length(1, MAX_NAME_LENGTH)
   name?: string;
 
   @ApiProperty({ description: 'Device type; firmware is matched against it', example: 'cam' })
@@ -48,7 +50,7 @@ export class UpdateDeviceDto {
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsString()
-  @Length(1, 200)
+  @Length(1, MAX_NAME_LENGTH)
   name?: string | null;
 
   @ApiPropertyOptional({ ...TAGS_DOC, description: 'Replaces all tags' })

@@ -5,7 +5,7 @@ import { type Actor, ConflictError, InvalidInputError, NotFoundError, decodeCurs
 import { Transactor } from '@edgefleet/database';
 import type { Tags } from '@edgefleet/contracts';
 import type { Device, DeviceChanges, DeviceCredentials, NewDevice } from './device';
-import { issueDeviceCredentials } from './device-credentials';
+import { issueDeviceCredentials, issueManyDeviceCredentials } from './device-credentials';
 import { DeviceEvents } from './device-events';
 import type { DeviceCriteria } from './device-filter';
 import { DeviceStatistics } from './device-statistics';
@@ -45,16 +45,21 @@ export class DeviceService {
     if (registrations.length > MAX_BATCH_DEVICES) {
       throw new InvalidInputError(`at most ${MAX_BATCH_DEVICES} devices per call, got ${registrations.length}`, 'devices');
     }
-    const rows: NewDevice[] = [];
-    const credentials = new Map<string, DeviceCredentials>();
-    for (const registration of registrations) {
-      const id = registration.id ?? randomUUID();
-      if (credentials.has(id)) throw new InvalidInputError(`id '${id}' appears more than once`, 'devices');
-      const issued = issueDeviceCredentials(id);
-      credentials.set(id, issued.credentials);
-      rows.push({ id, name: registration.name ?? null, type: registration.type, tags: registration.tags ?? {}, credentialHash: issued.hash });
+    const ids = registrations.map((registration) => registration.id ?? randomUUID());
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (seen.has(id)) throw new InvalidInputError(`id '${id}' appears more than once`, 'devices');
+      seen.add(id);
     }
-    await this.assertIdsFree([...credentials.keys()]);
+    const issued = issueManyDeviceCredentials(ids);
+    const rows: NewDevice[] = registrations.map((registration, i) => ({
+      id: ids[i],
+      name: registration.name ?? null,
+      type: registration.type,
+      tags: registration.tags ?? {},
+      credentialHash: issued[i].hash,
+    }));
+    await this.assertIdsFree(ids);
     const created = await this.transactor.run(async (tx) => {
       const devices = await this.devices.createMany(rows, tx);
       await this.audit.record(
@@ -66,8 +71,7 @@ export class DeviceService {
     });
     this.statistics.inserted(created.length);
     this.events.emit('changed', created.map((device) => device.id));
-    const byId = new Map(created.map((device) => [device.id, device]));
-    return rows.map((row) => ({ ...byId.get(row.id)!, credentials: credentials.get(row.id)! }));
+    return created.map((device, i) => ({ ...device, credentials: issued[i].credentials }));
   }
 
   async get(id: string): Promise<Device> {
