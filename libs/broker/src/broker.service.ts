@@ -138,8 +138,13 @@ export class BrokerService implements OnModuleDestroy {
    * closes the connection without a PUBACK (MQTT 3.1.1 §3.3.5); the device sends it again
    * after reconnecting (§4.4).
    */
-  private async handOver(message: DevicePublish): Promise<void> {
-    for (const listener of this.publishListeners) await listener(message);
+  private handOver(message: DevicePublish): Promise<void> | void {
+    const listeners = this.publishListeners.values();
+    // Synchronous while listeners return nothing (QoS 0 ingest): no promise or microtask per message.
+    for (let next = listeners.next(); !next.done; next = listeners.next()) {
+      const pending = next.value(message);
+      if (pending) return pending.then(() => handOverRest(listeners, message));
+    }
   }
 
   private connectionHandler(): (stream: Duplex, request?: IncomingMessage) => void {
@@ -193,6 +198,11 @@ export class BrokerService implements OnModuleDestroy {
       this.logger.warn(`notice to '${deviceId}' failed: ${error.message}`),
     );
   }
+}
+
+/** The listeners after one that returned a promise, one after another. */
+async function handOverRest(listeners: Iterator<DevicePublishListener>, message: DevicePublish): Promise<void> {
+  for (let next = listeners.next(); !next.done; next = listeners.next()) await next.value(message);
 }
 
 /** Packets the hooks authorized only to drop them are acknowledged by aedes but never routed (see DeviceBrokerHooks). */

@@ -32,8 +32,8 @@ export type BrokerHooks = Required<Pick<AedesOptions, 'authenticate' | 'authoriz
 
 export interface HookContext {
   connectedClients(): number;
-  /** Hands an authorized device PUBLISH to the server; the returned promise settles once it is handled. */
-  accepted(client: Client, packet: PublishPacket): Promise<void>;
+  /** Hands an authorized device PUBLISH to the server; handled on return, or once the returned promise settles. */
+  accepted(client: Client, packet: PublishPacket): Promise<void> | void;
   notify(deviceId: string, notice: DeviceErrorNotice): void;
 }
 
@@ -92,6 +92,25 @@ export class DeviceBrokerHooks {
       );
     };
 
+    const notHandled = metrics.droppedMessages.labels('not-handled');
+    const handOver = (client: Client, packet: PublishPacket, done: (error?: Error | null) => void): void => {
+      let pending;
+      try {
+        pending = context.accepted(client, packet);
+      } catch (error) {
+        pending = Promise.reject(error as Error);
+      }
+      if (!pending) return done(null);
+      pending.then(
+        () => done(null),
+        (error: Error) => {
+          notHandled.inc();
+          logger.warn(`closing '${client.id}': ${error.message}`);
+          done(error);
+        },
+      );
+    };
+
     const authorizePublish = (client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void => {
       // A null client is the broker publishing a stored will; devices' wills went through here when set.
       if (!client) return done(null);
@@ -101,16 +120,7 @@ export class DeviceBrokerHooks {
         // aedes sends PUBACK (QoS 1) only after this callback (MQTT 3.1.1 §4.3.2): a message
         // acknowledged after handling is acknowledged once the server has handled it, so a crash
         // or a failure before then makes the device send it again rather than losing it.
-        return this.ingestGate.admit(() =>
-          void context.accepted(client, packet).then(
-            () => done(null),
-            (error: Error) => {
-              metrics.droppedMessages.inc({ reason: 'not-handled' });
-              logger.warn(`closing '${client.id}': ${error.message}`);
-              done(error);
-            },
-          ),
-        );
+        return this.ingestGate.admit(() => handOver(client, packet, done));
       }
       this.dropped.add(packet);
       metrics.droppedMessages.inc({ reason: refusal.reason });

@@ -59,6 +59,9 @@ export function isValidTopicFilter(filter: string): boolean {
 
 /** The device id a topic belongs to, or null when it is not a device topic. */
 export function deviceIdOfTopic(topic: string): string | null {
-  const [root, id, ...rest] = topic.split('/');
-  return root === DEVICE_TOPIC_ROOT && id && rest.length > 0 ? id : null;
+  // `devices/{id}/…`: a non-empty id followed by at least one more level (found without splitting: once per message).
+  const idStart = DEVICE_TOPIC_ROOT.length + 1;
+  if (!topic.startsWith(DEVICE_TOPIC_ROOT) || topic[idStart - 1] !== '/') return null;
+  const idEnd = topic.indexOf('/', idStart);
+  return idEnd > idStart ? topic.slice(idStart, idEnd) : null;
 }

@@ -56,6 +56,9 @@ describe('device topics (CONTRACT §3)', () => {
     expect(deviceIdOfTopic('devices/cam-1/state/reported')).toBe('cam-1');
     expect(deviceIdOfTopic('devices/cam-1')).toBeNull();
     expect(deviceIdOfTopic('other/cam-1/x')).toBeNull();
+    expect(deviceIdOfTopic('devicesx/cam-1/x')).toBeNull();
+    expect(deviceIdOfTopic('devices//state/reported')).toBeNull();
+    expect(deviceIdOfTopic('devices/cam-1/')).toBe('cam-1');
   });
 });
 

@@ -13,16 +13,24 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
   private unsubscribe?: () => void;
   /** Handler patterns in registration order, compiled; topics are matched against them with MQTT wildcards. */
   private patterns: Array<{ pattern: string; matches: (topic: string) => boolean }> = [];
+  /** `dispatch` and then Nest's `handleEvent` look up the same topic back to back; the second is answered from here. */
+  private lastTopic?: string;
+  private lastHandler: MessageHandler | null = null;
+  private readonly dispatched;
+  private readonly unroutedMessages;
 
   constructor(
     private readonly broker: BrokerService,
-    private readonly metrics: GatewayMetrics,
+    metrics: GatewayMetrics,
   ) {
     super();
+    this.dispatched = metrics.messages.labels('dispatched');
+    this.unroutedMessages = metrics.messages.labels('unrouted');
   }
 
   listen(callback: (error?: unknown) => void): void {
     this.patterns = [...this.messageHandlers.keys()].map((pattern) => ({ pattern, matches: compileTopicFilter(pattern) }));
+    this.lastTopic = undefined;
     this.unsubscribe = this.broker.onDevicePublish((message) => this.dispatch(message));
     callback();
   }
@@ -42,8 +50,16 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
 
   /** MQTT topic filters rather than exact names (Nest's base lookup is exact). */
   override getHandlerByPattern(topic: string): MessageHandler | null {
-    const found = this.patterns.find((candidate) => candidate.matches(topic));
-    return found === undefined ? null : (this.messageHandlers.get(found.pattern) ?? null);
+    if (topic === this.lastTopic) return this.lastHandler;
+    let handler: MessageHandler | null = null;
+    for (const candidate of this.patterns) {
+      if (!candidate.matches(topic)) continue;
+      handler = this.messageHandlers.get(candidate.pattern) ?? null;
+      break;
+    }
+    this.lastTopic = topic;
+    this.lastHandler = handler;
+    return handler;
   }
 
   /**
@@ -54,7 +70,7 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
   private dispatch({ topic, payload, packet }: DevicePublish): Promise<void> | void {
     const handler = this.getHandlerByPattern(topic);
     if (!handler) return this.unrouted();
-    this.metrics.messages.inc({ outcome: 'dispatched' });
+    this.dispatched.inc();
     // Same payload shape as Nest's MQTT transport: parsed JSON, or the text when it is not JSON.
     const data = parsePayload(payload);
     const handled = this.handleEvent(topic, { pattern: topic, data }, new MqttContext([topic, packet])).catch((error: Error) =>
@@ -71,7 +87,7 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
    * own other clients, say), so it is counted, not refused.
    */
   private unrouted(): void {
-    this.metrics.messages.inc({ outcome: 'unrouted' });
+    this.unroutedMessages.inc();
   }
 }
 

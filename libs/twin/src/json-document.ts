@@ -23,7 +23,9 @@ export function jsonBytes(document: TwinDocument): number {
 
 /** Sets an own property even for keys like `__proto__`, which plain assignment would treat as the prototype. */
 export function setOwn(target: TwinDocument, key: string, value: JsonValue): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // `__proto__` is Object.prototype's only accessor; any other key assigns an own property.
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 export function ownValue(document: TwinDocument, key: string): JsonValue | undefined {

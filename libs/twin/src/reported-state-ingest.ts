@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { NotFoundError } from '@edgefleet/common';
 import type { TwinDocument } from '@edgefleet/contracts';
 import { DeviceEvents } from '@edgefleet/registry';
+import { IsoClock } from './iso-clock';
 import { jsonBytes, setOwn } from './json-document';
 import { applyMergePatch, changedTopLevelKeys } from './merge-patch';
 import { type ReportedWrite, firmwareVersionOf } from './twin';
@@ -10,7 +11,7 @@ import { TwinEvents } from './twin-events';
 import { TwinMetrics } from './twin-metrics';
 import { TWIN_OPTIONS, type TwinOptions } from './twin-options';
 import { TwinPublisher } from './twin-publisher';
-import { TwinStateCache } from './twin-state-cache';
+import { type CachedTwin, TwinStateCache } from './twin-state-cache';
 import { TwinRepository } from './twin.repository';
 
 /** Rows per statement; a backlog larger than this is written in several statements, one after another. */
@@ -33,6 +34,10 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
   private readonly idle = new Set<string>();
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  private readonly clock = new IsoClock();
+  private readonly applied;
+  private readonly unchanged;
+  private readonly refused;
 
   constructor(
     private readonly cache: TwinStateCache,
@@ -42,7 +47,11 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
     private readonly deviceEvents: DeviceEvents,
     private readonly metrics: TwinMetrics,
     @Inject(TWIN_OPTIONS) private readonly options: TwinOptions,
-  ) {}
+  ) {
+    this.applied = metrics.reports.labels('applied');
+    this.unchanged = metrics.reports.labels('unchanged');
+    this.refused = metrics.reports.labels('refused');
+  }
 
   onModuleInit(): void {
     this.deviceEvents.on('connected', (deviceId) => this.idle.delete(deviceId));
@@ -54,21 +63,32 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
     await this.flushAll();
   }
 
-  /** Merges one report (JSON merge patch) into the device's reported state. Throws, changing nothing, when the result would be too large. */
-  async report(deviceId: string, patch: TwinDocument): Promise<void> {
-    const twin = this.cache.get(deviceId) ?? (await this.cache.load(deviceId));
-    if (!twin) {
-      this.metrics.reports.inc({ outcome: 'refused' });
-      throw new NotFoundError('device', deviceId);
-    }
+  /**
+   * Merges one report (JSON merge patch) into the device's reported state. Throws, changing
+   * nothing, when the result would be too large. Synchronous when the twin is cached (every
+   * report of a device after its first), so the hot path costs no promise.
+   */
+  report(deviceId: string, patch: TwinDocument): Promise<void> | void {
+    const twin = this.cache.get(deviceId);
+    if (twin) return this.merge(twin, patch);
+    return this.cache.load(deviceId).then((loaded) => {
+      if (!loaded) {
+        this.refused.inc();
+        throw new NotFoundError('device', deviceId);
+      }
+      this.merge(loaded, patch);
+    });
+  }
+
+  private merge(twin: CachedTwin, patch: TwinDocument): void {
     const reported = applyMergePatch(twin.reported, patch);
-    if (reported === twin.reported) return void this.metrics.reports.inc({ outcome: 'unchanged' });
+    if (reported === twin.reported) return void this.unchanged.inc();
     const bytes = jsonBytes(reported);
     if (bytes > this.options.maxBytes) {
-      this.metrics.reports.inc({ outcome: 'refused' });
+      this.refused.inc();
       throw new TwinTooLargeError('reported', bytes, this.options.maxBytes);
     }
-    const now = new Date().toISOString();
+    const now = this.clock.iso();
     const meta = { ...twin.reportedMeta };
     for (const key of changedTopLevelKeys(twin.reported, reported, patch)) {
       if (Object.hasOwn(reported, key)) setOwn(meta, key, now);
@@ -78,8 +98,8 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
     twin.reportedMeta = meta;
     twin.reportedVersion += 1;
     twin.unpersisted.push(patch);
-    this.metrics.reports.inc({ outcome: 'applied' });
-    this.dirty.add(deviceId);
+    this.applied.inc();
+    this.dirty.add(twin.deviceId);
     this.schedule(this.options.flushIntervalMs);
   }
 
