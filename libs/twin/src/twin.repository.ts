@@ -90,9 +90,14 @@ export class TwinRepository {
               reported_version = EXCLUDED.reported_version, updated_at = EXCLUDED.updated_at
           WHERE t.reported_version < EXCLUDED.reported_version
         RETURNING t.device_id
+      ), locked AS (
+        -- In id order, as presence locks them: two batches locking devices rows in different orders deadlock.
+        SELECT d.id FROM devices d JOIN r ON r.device_id = d.id
+        WHERE d.firmware_version IS DISTINCT FROM r.firmware
+        ORDER BY d.id FOR NO KEY UPDATE OF d
       ), f AS (
         UPDATE devices d SET firmware_version = r.firmware
-        FROM r JOIN t ON t.device_id = r.device_id
+        FROM r JOIN t ON t.device_id = r.device_id JOIN locked ON locked.id = r.device_id
         WHERE d.id = r.device_id AND d.firmware_version IS DISTINCT FROM r.firmware
       )
       SELECT device_id FROM t`;

@@ -112,6 +112,8 @@ export class DeviceRepository {
    * keeps the last state per device). `updated_at` is left alone: presence is not an edit.
    * An older change never overwrites a newer one: with an external broker several servers
    * record presence of the same device, and their batches land in any order.
+   * Rows are locked in id order, as every multi-row writer of `devices` does (the twin's
+   * firmware column too): in any other order two such batches deadlock.
    */
   async applyPresence(changes: readonly PresenceChange[]): Promise<void> {
     if (changes.length === 0) return;
@@ -119,8 +121,13 @@ export class DeviceRepository {
     const online = changes.map((change) => change.online);
     const seen = changes.map((change) => change.at);
     await this.prisma.$executeRaw`
+      WITH u AS (SELECT * FROM unnest(${ids}::text[], ${online}::bool[], ${seen}::timestamptz[]) AS u(id, online, seen)),
+      locked AS (
+        SELECT d.id FROM devices d JOIN u ON u.id = d.id
+        WHERE d.last_seen_at IS NULL OR d.last_seen_at <= u.seen
+        ORDER BY d.id FOR NO KEY UPDATE OF d)
       UPDATE devices AS d SET online = u.online, last_seen_at = u.seen
-      FROM unnest(${ids}::text[], ${online}::bool[], ${seen}::timestamptz[]) AS u(id, online, seen)
+      FROM u JOIN locked ON locked.id = u.id
       WHERE d.id = u.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= u.seen)`;
   }
 
