@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DomainError, DomainErrorCode } from '@edgefleet/common';
 import { ARTIFACTS_OPTIONS, type ArtifactsOptions } from '../artifacts-options';
+import { SharedReadHandles } from './shared-read-handles';
 
 /** Bytes written to a temporary file and hashed on the way; not yet visible as content. */
 export interface StagedContent {
@@ -26,10 +27,11 @@ const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
  * becomes content.
  */
 @Injectable()
-export class ArtifactContentStore implements OnModuleInit {
+export class ArtifactContentStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Artifacts');
   private readonly tempDir: string;
   private readonly blobDir: string;
+  private readonly readHandles = new SharedReadHandles();
 
   constructor(@Inject(ARTIFACTS_OPTIONS) options: ArtifactsOptions) {
     this.tempDir = join(options.dataDir, 'artifacts', 'tmp');
@@ -40,6 +42,10 @@ export class ArtifactContentStore implements OnModuleInit {
     await mkdir(this.tempDir, { recursive: true });
     await mkdir(this.blobDir, { recursive: true });
     await this.removeStaleTempFiles();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.readHandles.closeAll();
   }
 
   /** Streams `source` to a temporary file while hashing it; fails with 413 past `maxBytes` and leaves nothing behind on any failure. */
@@ -87,6 +93,7 @@ export class ArtifactContentStore implements OnModuleInit {
   }
 
   async remove(sha256: string): Promise<void> {
+    await this.readHandles.forget(this.pathOf(sha256));
     await rm(this.pathOf(sha256), { force: true });
   }
 
@@ -95,20 +102,20 @@ export class ArtifactContentStore implements OnModuleInit {
     try {
       return await open(this.pathOf(sha256), 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`artifact content ${sha256} is missing from ${this.blobDir}`);
-      throw error;
+      throw explainMissing(error, sha256, this.blobDir);
     }
   }
 
-  /** Up to `length` bytes from `offset`. */
+  /** Up to `length` bytes from `offset` (through a handle shared by all readers of the blob: chunk downloads read it hundreds of times). */
   async read(sha256: string, offset: number, length: number): Promise<Buffer> {
-    const handle = await this.open(sha256);
     try {
-      const buffer = Buffer.allocUnsafe(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, offset);
-      return buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
+      return await this.readHandles.use(this.pathOf(sha256), async (handle) => {
+        const buffer = Buffer.allocUnsafe(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, offset);
+        return buffer.subarray(0, bytesRead);
+      });
+    } catch (error) {
+      throw explainMissing(error, sha256, this.blobDir);
     }
   }
 
@@ -138,4 +145,8 @@ async function exists(path: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
+}
+
+function explainMissing(error: unknown, sha256: string, blobDir: string): unknown {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT' ? new Error(`artifact content ${sha256} is missing from ${blobDir}`) : error;
 }
