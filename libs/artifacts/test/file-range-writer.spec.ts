@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type Server, createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { openDescriptors } from '../../../test/support/open-descriptors';
 import { scratchDir } from '../../../test/support/scratch-dir';
 import { writeFileRange } from '../src/http/file-range-writer';
 
 const KIB = 1024;
-
-/** Descriptors of this process that point at `path`. */
-function openDescriptors(path: string): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
-    } catch {
-      return false;
-    }
-  }).length;
-}
 
 describe('writeFileRange (real file, real HTTP server)', () => {
   const dir = scratchDir('edgefleet-range-writer-');

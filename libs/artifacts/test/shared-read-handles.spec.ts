@@ -1,19 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openDescriptors } from '../../../test/support/open-descriptors';
 import { scratchDir } from '../../../test/support/scratch-dir';
 import { SharedReadHandles } from '../src/storage/shared-read-handles';
-
-/** Descriptors of this process that point at `path`. */
-function openDescriptors(path: string): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
-    } catch {
-      return false;
-    }
-  }).length;
-}
 
 describe('SharedReadHandles (real files)', () => {
   const dir = scratchDir('edgefleet-read-handles-');
