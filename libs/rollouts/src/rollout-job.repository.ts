@@ -143,7 +143,9 @@ export class RolloutJobRepository {
   /**
    * Claims up to `limit` due jobs of waves ≤ `maxWave` whose device is online and marks them
    * `notified` with a deadline. Row locks plus the status condition make the claim exactly-once
-   * even with two servers; already-waiting offline devices go first.
+   * even with two servers; already-waiting offline devices go first. `dispatched_at` is the
+   * statement's time, not the transaction's: a transaction that waited on the rollout's lock
+   * while an earlier wave settled must not date its dispatch before that.
    */
   async claimForDispatch(rolloutId: string, maxWave: number, limit: number, timeoutSeconds: number, tx: DbTx): Promise<JobRef[]> {
     if (limit <= 0) return [];
@@ -155,8 +157,8 @@ export class RolloutJobRepository {
         ORDER BY j.status DESC, j.position
         LIMIT ${limit}
         FOR UPDATE OF j SKIP LOCKED)
-      UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = now(),
-        deadline_at = now() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now()
+      UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = clock_timestamp(),
+        deadline_at = clock_timestamp() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now()
       FROM due WHERE j.id = due.id
       RETURNING j.id, j.device_id, j.rollout_id`;
     return rows.map(toRef);
@@ -170,8 +172,8 @@ export class RolloutJobRepository {
         SELECT id FROM rollout_jobs
         WHERE rollout_id = ${rolloutId}::uuid AND status = 'pending_offline' AND device_id = ANY(${deviceIds}::text[])
         ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = now(),
-        deadline_at = now() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now()
+      UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = clock_timestamp(),
+        deadline_at = clock_timestamp() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now()
       FROM due WHERE j.id = due.id
       RETURNING j.id, j.device_id, j.rollout_id`;
     return rows.map(toRef);
