@@ -23,6 +23,9 @@ async function main(): Promise<void> {
       `edgefleet: offered ${Math.round(run.offeredPerSec)} msg/s, persisted ${Math.round(run.persistedPerSec)} msg/s ` +
         `(${Math.round(run.rowsPerSec)} twin rows/s written), target >= 20000`,
     );
+    console.log(
+      `edgefleet: ${run.flushes} batched twin writes, ${Math.round((run.rowsPerSec * shape.seconds) / run.flushes)} rows and ${run.meanFlushMs.toFixed(1)} ms each on average`,
+    );
     console.log(`edgefleet: publish → row in Postgres ${describeLatencies(run.writeLatencies)} (target p99 < 250 ms)`);
     console.log(
       `edgefleet: all sent reports persisted ${Number.isNaN(run.drainMs) ? 'NOT within 15 s' : `${Math.round(run.drainMs)} ms`} after the load stopped; ` +

@@ -57,6 +57,9 @@ export interface EdgefleetRun {
   postgresCpuMs: number;
   clientCpuMs: number;
   generatorBacklogBytes: number;
+  /** Batched twin writes in the measured window, and their mean duration (ms). */
+  flushes: number;
+  meanFlushMs: number;
 }
 
 /** Runs the steady report load against the EdgeFleet server and measures it from Postgres (and the API, with probes). */
@@ -73,6 +76,7 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
     await rows.newWriteLatencies();
     const persisted0 = await rows.persistedReports();
     const rows0 = await scrapeMetric(server, 'edgefleet_twin_reported_rows_written_total');
+    const flushes0 = await flushTotals(server);
     const sent0 = load.sent;
     const cpu = cpuMeter(server.pid);
     const started = performance.now();
@@ -90,6 +94,7 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
     const sent = load.sent - sent0;
     const persisted = (await rows.persistedReports()) - persisted0;
     const rowsWritten = (await scrapeMetric(server, 'edgefleet_twin_reported_rows_written_total')) - rows0;
+    const flushes1 = await flushTotals(server);
     const used = cpu();
     const generatorBacklogBytes = load.backlogBytes();
     load.stop();
@@ -116,11 +121,20 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
       postgresCpuMs: used.postgresMs,
       clientCpuMs: used.clientMs,
       generatorBacklogBytes,
+      flushes: flushes1.count - flushes0.count,
+      meanFlushMs: ((flushes1.seconds - flushes0.seconds) * 1000) / (flushes1.count - flushes0.count),
     };
   } finally {
     load.stop();
     await rows.close();
   }
+}
+
+async function flushTotals(server: BenchServer): Promise<{ count: number; seconds: number }> {
+  return {
+    count: await scrapeMetric(server, 'edgefleet_twin_flush_seconds_count'),
+    seconds: await scrapeMetric(server, 'edgefleet_twin_flush_seconds_sum'),
+  };
 }
 
 /**

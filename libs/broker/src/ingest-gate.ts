@@ -1,15 +1,13 @@
 /** How often the event loop's punctuality is sampled. */
 const TICK_MS = 10;
-/** While lagging, each tick releases this fraction of `releasePerTick`. */
-const LAGGING_SHARE = 4;
 /** Released entries dropped from the front of the queue once there are this many, and at least half of it. */
 const COMPACT_AFTER = 4_096;
 
 export interface IngestGateOptions {
-  /** A tick later than this means the process is overloaded: publishes are held. */
+  /** A tick later than this, not counting the gate's own releases, means the process is overloaded: publishes are held. */
   maxLagMs: number;
-  /** Held publishes let through per punctual tick (a quarter of it per late one), so each burst of work stays short. */
-  releasePerTick: number;
+  /** Held publishes are released in slices of at most this long, each followed by the rest of the event loop (I/O, the API, timers). */
+  releaseSliceMs: number;
 }
 
 /**
@@ -18,12 +16,17 @@ export interface IngestGateOptions {
  * publishes while the event loop lags stops reading from the sockets: a flood is pushed back
  * onto the devices by TCP flow control instead of starving the HTTP API and the database
  * writers that share this thread. Under normal load every publish passes straight through.
+ *
+ * What is held is released in time slices: back to back (with I/O between them) once the
+ * loop keeps time again, one slice per tick while it still lags. Lag is measured from the
+ * end of the gate's own tick, so draining a backlog never reads as overload by itself.
  */
 export class IngestGate {
   private held: Array<() => void> = [];
   private next = 0;
   private lagging = false;
-  private lastTick = performance.now();
+  private draining = false;
+  private lastTickEnd = performance.now();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -32,9 +35,9 @@ export class IngestGate {
   ) {}
 
   start(): void {
-    this.lastTick = performance.now();
-    this.timer ??= setInterval(() => this.tick(), TICK_MS);
-    this.timer.unref();
+    if (this.timer) return;
+    this.lastTickEnd = performance.now();
+    this.schedule();
   }
 
   /** Lets the publish continue now, or once the process has caught up; arrival order is kept. */
@@ -42,6 +45,12 @@ export class IngestGate {
     if (!this.lagging && this.heldCount === 0) return proceed();
     this.held.push(proceed);
     this.onHeld();
+    if (!this.lagging) this.drainSoon();
+  }
+
+  /** Whether the last tick found the loop lagging (publishes are being held). */
+  get overloaded(): boolean {
+    return this.lagging;
   }
 
   get heldCount(): number {
@@ -50,26 +59,44 @@ export class IngestGate {
 
   /** Releases everything held (shutdown must not wait on a gate nobody samples any more). */
   stop(): void {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
     this.lagging = false;
-    this.release(this.heldCount);
+    this.release(Infinity);
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => this.tick(), TICK_MS);
+    this.timer.unref();
   }
 
   private tick(): void {
-    const now = performance.now();
-    const lag = now - this.lastTick - TICK_MS;
-    this.lastTick = now;
-    this.lagging = lag > this.options.maxLagMs;
-    // A lagging tick still lets a slice through: holding everything until the loop is punctual
-    // again capped ingest well below what the process can do under a heavy but steady load.
-    this.release(this.lagging ? Math.ceil(this.options.releasePerTick / LAGGING_SHARE) : this.options.releasePerTick);
+    this.lagging = performance.now() - this.lastTickEnd - TICK_MS > this.options.maxLagMs;
+    if (this.lagging) this.release(this.options.releaseSliceMs);
+    else if (this.heldCount > 0) this.drainSoon();
+    this.lastTickEnd = performance.now();
+    this.schedule();
   }
 
-  /** Oldest first; `held` is consumed from `next` and compacted once drained, so a long queue is never copied per tick. */
-  private release(count: number): void {
-    const end = Math.min(this.held.length, this.next + count);
-    while (this.next < end) this.held[this.next++]();
+  /** One slice after the current I/O, and more after each, until nothing is held or the loop lags again. */
+  private drainSoon(): void {
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => {
+      this.draining = false;
+      if (this.lagging || !this.timer) return;
+      this.release(this.options.releaseSliceMs);
+      if (this.heldCount > 0) this.drainSoon();
+    });
+  }
+
+  /** Oldest first, for up to `sliceMs`; `held` is consumed from `next` and compacted once drained, so a long queue is never copied per slice. */
+  private release(sliceMs: number): void {
+    const until = performance.now() + sliceMs;
+    while (this.next < this.held.length) {
+      this.held[this.next++]();
+      if (performance.now() >= until) break;
+    }
     if (this.next === this.held.length) {
       this.held = [];
       this.next = 0;

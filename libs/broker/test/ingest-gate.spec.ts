@@ -1,6 +1,7 @@
 import { IngestGate } from '../src/ingest-gate';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 function blockEventLoop(ms: number): void {
   const until = performance.now() + ms;
@@ -12,7 +13,7 @@ describe('IngestGate', () => {
   let held: number;
   beforeEach(() => {
     held = 0;
-    gate = new IngestGate({ maxLagMs: 30, releasePerTick: 2 }, () => held++);
+    gate = new IngestGate({ maxLagMs: 30, releaseSliceMs: 5 }, () => held++);
     gate.start();
   });
   afterEach(() => gate.stop());
@@ -23,25 +24,50 @@ describe('IngestGate', () => {
     for (let i = 0; i < 5; i++) gate.admit(() => passed.push(i));
     expect(passed).toEqual([0, 1, 2, 3, 4]);
     expect(held).toBe(0);
+    expect(gate.overloaded).toBe(false);
   });
 
-  it('holds publishes once the loop lags, then releases them in arrival order, a slice per punctual tick', async () => {
+  it('holds publishes once the loop lags, then releases them in arrival order, a time slice per loop turn', async () => {
     blockEventLoop(80);
     await sleep(0); // the overdue tick runs first and sees the lag
+    expect(gate.overloaded).toBe(true);
     const passed: number[] = [];
-    for (let i = 0; i < 5; i++) gate.admit(() => passed.push(i));
+    // Each publish costs 3 ms, so a 5 ms slice releases two.
+    for (let i = 0; i < 5; i++) gate.admit(() => passed.push(i) && blockEventLoop(3));
     expect(passed).toEqual([]);
     expect(held).toBe(5);
 
-    // setImmediate runs right after the timers phase, so each look sees what one tick released.
-    const seen: number[] = [];
+    const steps: number[] = [];
     while (passed.length < 5) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (seen.at(-1) !== passed.length) seen.push(passed.length);
+      const before = passed.length;
+      await nextTurn();
+      if (passed.length > before) steps.push(passed.length - before);
     }
-    expect(seen.filter((n) => n > 0)).toEqual([2, 4, 5]);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(2);
+    expect(steps.length).toBeGreaterThanOrEqual(3);
     expect(passed).toEqual([0, 1, 2, 3, 4]);
     expect(gate.heldCount).toBe(0);
+    expect(gate.overloaded).toBe(false);
+  });
+
+  it('does not count draining its own backlog as lag: a long backlog drains back to back, then publishes pass straight through', async () => {
+    blockEventLoop(80);
+    await sleep(0);
+    const passed: number[] = [];
+    for (let i = 0; i < 200; i++) gate.admit(() => passed.push(i) && blockEventLoop(1));
+    await sleep(12); // the next tick is punctual again
+    const started = performance.now();
+    while (gate.heldCount > 0) {
+      await nextTurn();
+      expect(gate.overloaded).toBe(false);
+    }
+    // 200 ms of work: a slice per 10 ms tick would take 400 ms or more.
+    expect(performance.now() - started).toBeLessThan(350);
+    expect(passed).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    const heldBefore = held;
+    gate.admit(() => passed.push(200));
+    expect(passed.at(-1)).toBe(200);
+    expect(held).toBe(heldBefore);
   });
 
   it('releases everything it holds when stopped', async () => {

@@ -128,12 +128,14 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
       this.dirty.delete(deviceId);
       const twin = this.cache.get(deviceId);
       if (!twin) continue;
+      const firmwareVersion = firmwareVersionOf(twin.reported);
       writes.push({
         deviceId,
         reported: twin.reported,
         reportedMeta: twin.reportedMeta,
         reportedVersion: twin.reportedVersion,
-        firmwareVersion: firmwareVersionOf(twin.reported),
+        firmwareVersion,
+        firmwareChanged: firmwareVersion !== twin.persistedFirmware,
       });
     }
     return writes;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TwinDocument } from '@edgefleet/contracts';
-import { type DbTx, PrismaService } from '@edgefleet/database';
+import { type DbTx, Prisma, PrismaService } from '@edgefleet/database';
 import { type ReportedWrite, type TwinRecord, emptyTwinRecord } from './twin';
 
 interface TwinRow {
@@ -67,21 +67,31 @@ export class TwinRepository {
   }
 
   /**
-   * The reported side of many devices in ONE statement (the ingest hot path): upserts the
-   * twin rows and mirrors reported `firmware.version` into `devices.firmware_version`, so
-   * both commit together. A row only moves forward (`reported_version` must grow), and
-   * devices decommissioned meanwhile are skipped. Returns the ids actually written.
+   * The reported side of many devices (the ingest hot path): twin rows move forward only
+   * (`reported_version` must grow), and a changed reported `firmware.version` is mirrored
+   * into `devices.firmware_version` in the same statement, so both commit together. Rows
+   * that exist are updated in one statement, which is all a steady stream of reports needs;
+   * rows still missing are inserted in a second, skipping devices decommissioned meanwhile.
+   * Returns the ids actually written.
    */
   async writeReported(writes: readonly ReportedWrite[]): Promise<Set<string>> {
-    if (writes.length === 0) return new Set();
-    const rows = JSON.stringify(
-      writes.map((w) => ({ device_id: w.deviceId, reported: w.reported, reported_meta: w.reportedMeta, reported_version: w.reportedVersion, firmware: w.firmwareVersion })),
-    );
-    const written = await this.prisma.$queryRaw<Array<{ device_id: string }>>`
-      WITH r AS (
-        SELECT * FROM jsonb_to_recordset(${rows}::jsonb)
-          AS r(device_id text, reported jsonb, reported_meta jsonb, reported_version int, firmware text)
-      ), t AS (
+    const written = new Set(writes.map((w) => w.deviceId));
+    if (writes.length === 0) return written;
+    const notUpdated = await this.prisma.$queryRaw<Array<{ device_id: string }>>`
+      WITH ${reportedRows(writes)}, t AS (
+        UPDATE device_twins t
+        SET reported = r.reported, reported_meta = r.reported_meta, reported_version = r.reported_version, updated_at = clock_timestamp()
+        FROM r WHERE t.device_id = r.device_id AND t.reported_version < r.reported_version
+        RETURNING t.device_id
+      )${firmwareMirror(writes)}
+      SELECT r.device_id FROM r WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.device_id = r.device_id)`;
+    if (notUpdated.length === 0) return written;
+    for (const row of notUpdated) written.delete(row.device_id);
+    const missing = new Set(notUpdated.map((row) => row.device_id));
+    const rest = writes.filter((w) => missing.has(w.deviceId));
+    // A row created meanwhile (a desired change, another server) is updated if it is older.
+    const inserted = await this.prisma.$queryRaw<Array<{ device_id: string }>>`
+      WITH ${reportedRows(rest)}, t AS (
         INSERT INTO device_twins AS t (device_id, reported, reported_meta, reported_version, updated_at)
         SELECT r.device_id, r.reported, r.reported_meta, r.reported_version, clock_timestamp()
         FROM r JOIN devices d ON d.id = r.device_id
@@ -90,19 +100,42 @@ export class TwinRepository {
               reported_version = EXCLUDED.reported_version, updated_at = EXCLUDED.updated_at
           WHERE t.reported_version < EXCLUDED.reported_version
         RETURNING t.device_id
+      )${firmwareMirror(rest)}
+      SELECT device_id FROM t`;
+    for (const row of inserted) written.add(row.device_id);
+    return written;
+  }
+}
+
+/** The CTE `r`: the writes as rows, sent as one JSON parameter. */
+function reportedRows(writes: readonly ReportedWrite[]): Prisma.Sql {
+  const rows = JSON.stringify(
+    writes.map((w) => ({ device_id: w.deviceId, reported: w.reported, reported_meta: w.reportedMeta, reported_version: w.reportedVersion })),
+  );
+  return Prisma.sql`r AS (
+    SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS r(device_id text, reported jsonb, reported_meta jsonb, reported_version int)
+  )`;
+}
+
+/**
+ * CTEs that mirror changed firmware versions of the rows written (`t`) into `devices`; none
+ * when no write changes it, so a steady stream of reports never touches `devices`.
+ */
+function firmwareMirror(writes: readonly ReportedWrite[]): Prisma.Sql {
+  const changes = writes.filter((w) => w.firmwareChanged).map((w) => ({ device_id: w.deviceId, firmware: w.firmwareVersion }));
+  if (changes.length === 0) return Prisma.empty;
+  return Prisma.sql`, fw AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) AS fw(device_id text, firmware text)
       ), locked AS (
         -- In id order, as presence locks them: two batches locking devices rows in different orders deadlock.
-        SELECT d.id FROM devices d JOIN r ON r.device_id = d.id
-        WHERE d.firmware_version IS DISTINCT FROM r.firmware
+        SELECT d.id, fw.firmware FROM devices d JOIN fw ON fw.device_id = d.id
+        WHERE d.firmware_version IS DISTINCT FROM fw.firmware
         ORDER BY d.id FOR NO KEY UPDATE OF d
       ), f AS (
-        UPDATE devices d SET firmware_version = r.firmware
-        FROM r JOIN t ON t.device_id = r.device_id JOIN locked ON locked.id = r.device_id
-        WHERE d.id = r.device_id AND d.firmware_version IS DISTINCT FROM r.firmware
-      )
-      SELECT device_id FROM t`;
-    return new Set(written.map((row) => row.device_id));
-  }
+        UPDATE devices d SET firmware_version = locked.firmware
+        FROM locked JOIN t ON t.device_id = locked.id
+        WHERE d.id = locked.id
+      )`;
 }
 
 function toRecord(row: TwinRow): TwinRecord {

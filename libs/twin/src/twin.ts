@@ -30,6 +30,8 @@ export interface ReportedWrite {
   reportedVersion: number;
   /** Reported `firmware.version` when it is a string, else null; mirrored to `devices.firmware_version`. */
   firmwareVersion: string | null;
+  /** Whether `firmwareVersion` differs from what was last written to `devices.firmware_version`. */
+  firmwareChanged: boolean;
 }
 
 /** Reported `firmware.version` (CONTRACT §4), the registry's firmware column. */
