@@ -101,7 +101,9 @@ export class BrokerService implements OnModuleDestroy {
     const broker = this.broker;
     if (!broker) return Promise.reject(new Error('the broker is not running'));
     const packet = { cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos ?? 0, retain: options.retain ?? false, dup: false } satisfies PublishPacket;
-    return new Promise((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
+    // Never inside aedes' handling of a device's packet (a direct device route runs there):
+    // a QoS 1 message published re-entrantly was never delivered.
+    return new Promise((resolve, reject) => queueMicrotask(() => broker.publish(packet, (error) => (error ? reject(error) : resolve()))));
   }
 
   /**

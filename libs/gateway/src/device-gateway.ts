@@ -3,6 +3,8 @@ import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { BrokerService } from '@edgefleet/broker';
 import { HealthRegistry } from '@edgefleet/observability';
 import { DeviceChannel } from './device-channel';
+import { DeviceErrorReporter } from './device-error-reporter';
+import { DirectDeviceRoutes } from './direct-device-routes';
 import { EmbeddedDeviceTransport } from './embedded-device-transport';
 import { ExternalDeviceChannel } from './external-device-channel';
 import { ExternalDeviceTransport } from './external-device-transport';
@@ -20,6 +22,8 @@ export class DeviceGateway {
     private readonly broker: BrokerService,
     private readonly health: HealthRegistry,
     private readonly presence: ExternalPresence,
+    private readonly directRoutes: DirectDeviceRoutes,
+    private readonly errors: DeviceErrorReporter,
   ) {}
 
   get external(): boolean {
@@ -34,6 +38,6 @@ export class DeviceGateway {
       this.health.register('broker', () => (channel.connected ? { status: 'up', external: true } : { status: 'down', external: true }));
       return new ExternalDeviceTransport(brokerUrl, channel, (deviceId) => this.presence.seen(deviceId));
     }
-    return new EmbeddedDeviceTransport(this.broker, this.metrics);
+    return new EmbeddedDeviceTransport(this.broker, this.metrics, this.directRoutes, this.errors);
   }
 }

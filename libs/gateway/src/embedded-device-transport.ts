@@ -1,13 +1,16 @@
 import { type CustomTransportStrategy, type MessageHandler, MqttContext, Server } from '@nestjs/microservices';
-import { compileTopicFilter } from '@edgefleet/contracts';
+import { DomainError, DomainErrorCode } from '@edgefleet/common';
+import { compileTopicFilter, deviceIdOfTopic } from '@edgefleet/contracts';
 import type { BrokerService, DevicePublish } from '@edgefleet/broker';
-import { failedPackets } from './device-error.filter';
+import { type DeviceErrorReporter, failedPackets } from './device-error-reporter';
+import type { DirectDeviceRoute, DirectDeviceRoutes } from './direct-device-routes';
 import type { GatewayMetrics } from './gateway-metrics';
 
 /**
  * The gateway with the embedded broker: PUBLISH packets that aedes accepted from devices
- * are handed to the `@EventPattern` handlers in process. No MQTT connection back into our
- * own broker, which would cost aedes a second routing of every message.
+ * are handed to the `@EventPattern` handlers in process, or, for the kinds with a direct
+ * route, straight to the route's function. No MQTT connection back into our own broker,
+ * which would cost aedes a second routing of every message.
  */
 export class EmbeddedDeviceTransport extends Server implements CustomTransportStrategy {
   private unsubscribe?: () => void;
@@ -22,6 +25,8 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
   constructor(
     private readonly broker: BrokerService,
     metrics: GatewayMetrics,
+    private readonly directRoutes: DirectDeviceRoutes,
+    private readonly errors: DeviceErrorReporter,
   ) {
     super();
     this.dispatched = metrics.messages.labels('dispatched');
@@ -67,7 +72,10 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
    * once the handler has finished, which is when the broker sends the PUBACK, or rejects when
    * it failed, which closes the connection unacknowledged; for the others returns at once.
    */
-  private dispatch({ topic, payload, packet }: DevicePublish): Promise<void> | void {
+  private dispatch(message: DevicePublish): Promise<void> | void {
+    const { topic, payload, packet } = message;
+    const route = this.directRoutes.match(topic);
+    if (route) return this.dispatchDirect(route, message);
     const handler = this.getHandlerByPattern(topic);
     if (!handler) return this.unrouted();
     this.dispatched.inc();
@@ -80,6 +88,29 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
     return handled.then(() => {
       if (failedPackets.has(packet)) throw new Error(`handling '${topic}' failed; not acknowledged, so the device sends it again`);
     });
+  }
+
+  /** The same steps as Nest's pipeline for a device handler (payload check, handler, error answer), without its machinery. */
+  private dispatchDirect(route: DirectDeviceRoute, { topic, payload, packet }: DevicePublish): Promise<void> | void {
+    this.dispatched.inc();
+    const failed = (error: unknown): Promise<void> | void => {
+      this.errors.report(topic, packet, error);
+      if (route.spec.acknowledgeAfterHandling && failedPackets.has(packet)) {
+        return Promise.reject(new Error(`handling '${topic}' failed; not acknowledged, so the device sends it again`));
+      }
+    };
+    let pending: Promise<void> | void;
+    try {
+      const checked = route.spec.check(parsePayload(payload));
+      if (!checked.ok) throw new DomainError(DomainErrorCode.Invalid, checked.error);
+      // The route's pattern is a device topic, so the id is there.
+      pending = route.handle(deviceIdOfTopic(topic)!, checked.value);
+    } catch (error) {
+      return failed(error);
+    }
+    if (!pending) return;
+    const handled = pending.then(undefined, failed);
+    return route.spec.acknowledgeAfterHandling ? handled : void handled.catch(() => undefined);
   }
 
   /**

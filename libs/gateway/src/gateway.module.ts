@@ -3,7 +3,9 @@ import { RegistryModule } from '@edgefleet/registry';
 import { DeviceChannel } from './device-channel';
 import { DevicePresenceHandler } from './device-presence.handler';
 import { DeviceErrorFilter } from './device-error.filter';
+import { DeviceErrorReporter } from './device-error-reporter';
 import { DeviceGateway } from './device-gateway';
+import { DirectDeviceRoutes } from './direct-device-routes';
 import { EmbeddedDeviceChannel } from './embedded-device-channel';
 import { ExternalDeviceChannel } from './external-device-channel';
 import { ExternalPresence } from './external-presence';
@@ -12,8 +14,9 @@ import { GatewayMetrics } from './gateway-metrics';
 
 /**
  * The device gateway: device → server messages reach `@EventPattern` handlers anywhere in
- * the app, and features publish to devices through `DeviceChannel`. Global, because every
- * feature that talks to devices needs the channel.
+ * the app (or a direct route, for the hottest kinds), and features publish to devices
+ * through `DeviceChannel`. Global, because every feature that talks to devices needs the
+ * channel.
  */
 @Module({})
 export class GatewayModule {
@@ -29,11 +32,13 @@ export class GatewayModule {
         channel,
         { provide: DeviceChannel, useExisting: channel },
         GatewayMetrics,
+        DeviceErrorReporter,
         DeviceErrorFilter,
+        DirectDeviceRoutes,
         DeviceGateway,
         ExternalPresence,
       ],
-      exports: [DeviceChannel, DeviceErrorFilter, DeviceGateway],
+      exports: [DeviceChannel, DeviceErrorFilter, DeviceGateway, DirectDeviceRoutes],
     };
   }
 }

@@ -1,8 +1,8 @@
-import { Controller, Module } from '@nestjs/common';
+import { Controller, Injectable, Module } from '@nestjs/common';
 import { Ctx, type MqttContext } from '@nestjs/microservices';
 import { DomainError, DomainErrorCode } from '@edgefleet/common';
 import { type DeviceMessageSpec, accept, isJsonObject, reject } from '@edgefleet/contracts';
-import { DeviceChannel, DevicePayload, OnDeviceMessage, deviceIdOf } from '@edgefleet/gateway';
+import { DeviceChannel, DevicePayload, DirectDeviceRoutes, OnDeviceMessage, deviceIdOf } from '@edgefleet/gateway';
 
 export interface ProbePayload {
   text: string;
@@ -58,11 +58,42 @@ export class ProbeHandler {
   }
 }
 
+/** The same probe on direct routes (the embedded transport's path without Nest's pipeline). */
+export const directProbeSpec: DeviceMessageSpec<ProbePayload> = { ...probeSpec, pattern: 'devices/+/direct' };
+export const directHeldProbeSpec: DeviceMessageSpec<ProbePayload> = { ...probeSpec, pattern: 'devices/+/direct/held', acknowledgeAfterHandling: true };
+
+/** Echoes on `devices/{id}/direct/echo`, synchronously refusing `fail` (domain error) and `crash`; the held kind waits for `release()`. */
+@Injectable()
+export class DirectProbe {
+  readonly received: Array<{ deviceId: string; payload: ProbePayload }> = [];
+  readonly handledHeld: string[] = [];
+  private held = gate();
+
+  constructor(channel: DeviceChannel, routes: DirectDeviceRoutes) {
+    routes.add(directProbeSpec, (deviceId, payload) => {
+      this.received.push({ deviceId, payload });
+      if (payload.text === 'fail') throw new DomainError(DomainErrorCode.Conflict, 'probe refused');
+      if (payload.text === 'crash') throw new Error('probe crashed');
+      return channel.publishJson(`devices/${deviceId}/direct/echo`, payload, { qos: 1 });
+    });
+    routes.add(directHeldProbeSpec, async (_deviceId, payload) => {
+      if (payload.text === 'crash') throw new Error('probe crashed');
+      await this.held.opened;
+      this.handledHeld.push(payload.text);
+    });
+  }
+
+  release(): void {
+    this.held.open();
+    this.held = gate();
+  }
+}
+
 function gate(): { opened: Promise<void>; open: () => void } {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { opened, open };
 }
 
-@Module({ controllers: [ProbeHandler] })
+@Module({ controllers: [ProbeHandler], providers: [DirectProbe] })
 export class ProbeModule {}
