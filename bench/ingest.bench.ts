@@ -24,7 +24,8 @@ async function main(): Promise<void> {
         `(${Math.round(run.rowsPerSec)} twin rows/s written), target >= 20000`,
     );
     console.log(
-      `edgefleet: ${run.flushes} batched twin writes, ${Math.round((run.rowsPerSec * shape.seconds) / run.flushes)} rows and ${run.meanFlushMs.toFixed(1)} ms each on average`,
+      `edgefleet: ${run.flushes} batched twin writes, ${Math.round((run.rowsPerSec * shape.seconds) / run.flushes)} rows and ${run.meanFlushMs.toFixed(1)} ms each on average; ` +
+        `${run.heldByGate} publishes held by the ingest gate`,
     );
     console.log(`edgefleet: publish → row in Postgres ${describeLatencies(run.writeLatencies)} (target p99 < 250 ms)`);
     console.log(

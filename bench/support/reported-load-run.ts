@@ -60,6 +60,8 @@ export interface EdgefleetRun {
   /** Batched twin writes in the measured window, and their mean duration (ms). */
   flushes: number;
   meanFlushMs: number;
+  /** Publishes the ingest gate held back in the measured window (it holds them while the event loop lags). */
+  heldByGate: number;
 }
 
 /** Runs the steady report load against the EdgeFleet server and measures it from Postgres (and the API, with probes). */
@@ -77,6 +79,7 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
     const persisted0 = await rows.persistedReports();
     const rows0 = await scrapeMetric(server, 'edgefleet_twin_reported_rows_written_total');
     const flushes0 = await flushTotals(server);
+    const held0 = await scrapeMetric(server, 'edgefleet_mqtt_messages_held_total');
     const sent0 = load.sent;
     const cpu = cpuMeter(server.pid);
     const started = performance.now();
@@ -95,6 +98,7 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
     const persisted = (await rows.persistedReports()) - persisted0;
     const rowsWritten = (await scrapeMetric(server, 'edgefleet_twin_reported_rows_written_total')) - rows0;
     const flushes1 = await flushTotals(server);
+    const heldByGate = (await scrapeMetric(server, 'edgefleet_mqtt_messages_held_total')) - held0;
     const used = cpu();
     const generatorBacklogBytes = load.backlogBytes();
     load.stop();
@@ -123,6 +127,7 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
       generatorBacklogBytes,
       flushes: flushes1.count - flushes0.count,
       meanFlushMs: ((flushes1.seconds - flushes0.seconds) * 1000) / (flushes1.count - flushes0.count),
+      heldByGate,
     };
   } finally {
     load.stop();

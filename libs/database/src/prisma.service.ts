@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { PrismaClient } from './generated/client';
 
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
@@ -13,8 +14,17 @@ export interface DatabaseOptions {
 /** The Prisma client on the pg driver adapter (no native query engine). */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  /**
+   * The pg pool under the adapter, for the few hot-path statements that take one large text
+   * parameter and return plain rows: Prisma's raw-query path costs ~3 ms more CPU than pg for
+   * a 500 KB parameter (docs/decisions.md). Everything else goes through Prisma.
+   */
+  readonly pool: Pool;
+
   constructor(options: DatabaseOptions) {
-    super({ adapter: new PrismaPg({ connectionString: options.url, max: options.poolSize ?? 20 }) });
+    const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 20 });
+    super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    this.pool = pool;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TwinDocument } from '@edgefleet/contracts';
-import { type DbTx, Prisma, PrismaService } from '@edgefleet/database';
+import { type DbTx, PrismaService } from '@edgefleet/database';
 import { type ReportedWrite, type TwinRecord, emptyTwinRecord } from './twin';
 
 interface TwinRow {
@@ -77,21 +77,25 @@ export class TwinRepository {
   async writeReported(writes: readonly ReportedWrite[]): Promise<Set<string>> {
     const written = new Set(writes.map((w) => w.deviceId));
     if (writes.length === 0) return written;
-    const notUpdated = await this.prisma.$queryRaw<Array<{ device_id: string }>>`
-      WITH ${reportedRows(writes)}, t AS (
+    const firmware = firmwareChanges(writes);
+    const { rows: notUpdated } = await this.prisma.pool.query<{ device_id: string }>(
+      `WITH ${REPORTED_ROWS}, t AS (
         UPDATE device_twins t
         SET reported = r.reported, reported_meta = r.reported_meta, reported_version = r.reported_version, updated_at = clock_timestamp()
         FROM r WHERE t.device_id = r.device_id AND t.reported_version < r.reported_version
         RETURNING t.device_id
-      )${firmwareMirror(writes)}
-      SELECT r.device_id FROM r WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.device_id = r.device_id)`;
+      )${firmware ? FIRMWARE_MIRROR : ''}
+      SELECT r.device_id FROM r WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.device_id = r.device_id)`,
+      firmware ? [reportedRows(writes), firmware] : [reportedRows(writes)],
+    );
     if (notUpdated.length === 0) return written;
     for (const row of notUpdated) written.delete(row.device_id);
     const missing = new Set(notUpdated.map((row) => row.device_id));
     const rest = writes.filter((w) => missing.has(w.deviceId));
+    const restFirmware = firmwareChanges(rest);
     // A row created meanwhile (a desired change, another server) is updated if it is older.
-    const inserted = await this.prisma.$queryRaw<Array<{ device_id: string }>>`
-      WITH ${reportedRows(rest)}, t AS (
+    const { rows: inserted } = await this.prisma.pool.query<{ device_id: string }>(
+      `WITH ${REPORTED_ROWS}, t AS (
         INSERT INTO device_twins AS t (device_id, reported, reported_meta, reported_version, updated_at)
         SELECT r.device_id, r.reported, r.reported_meta, r.reported_version, clock_timestamp()
         FROM r JOIN devices d ON d.id = r.device_id
@@ -100,32 +104,42 @@ export class TwinRepository {
               reported_version = EXCLUDED.reported_version, updated_at = EXCLUDED.updated_at
           WHERE t.reported_version < EXCLUDED.reported_version
         RETURNING t.device_id
-      )${firmwareMirror(rest)}
-      SELECT device_id FROM t`;
+      )${restFirmware ? FIRMWARE_MIRROR : ''}
+      SELECT device_id FROM t`,
+      restFirmware ? [reportedRows(rest), restFirmware] : [reportedRows(rest)],
+    );
     for (const row of inserted) written.add(row.device_id);
     return written;
   }
 }
 
-/** The CTE `r`: the writes as rows, sent as one JSON parameter. */
-function reportedRows(writes: readonly ReportedWrite[]): Prisma.Sql {
-  const rows = JSON.stringify(
+/**
+ * The CTE `r`: the writes as rows, from one JSON parameter ($1). These statements go to pg
+ * directly (PrismaService.pool): they are the ingest hot path, and their one parameter is
+ * large.
+ */
+const REPORTED_ROWS = `r AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(device_id text, reported jsonb, reported_meta jsonb, reported_version int)
+  )`;
+
+function reportedRows(writes: readonly ReportedWrite[]): string {
+  return JSON.stringify(
     writes.map((w) => ({ device_id: w.deviceId, reported: w.reported, reported_meta: w.reportedMeta, reported_version: w.reportedVersion })),
   );
-  return Prisma.sql`r AS (
-    SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS r(device_id text, reported jsonb, reported_meta jsonb, reported_version int)
-  )`;
+}
+
+/** The writes that change the registry's firmware column, as the JSON parameter $2 of FIRMWARE_MIRROR; null when none does. */
+function firmwareChanges(writes: readonly ReportedWrite[]): string | null {
+  const changes = writes.filter((w) => w.firmwareChanged).map((w) => ({ device_id: w.deviceId, firmware: w.firmwareVersion }));
+  return changes.length ? JSON.stringify(changes) : null;
 }
 
 /**
- * CTEs that mirror changed firmware versions of the rows written (`t`) into `devices`; none
- * when no write changes it, so a steady stream of reports never touches `devices`.
+ * CTEs that mirror changed firmware versions ($2) of the rows written (`t`) into `devices`;
+ * left out when no write changes it, so a steady stream of reports never touches `devices`.
  */
-function firmwareMirror(writes: readonly ReportedWrite[]): Prisma.Sql {
-  const changes = writes.filter((w) => w.firmwareChanged).map((w) => ({ device_id: w.deviceId, firmware: w.firmwareVersion }));
-  if (changes.length === 0) return Prisma.empty;
-  return Prisma.sql`, fw AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) AS fw(device_id text, firmware text)
+const FIRMWARE_MIRROR = `, fw AS (
+        SELECT * FROM jsonb_to_recordset($2::jsonb) AS fw(device_id text, firmware text)
       ), locked AS (
         -- In id order, as presence locks them: two batches locking devices rows in different orders deadlock.
         SELECT d.id, fw.firmware FROM devices d JOIN fw ON fw.device_id = d.id
@@ -136,7 +150,6 @@ function firmwareMirror(writes: readonly ReportedWrite[]): Prisma.Sql {
         FROM locked JOIN t ON t.device_id = locked.id
         WHERE d.id = locked.id
       )`;
-}
 
 function toRecord(row: TwinRow): TwinRecord {
   return {
