@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TwinDocument } from '@edgefleet/contracts';
+import { jsonBytes } from './json-document';
 import { deltaPayload } from './twin-delta';
 import { TwinRepository } from './twin.repository';
 
@@ -13,6 +14,8 @@ export interface CachedTwin {
   reported: TwinDocument;
   reportedMeta: Record<string, string>;
   reportedVersion: number;
+  /** At least the size of `reported` in bytes of JSON (exact after a full measure, an upper bound after merges since). */
+  reportedBytesBound: number;
   desired: TwinDocument;
   desiredVersion: number;
   /** `devices.firmware_version` as last written, to emit 'firmware-reported' only on a change. */
@@ -105,6 +108,7 @@ export class TwinStateCache {
             reported: record.reported,
             reportedMeta: record.reportedMeta,
             reportedVersion: record.reportedVersion,
+            reportedBytesBound: jsonBytes(record.reported),
             desired: record.desired,
             desiredVersion: record.desiredVersion,
             persistedFirmware: registryFirmware,

@@ -127,6 +127,15 @@ describe('device twins over MQTT and the API (real Postgres, real broker, real M
     expect(twin.reported).toEqual({ blob: 'a'.repeat(300), small: 1 });
   });
 
+  it('never refuses a document that stays small, however many reports it took (the size bound is re-measured, not trusted)', async () => {
+    const { client, inbox } = await listeningDevice(await register('tw-many'));
+    // Each report is ~60 bytes, so after a dozen the sum of reports passes TWIN_MAX_BYTES while the document stays ~60.
+    for (let n = 1; n <= 40; n++) await report(client, 'tw-many', `{ "n": ${n},   "note": "${'x'.repeat(30)}" }`);
+    const twin = await waitFor(() => twinOf('tw-many'), (twin) => twin.reportedVersion === 40);
+    expect(twin.reported).toEqual({ n: 40, note: 'x'.repeat(30) });
+    expect(on(inbox, 'devices/tw-many/errors')).toEqual([]);
+  });
+
   it('patches desired state with a merge patch, bumps its version, sends ETag, and audits the operator', async () => {
     await register('tw-desired');
     const first = await patchDesired('tw-desired', { sampling: { interval: 30, mode: 'fast' }, debug: true });
