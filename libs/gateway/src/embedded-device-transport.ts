@@ -104,7 +104,7 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
       const checked = route.spec.check(parsePayload(payload));
       if (!checked.ok) throw new DomainError(DomainErrorCode.Invalid, checked.error);
       // The route's pattern is a device topic, so the id is there.
-      pending = route.handle(deviceIdOfTopic(topic)!, checked.value, payload.length);
+      pending = route.handle(deviceIdOfTopic(topic)!, checked.value);
     } catch (error) {
       return failed(error);
     }

@@ -15,7 +15,7 @@ export class TwinReportedHandler {
     private readonly ingest: ReportedStateIngest,
     routes: DirectDeviceRoutes,
   ) {
-    routes.add(REPORTED_STATE_MESSAGE, (deviceId, patch, bytes) => this.ingest.report(deviceId, patch, bytes));
+    routes.add(REPORTED_STATE_MESSAGE, (deviceId, patch) => this.ingest.report(deviceId, patch));
   }
 
   @EventPattern<string>(REPORTED_STATE_MESSAGE.pattern)

@@ -136,6 +136,16 @@ describe('device twins over MQTT and the API (real Postgres, real broker, real M
     expect(on(inbox, 'devices/tw-many/errors')).toEqual([]);
   });
 
+  it('measures the document as stored, not as sent: short numbers that expand past TWIN_MAX_BYTES are refused', async () => {
+    const { client, inbox } = await listeningDevice(await register('tw-expand'));
+    // ~250 bytes sent; `1e20` is stored as 100000000000000000000, so ~700 bytes of JSON.
+    const keys = Array.from({ length: 25 }, (_, i) => `"k${String(i).padStart(2, '0')}":1e20`);
+    await report(client, 'tw-expand', `{${keys.join(',')}}`);
+    await waitFor(() => on(inbox, 'devices/tw-expand/errors'), (errors) => errors.length === 1);
+    expect(JSON.parse(on(inbox, 'devices/tw-expand/errors')[0]).message).toMatch(/over the limit of 600 \(TWIN_MAX_BYTES\)/);
+    expect((await twinOf('tw-expand')).reportedVersion).toBe(0);
+  });
+
   it('patches desired state with a merge patch, bumps its version, sends ETag, and audits the operator', async () => {
     await register('tw-desired');
     const first = await patchDesired('tw-desired', { sampling: { interval: 30, mode: 'fast' }, debug: true });
