@@ -77,39 +77,44 @@ export class TwinRepository {
   async writeReported(writes: readonly ReportedWrite[]): Promise<Set<string>> {
     const written = new Set(writes.map((w) => w.deviceId));
     if (writes.length === 0) return written;
-    const firmware = firmwareChanges(writes);
-    const { rows: notUpdated } = await this.prisma.pool.query<{ device_id: string }>(
-      `WITH ${REPORTED_ROWS}, t AS (
-        UPDATE device_twins t
+    const notUpdated = await this.writeStatement(
+      writes,
+      `UPDATE device_twins t
         SET reported = r.reported, reported_meta = r.reported_meta, reported_version = r.reported_version, updated_at = clock_timestamp()
-        FROM r WHERE t.device_id = r.device_id AND t.reported_version < r.reported_version
-        RETURNING t.device_id
-      )${firmware ? FIRMWARE_MIRROR : ''}
-      SELECT r.device_id FROM r WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.device_id = r.device_id)`,
-      firmware ? [reportedRows(writes), firmware] : [reportedRows(writes)],
+        FROM r WHERE t.device_id = r.device_id AND t.reported_version < r.reported_version`,
+      'SELECT r.device_id FROM r WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.device_id = r.device_id)',
     );
     if (notUpdated.length === 0) return written;
-    for (const row of notUpdated) written.delete(row.device_id);
-    const missing = new Set(notUpdated.map((row) => row.device_id));
-    const rest = writes.filter((w) => missing.has(w.deviceId));
-    const restFirmware = firmwareChanges(rest);
+    for (const id of notUpdated) written.delete(id);
+    const missing = new Set(notUpdated);
     // A row created meanwhile (a desired change, another server) is updated if it is older.
-    const { rows: inserted } = await this.prisma.pool.query<{ device_id: string }>(
-      `WITH ${REPORTED_ROWS}, t AS (
-        INSERT INTO device_twins AS t (device_id, reported, reported_meta, reported_version, updated_at)
+    const inserted = await this.writeStatement(
+      writes.filter((w) => missing.has(w.deviceId)),
+      `INSERT INTO device_twins AS t (device_id, reported, reported_meta, reported_version, updated_at)
         SELECT r.device_id, r.reported, r.reported_meta, r.reported_version, clock_timestamp()
         FROM r JOIN devices d ON d.id = r.device_id
         ON CONFLICT (device_id) DO UPDATE
           SET reported = EXCLUDED.reported, reported_meta = EXCLUDED.reported_meta,
               reported_version = EXCLUDED.reported_version, updated_at = EXCLUDED.updated_at
-          WHERE t.reported_version < EXCLUDED.reported_version
-        RETURNING t.device_id
-      )${restFirmware ? FIRMWARE_MIRROR : ''}
-      SELECT device_id FROM t`,
-      restFirmware ? [reportedRows(rest), restFirmware] : [reportedRows(rest)],
+          WHERE t.reported_version < EXCLUDED.reported_version`,
+      'SELECT device_id FROM t',
     );
-    for (const row of inserted) written.add(row.device_id);
+    for (const id of inserted) written.add(id);
     return written;
+  }
+
+  /**
+   * One statement over the writes as `r`: `write` (an UPDATE or INSERT on device_twins that
+   * becomes the CTE `t`, returning the ids it wrote), the firmware mirror when any write
+   * changes firmware, then `select`, which returns device ids.
+   */
+  private async writeStatement(writes: readonly ReportedWrite[], write: string, select: string): Promise<string[]> {
+    const firmware = firmwareChanges(writes);
+    const { rows } = await this.prisma.pool.query<{ device_id: string }>(
+      `WITH ${REPORTED_ROWS}, t AS (${write} RETURNING t.device_id)${firmware ? FIRMWARE_MIRROR : ''} ${select}`,
+      firmware ? [reportedRows(writes), firmware] : [reportedRows(writes)],
+    );
+    return rows.map((row) => row.device_id);
   }
 }
 
