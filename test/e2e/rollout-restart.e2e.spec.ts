@@ -39,10 +39,9 @@ describe('rollout across kill -9 of the server', () => {
       strategy: { waves: [25, 50, 100], maxInFlight: 3, deviceTimeoutSeconds: 120, retries: 0 },
     });
 
-    const inFlight = (counts: Record<string, number>) => ['notified', 'accepted', 'downloading', 'installing', 'rebooting'].reduce((n, status) => n + counts[status], 0);
-    await operator.waitForRollout(rollout.id, (r) => r.counts.succeeded >= 5 && inFlight(r.counts) > 0, 30_000);
+    // The kill comes while some device has just begun a job: it has several steps (≥ 300 ms) to go.
+    await operator.waitForRollout(rollout.id, (r) => r.counts.succeeded >= 5 && devices.some((device) => device.startedWithin(60)), 30_000);
     await harness.kill();
-    const killedAt = Date.now();
 
     // What the database held at the moment of the kill: nothing runs against it until the restart.
     const atKill = await jobsInDatabase(harness.database.url, rollout.id);
@@ -77,14 +76,16 @@ describe('rollout across kill -9 of the server', () => {
       const device = devices.find((d) => d.id === id)!;
       expect({ id, documents: device.documents.length }).toEqual({ id, documents: documentsAtKill.get(id) });
     }
+    // A job not sent before the kill went out only from the restarted server. (QoS 1 is at least
+    // once: a document published while the device subscribes may come both live and retained.)
     for (const id of neverSentAtKill) {
       const device = devices.find((d) => d.id === id)!;
-      expect({ id, documents: device.documents.length }).toEqual({ id, documents: 1 });
+      expect({ id, onFirstConnection: device.documents.filter((d) => d.connection === 1) }).toEqual({ id, onFirstConnection: [] });
     }
     // Jobs in flight at the kill were sent again after the restart (the broker's retained copies
-    // died with it), unless the device had sent its success before the kill: that report, not
-    // yet acknowledged, is sent again by the device's MQTT client instead.
-    const stillWorking = inFlightAtKill.filter((job) => !job.device_succeeded && !(devices.find((d) => d.id === job.device_id)!.successSent.get(job.id)! <= killedAt));
+    // died with it), unless the device had sent its success on its first connection: that
+    // report, not yet acknowledged, is sent again by the device's MQTT client instead.
+    const stillWorking = inFlightAtKill.filter((job) => !job.device_succeeded && devices.find((d) => d.id === job.device_id)!.successSent.get(job.id)?.connection !== 1);
     expect(stillWorking.length).toBeGreaterThan(0);
     for (const job of stillWorking) {
       const device = devices.find((d) => d.id === job.device_id)!;

@@ -37,15 +37,20 @@ export interface ReceivedDocument {
  */
 export class FleetDevice {
   readonly documents: ReceivedDocument[] = [];
-  /** When this device first sent `succeeded` for a job (acknowledged or not). */
-  readonly successSent = new Map<string, number>();
+  /**
+   * When this device first sent `succeeded` for a job (acknowledged or not), and on which
+   * connection, as far as the device knew (1 = the first): a report sent on a connection that
+   * had already broken unnoticed reaches the server after the reconnect.
+   */
+  readonly successSent = new Map<string, { at: number; connection: number }>();
   /** When the PUBACK of this device's `succeeded` report arrived, per job. */
   readonly successAcked = new Map<string, number>();
   readonly errors: Array<{ topic: string; message: string }> = [];
   firmware = '1.0.0';
   connections = 0;
   private client?: MqttClient;
-  private readonly working = new Set<string>();
+  /** The jobs this device is working on, and when it started each. */
+  private readonly working = new Map<string, number>();
   private readonly installed = new Set<string>();
   /** Counts lost connections: work begun under an older one is given up with `abandonOnDisconnect`. */
   private lostConnections = 0;
@@ -88,6 +93,12 @@ export class FleetDevice {
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /** Whether this device started a job less than `ms` ago and is still working on it. */
+  startedWithin(ms: number): boolean {
+    const since = Date.now() - ms;
+    return [...this.working.values()].some((startedAt) => startedAt > since);
   }
 
   jobIds(): string[] {
@@ -139,7 +150,7 @@ export class FleetDevice {
 
   private async work(jobId: string, document: JobDocument): Promise<void> {
     if (this.working.has(jobId)) return;
-    this.working.add(jobId);
+    this.working.set(jobId, Date.now());
     const startedOn = this.connections;
     let startOver = false;
     try {
@@ -161,6 +172,7 @@ export class FleetDevice {
         if (abandoned()) return;
         this.firmware = document.artifact.version;
         if (!this.options.versionAfterReboot) await this.client?.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify({ firmware: { version: this.firmware } }), { qos: 1 });
+        if (abandoned()) return;
       }
       this.installed.add(jobId);
       await this.report(jobId, 'succeeded');
@@ -178,7 +190,7 @@ export class FleetDevice {
   private async report(jobId: string, status: DeviceReportedJobStatus): Promise<void> {
     const client = this.client;
     if (!client) return;
-    if (status === 'succeeded' && !this.successSent.has(jobId)) this.successSent.set(jobId, Date.now());
+    if (status === 'succeeded' && !this.successSent.has(jobId)) this.successSent.set(jobId, { at: Date.now(), connection: this.lostConnections + 1 });
     await client.publishAsync(`devices/${this.id}/jobs/${jobId}/status`, JSON.stringify({ status, ...(status === 'succeeded' ? { progress: 100 } : {}) }), { qos: 1 });
     if (status === 'succeeded' && !this.successAcked.has(jobId)) this.successAcked.set(jobId, Date.now());
   }
