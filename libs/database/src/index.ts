@@ -5,3 +5,4 @@ export * from './transactor';
 export * from './embedded/embedded-postgres-server';
 export { Prisma } from './generated/client';
 export * from './migrations';
+export * from './prepared-statement';

@@ -1,4 +1,5 @@
 import { hashSecret } from '@edgefleet/common';
+import { PrismaService } from '@edgefleet/database';
 import { DeviceRepository, MAX_BATCH_DEVICES } from '@edgefleet/registry';
 import { TestApp } from '../../../test/support/test-app';
 
@@ -118,10 +119,25 @@ describe('devices API (real Postgres)', () => {
     expect(await count('&q=b-04')).toBe(10);
   });
 
-  it('shows a device the same in the list (serialised by Postgres) as in GET /devices/{id}', async () => {
-    await t.request('PATCH', '/api/v1/devices/b-007', { name: 'seven', tags: { site: 'syd', 'rack.no': 'a:b' } });
-    const listed = (await t.request('GET', '/api/v1/devices?q=b-007')).body.items;
-    expect(listed).toEqual([(await t.request('GET', '/api/v1/devices/b-007')).body]);
+  it('shows a device the same in the list (from its stored registry JSON) as in GET /devices/{id}, after every kind of change', async () => {
+    const same = async (id: string) => {
+      const listed = (await t.request('GET', `/api/v1/devices?q=${id}`)).body.items;
+      const single = (await t.request('GET', `/api/v1/devices/${id}`)).body;
+      expect(listed).toEqual([single]);
+      return single;
+    };
+    const registered = await same('b-008');
+    await t.request('PATCH', '/api/v1/devices/b-007', { name: 'seven "7"', tags: { site: 'syd', 'rack.no': 'a:b', note: 'é, \\ and \n' } });
+    const edited = await same('b-007');
+    expect(edited).toMatchObject({ name: 'seven "7"', tags: { note: 'é, \\ and \n' } });
+    expect(Date.parse(edited.updatedAt)).toBeGreaterThan(Date.parse(registered.updatedAt));
+
+    // Presence and firmware change without an operator; a rotation is not an edit of the device.
+    const seenAt = new Date();
+    await t.app.get(DeviceRepository).applyPresence([{ deviceId: 'b-007', online: true, at: seenAt }]);
+    await t.app.get(PrismaService).$executeRaw`UPDATE devices SET firmware_version = ${'2.0 "beta"\\'} WHERE id = 'b-007'`;
+    expect((await t.request('POST', '/api/v1/devices/b-007/credentials/rotate')).status).toBe(200);
+    expect(await same('b-007')).toEqual({ ...edited, status: 'online', lastSeenAt: seenAt.toISOString(), firmwareVersion: '2.0 "beta"\\' });
   });
 
   it.each(['cursor=garbage', 'limit=0', 'limit=1001', 'limit=abc', 'status=asleep', 'tag=nocolon', 'group=not-a-uuid', 'colour=red'])(

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { type DbTx, Prisma, PrismaService } from '@edgefleet/database';
+import { type DbTx, Prisma, PrismaService, preparedStatement } from '@edgefleet/database';
 import { tagsFromList, tagsToList } from '@edgefleet/contracts';
 import type { Device, DeviceChanges, NewDevice, PresenceChange } from './device';
 import type { DeviceQuery } from './device-filter';
 import { DEVICE_JSON, deviceQuerySql } from './device-query.sql';
+import { registryJson } from './registry-json';
 
 const columns = {
   id: true,
@@ -31,22 +32,14 @@ export class DeviceRepository {
   /**
    * Bulk insert on the hot path of batch registration: one statement with the rows as a
    * single JSON parameter. Prisma's createMany builds 10,000 × N parameters through its
-   * query compiler, which cost ~15x more CPU than the insert itself. Only the insert time
-   * comes back (one value: `created_at` defaults to the transaction's start), since the
-   * other columns are what was given or their defaults; parsing 10,000 returned rows cost
-   * more than the rest of the call.
+   * query compiler, which cost ~15x more CPU than the insert itself. Nothing comes back:
+   * every column is what was given, its default, or the batch's time, set here as Prisma's
+   * `@updatedAt` does; parsing 10,000 returned rows cost more than the rest of the call.
    */
-  async createMany(devices: NewDevice[], tx: DbTx): Promise<Device[]> {
-    const tagLists = devices.map((d) => tagsToList(d.tags));
-    const rows = JSON.stringify(devices.map((d, i) => ({ id: d.id, name: d.name, type: d.type, tags: tagLists[i], hash: d.credentialHash })));
-    const [{ at }] = await tx.$queryRaw<{ at: Date }[]>`
-      WITH inserted AS (
-        INSERT INTO devices (id, name, type, tags, credential_hash)
-        SELECT d.id, d.name, d.type, ARRAY(SELECT jsonb_array_elements_text(d.tags)), d.hash
-        FROM jsonb_to_recordset(${rows}::jsonb) AS d(id text, name text, type text, tags jsonb, hash text)
-        RETURNING created_at)
-      SELECT min(created_at) AS at FROM inserted`;
-    return devices.map((d, i) => ({
+  async createMany(newDevices: NewDevice[], tx: DbTx): Promise<Device[]> {
+    const at = new Date();
+    const tagLists = newDevices.map((d) => tagsToList(d.tags));
+    const devices: Device[] = newDevices.map((d, i) => ({
       id: d.id,
       name: d.name,
       type: d.type,
@@ -57,6 +50,14 @@ export class DeviceRepository {
       createdAt: at,
       updatedAt: at,
     }));
+    const rows = JSON.stringify(
+      newDevices.map((d, i) => ({ id: d.id, name: d.name, type: d.type, tags: tagLists[i], hash: d.credentialHash, json: registryJson(devices[i]) })),
+    );
+    await tx.$executeRaw`
+      INSERT INTO devices (id, name, type, tags, credential_hash, registry_json, created_at, updated_at)
+      SELECT d.id, d.name, d.type, ARRAY(SELECT jsonb_array_elements_text(d.tags)), d.hash, d.json, ${at}::timestamptz, ${at}::timestamptz
+      FROM jsonb_to_recordset(${rows}::jsonb) AS d(id text, name text, type text, tags jsonb, hash text, json text)`;
+    return devices;
   }
 
   async findById(id: string, tx: DbTx = this.prisma): Promise<Device | null> {
@@ -71,19 +72,18 @@ export class DeviceRepository {
   }
 
   /**
-   * One page ordered by id, each device already serialised as the API's JSON: at 100 rows a
-   * page, mapping rows in Node cost more CPU than the query (see bench:registry). Rows, not
-   * one aggregate: a window and a JSON aggregate over the page cost Postgres a third more,
-   * and joining the rows' text here costs next to nothing. Sent through pg directly
-   * (PrismaService.pool): Prisma's raw-query path was a third of the server's CPU a page.
+   * One page ordered by id, each device already serialised as the API's JSON: its stored
+   * registry JSON plus presence and firmware (DEVICE_JSON). Sent through pg directly
+   * (PrismaService.pool) as a prepared statement: Prisma's raw-query path was a third of the
+   * server's CPU a page, parsing and planning a third of Postgres' (bench:registry).
    */
   async listJson(query: DeviceQuery, limit: number, afterId?: string): Promise<{ itemsJson: string; lastId: string | null; hasMore: boolean }> {
     const after = afterId === undefined ? Prisma.empty : Prisma.sql`AND d.id > ${afterId}`;
     const sql = Prisma.sql`
-      SELECT d.id, ${DEVICE_JSON}::text AS json
+      SELECT d.id, ${DEVICE_JSON} AS json
       FROM devices d WHERE ${deviceQuerySql(query)} ${after}
       ORDER BY d.id LIMIT ${limit + 1}`;
-    const { rows } = await this.prisma.pool.query<{ id: string; json: string }>(sql.text, sql.values);
+    const { rows } = await this.prisma.pool.query<{ id: string; json: string }>(preparedStatement(sql.text, sql.values));
     const hasMore = rows.length > limit;
     const page = hasMore ? rows.slice(0, limit) : rows;
     return { itemsJson: `[${page.map((row) => row.json).join(',')}]`, lastId: page.at(-1)?.id ?? null, hasMore };
@@ -95,11 +95,14 @@ export class DeviceRepository {
       data: { name: changes.name, tags: changes.tags ? tagsToList(changes.tags) : undefined },
       select: columns,
     });
-    return toDevice(row);
+    const device = toDevice(row);
+    await tx.$executeRaw`UPDATE devices SET registry_json = ${registryJson(device)} WHERE id = ${id}`;
+    return device;
   }
 
+  /** Not an edit of the device's fields: `updated_at` stays (Prisma's update would set it). */
   async setCredentialHash(id: string, credentialHash: string, tx: DbTx): Promise<void> {
-    await tx.device.update({ where: { id }, data: { credentialHash } });
+    await tx.$executeRaw`UPDATE devices SET credential_hash = ${credentialHash} WHERE id = ${id}`;
   }
 
   /** Credential hashes of the given devices, in one query; unknown ids are absent from the map. */
