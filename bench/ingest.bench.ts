@@ -28,6 +28,7 @@ async function main(): Promise<void> {
         `${run.heldByGate} publishes held by the ingest gate`,
     );
     console.log(`edgefleet: publish → row in Postgres ${describeLatencies(run.writeLatencies)} (target p99 < 250 ms)`);
+    console.log(`  of which publish → merged by the server ${describeLatencies(run.mergeLatencies)}; merged → row ${describeLatencies(run.rowLatencies)}`);
     console.log(
       `edgefleet: all sent reports persisted ${Number.isNaN(run.drainMs) ? 'NOT within 15 s' : `${Math.round(run.drainMs)} ms`} after the load stopped; ` +
         `load generator backlog ${run.generatorBacklogBytes} bytes`,

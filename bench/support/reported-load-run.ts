@@ -47,6 +47,9 @@ export interface EdgefleetRun {
   rowsPerSec: number;
   /** publish → row written, one sample per device write, sorted (ms). */
   writeLatencies: number[];
+  /** Its parts, sorted (ms): publish → merged by the server, and merged → row written. */
+  mergeLatencies: number[];
+  rowLatencies: number[];
   /** publish → value readable through GET .../twin, sorted (ms); empty without probes. */
   apiLags: number[];
   apiLagsFirstHalf: number[];
@@ -88,9 +91,14 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
     const lagSamples: Array<{ at: number; lag: number }> = [];
     const probes = Array.from({ length: options.apiProbes ?? 0 }, () => probeApiLag(server, fleet, load, stopAt, lagSamples));
     const writeLatencies: number[] = [];
+    const mergeLatencies: number[] = [];
+    const rowLatencies: number[] = [];
     while (Date.now() < stopAt) {
       await sleep(250);
-      writeLatencies.push(...(await rows.newWriteLatencies()));
+      const latencies = await rows.newWriteLatencies();
+      writeLatencies.push(...latencies.total);
+      mergeLatencies.push(...latencies.toMerge);
+      rowLatencies.push(...latencies.toRow);
     }
     await Promise.all(probes);
     const seconds = (performance.now() - started) / 1000;
@@ -117,6 +125,8 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
       persistedPerSec: persisted / seconds,
       rowsPerSec: rowsWritten / seconds,
       writeLatencies: writeLatencies.sort((a, b) => a - b),
+      mergeLatencies: mergeLatencies.sort((a, b) => a - b),
+      rowLatencies: rowLatencies.sort((a, b) => a - b),
       apiLags: lagSamples.map((s) => s.lag).sort((a, b) => a - b),
       apiLagsFirstHalf: lagSamples.filter((s) => s.at < midEpoch).map((s) => s.lag).sort((a, b) => a - b),
       apiLagsSecondHalf: lagSamples.filter((s) => s.at >= midEpoch).map((s) => s.lag).sort((a, b) => a - b),

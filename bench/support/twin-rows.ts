@@ -6,6 +6,12 @@ import { type BenchServer, databaseUrl } from './bench-server';
  * report carries its send time (`sentAt`) and every batched write stamps the row with
  * `clock_timestamp()`.
  */
+export interface WriteLatencies {
+  total: number[];
+  toMerge: number[];
+  toRow: number[];
+}
+
 export class TwinRows {
   private lastWrittenMs = 0;
 
@@ -23,15 +29,24 @@ export class TwinRows {
     return rows[0].n;
   }
 
-  /** publish → row latencies (ms) of the rows written since the previous call: one sample per device write. */
-  async newWriteLatencies(): Promise<number[]> {
-    const { rows } = await this.client.query<{ written: number; sent: number }>(
-      `SELECT extract(epoch FROM updated_at)::float8 * 1000 AS written, (reported->>'sentAt')::float8 AS sent
+  /**
+   * Latencies (ms) of the rows written since the previous call, one sample per device write:
+   * publish → row, and its two parts, publish → merged by the server (the change time the
+   * server recorded for `sentAt` in `reported_meta`) and merged → row.
+   */
+  async newWriteLatencies(): Promise<WriteLatencies> {
+    const { rows } = await this.client.query<{ written: number; sent: number; merged: number }>(
+      `SELECT extract(epoch FROM updated_at)::float8 * 1000 AS written, (reported->>'sentAt')::float8 AS sent,
+         extract(epoch FROM (reported_meta->>'sentAt')::timestamptz)::float8 * 1000 AS merged
        FROM device_twins WHERE updated_at > to_timestamp($1::float8 / 1000) AND reported ? 'sentAt'`,
       [this.lastWrittenMs],
     );
     for (const row of rows) if (row.written > this.lastWrittenMs) this.lastWrittenMs = row.written;
-    return rows.map((row) => row.written - row.sent);
+    return {
+      total: rows.map((row) => row.written - row.sent),
+      toMerge: rows.map((row) => row.merged - row.sent),
+      toRow: rows.map((row) => row.written - row.merged),
+    };
   }
 
   close(): Promise<void> {
