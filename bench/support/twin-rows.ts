@@ -1,17 +1,18 @@
 import { Client } from 'pg';
 import { type BenchServer, databaseUrl } from './bench-server';
 
-/**
- * Reads the bench server's `device_twins` rows directly, to time publish → row: every
- * report carries its send time (`sentAt`) and every batched write stamps the row with
- * `clock_timestamp()`.
- */
+/** Latency samples (ms), one per device write; see TwinRows.newWriteLatencies. */
 export interface WriteLatencies {
   total: number[];
   toMerge: number[];
   toRow: number[];
 }
 
+/**
+ * Reads the bench server's `device_twins` rows directly, to time publish → row: every
+ * report carries its send time (`sentAt`) and every batched write stamps the row with
+ * `clock_timestamp()`.
+ */
 export class TwinRows {
   private lastWrittenMs = 0;
 
