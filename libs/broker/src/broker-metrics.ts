@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { MetricsRegistry } from '@edgefleet/observability';
+import { DeferredCount, MetricsRegistry } from '@edgefleet/observability';
 
 export type ConnectRefusalReason = 'client-id-mismatch' | 'missing-credentials' | 'unknown-device' | 'bad-password' | 'capacity' | 'error';
 export type DropReason = 'acl' | 'rate-limit' | 'too-large' | 'not-handled';
@@ -11,7 +11,8 @@ export class BrokerMetrics {
   readonly connectedClients: Gauge;
   readonly connects: Counter;
   readonly refusedConnects: Counter<'reason'>;
-  readonly messagesIn: Counter;
+  /** Counted per message; reaches `edgefleet_mqtt_messages_received_total` when collected. */
+  readonly messagesIn = new DeferredCount();
   readonly messagesOut: Counter;
   readonly droppedMessages: Counter<'reason'>;
   readonly heldMessages: Counter;
@@ -36,7 +37,15 @@ export class BrokerMetrics {
       labelNames: ['reason'] as const,
       registers,
     });
-    this.messagesIn = new Counter({ name: 'edgefleet_mqtt_messages_received_total', help: 'PUBLISH packets accepted from devices', registers });
+    const messagesIn = this.messagesIn;
+    new Counter({
+      name: 'edgefleet_mqtt_messages_received_total',
+      help: 'PUBLISH packets accepted from devices',
+      registers,
+      collect() {
+        messagesIn.drainInto((count) => this.inc(count));
+      },
+    });
     this.messagesOut = new Counter({ name: 'edgefleet_mqtt_messages_sent_total', help: 'PUBLISH packets delivered to devices', registers });
     this.droppedMessages = new Counter({
       name: 'edgefleet_mqtt_messages_dropped_total',

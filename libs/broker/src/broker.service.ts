@@ -1,3 +1,5 @@
+// First: mqtt-packet (loaded by aedes) must find its debug loggers quieted.
+import './quiet-packet-debug';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
@@ -14,6 +16,7 @@ import { DeviceBrokerHooks } from './device-broker-hooks';
 import { DeviceRetainedPersistence } from './device-retained-persistence';
 import { packetSizeLimit } from './packet-size-limit';
 import { PresenceWriter } from './presence-writer';
+import { routeOnlyWanted } from './publish-routing';
 
 /** A device that stops reading is disconnected after this long rather than stalling delivery to others. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -68,7 +71,7 @@ export class BrokerService implements OnModuleDestroy {
         accepted: (client, packet) => this.handOver({ deviceId: client.id, topic: packet.topic, payload: packet.payload as Buffer, packet }),
       }),
     });
-    dropRefusedPublishes(broker, (packet) => this.hooks.isDropped(packet));
+    routeOnlyWanted(broker, (packet) => this.hooks.isDropped(packet));
     broker.on('client', (client) => this.sessionOpened(client));
     broker.on('clientDisconnect', (client) => this.sessionClosed(client));
     broker.on('clientError', (client, error) => this.logger.debug?.(`client '${client.id}': ${error.message}`));
@@ -205,16 +208,4 @@ export class BrokerService implements OnModuleDestroy {
 /** The listeners after one that returned a promise, one after another. */
 async function handOverRest(listeners: Iterator<DevicePublishListener>, message: DevicePublish): Promise<void> {
   for (let next = listeners.next(); !next.done; next = listeners.next()) await next.value(message);
-}
-
-/** Packets the hooks authorized only to drop them are acknowledged by aedes but never routed (see DeviceBrokerHooks). */
-function dropRefusedPublishes(broker: Aedes, isDropped: (packet: object) => boolean): void {
-  const publish = broker.publish.bind(broker) as (packet: PublishPacket, client: unknown, done?: (error?: Error) => void) => void;
-  (broker as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
-    if (isDropped(packet)) {
-      const callback = typeof client === 'function' ? (client as (error?: Error) => void) : done;
-      return void callback?.();
-    }
-    publish(packet, client, done);
-  };
 }

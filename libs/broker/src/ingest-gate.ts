@@ -6,8 +6,15 @@ const COMPACT_AFTER = 4_096;
 export interface IngestGateOptions {
   /** A tick later than this, not counting the gate's own releases, means the process is overloaded: publishes are held. */
   maxLagMs: number;
-  /** Held publishes are released in slices of at most this long, each followed by the rest of the event loop (I/O, the API, timers). */
+  /** While the loop lags, held publishes are released in slices of at most this long, one per tick. */
   releaseSliceMs: number;
+  /**
+   * Once it keeps time again, in slices of at most this long, back to back with the rest of the
+   * event loop (I/O, the API, timers) between them. Longer than `releaseSliceMs`: while anything
+   * is held every new publish queues behind it (that keeps each device's order), so slices that
+   * are too short leave the gate releasing more slowly than devices publish.
+   */
+  drainSliceMs: number;
 }
 
 /**
@@ -85,7 +92,7 @@ export class IngestGate {
     setImmediate(() => {
       this.draining = false;
       if (this.lagging || !this.timer) return;
-      this.release(this.options.releaseSliceMs);
+      this.release(this.options.drainSliceMs);
       if (this.heldCount > 0) this.drainSoon();
     });
   }

@@ -13,7 +13,7 @@ describe('IngestGate', () => {
   let held: number;
   beforeEach(() => {
     held = 0;
-    gate = new IngestGate({ maxLagMs: 30, releaseSliceMs: 5 }, () => held++);
+    gate = new IngestGate({ maxLagMs: 30, releaseSliceMs: 5, drainSliceMs: 5 }, () => held++);
     gate.start();
   });
   afterEach(() => gate.stop());
@@ -68,6 +68,28 @@ describe('IngestGate', () => {
     gate.admit(() => passed.push(200));
     expect(passed.at(-1)).toBe(200);
     expect(held).toBe(heldBefore);
+  });
+
+  it('drains in longer slices once the loop keeps time than while it lags', async () => {
+    gate.stop();
+    gate = new IngestGate({ maxLagMs: 30, releaseSliceMs: 5, drainSliceMs: 20 }, () => held++);
+    gate.start();
+    blockEventLoop(80);
+    await sleep(0);
+    expect(gate.overloaded).toBe(true);
+    const passed: number[] = [];
+    // 3 ms each: a 5 ms slice releases two, a 20 ms slice seven.
+    for (let i = 0; i < 21; i++) gate.admit(() => passed.push(i) && blockEventLoop(3));
+    await sleep(12); // the next tick is punctual again
+    const steps: number[] = [];
+    while (gate.heldCount > 0) {
+      const before = passed.length;
+      await nextTurn();
+      if (passed.length > before) steps.push(passed.length - before);
+    }
+    expect(Math.max(...steps)).toBeGreaterThan(2);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(7);
+    expect(passed).toEqual(Array.from({ length: 21 }, (_, i) => i));
   });
 
   it('releases everything it holds when stopped', async () => {

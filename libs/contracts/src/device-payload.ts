@@ -44,18 +44,42 @@ export function parseJsonPayload(payload: Buffer | string): PayloadResult<unknow
 
 /**
  * Whether `topic` matches the MQTT topic filter `filter` (MQTT 3.1.1 §4.7: `+` one level,
- * `#` the rest, including the parent level).
+ * `#` the rest, including the parent level). Walks both strings in place, level by level,
+ * without splitting them: the broker asks this for device messages.
  */
 export function topicMatches(filter: string, topic: string): boolean {
-  const filterLevels = filter.split('/');
-  const topicLevels = topic.split('/');
-  for (let i = 0; i < filterLevels.length; i++) {
-    const level = filterLevels[i];
-    if (level === '#') return true;
-    if (i >= topicLevels.length) return false;
-    if (level !== '+' && level !== topicLevels[i]) return false;
+  let filterStart = 0;
+  let topicStart = 0;
+  for (;;) {
+    const filterEnd = levelEnd(filter, filterStart);
+    if (isLevel(filter, filterStart, filterEnd, HASH)) return true;
+    const topicEnd = levelEnd(topic, topicStart);
+    if (!isLevel(filter, filterStart, filterEnd, PLUS) && !sameLevel(filter, filterStart, filterEnd, topic, topicStart, topicEnd)) return false;
+    const filterDone = filterEnd === filter.length;
+    if (topicEnd === topic.length) return filterDone || isLevel(filter, filterEnd + 1, filter.length, HASH);
+    if (filterDone) return false;
+    filterStart = filterEnd + 1;
+    topicStart = topicEnd + 1;
   }
-  return filterLevels.length === topicLevels.length;
+}
+
+const SLASH = 0x2f;
+const PLUS = 0x2b;
+const HASH = 0x23;
+
+function levelEnd(name: string, start: number): number {
+  const end = name.indexOf('/', start);
+  return end < 0 ? name.length : end;
+}
+
+function isLevel(name: string, start: number, end: number, char: number): boolean {
+  return end - start === 1 && name.charCodeAt(start) === char;
+}
+
+function sameLevel(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a.charCodeAt(aStart + i) !== b.charCodeAt(bStart + i)) return false;
+  return true;
 }
 
 /**

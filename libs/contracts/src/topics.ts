@@ -28,8 +28,22 @@ export function hasWildcard(topic: string): boolean {
  * level, and no wildcards (a PUBLISH topic name must not contain them, MQTT 3.1.1 §3.3.2.1).
  */
 export function isDeviceTopic(deviceId: string, topic: string): boolean {
-  const prefix = deviceTopicPrefix(deviceId);
-  return topic.length > prefix.length && topic.startsWith(prefix) && !hasWildcard(topic);
+  return startsWithDevicePrefix(deviceId, topic) && !hasWildcard(topic);
+}
+
+const SLASH = 0x2f;
+
+/** `topic` is `devices/{deviceId}/` and more, checked in place: this runs for every device message. */
+function startsWithDevicePrefix(deviceId: string, topic: string): boolean {
+  const idStart = DEVICE_TOPIC_ROOT.length + 1;
+  const idEnd = idStart + deviceId.length;
+  return (
+    topic.length > idEnd + 1 &&
+    topic.startsWith(DEVICE_TOPIC_ROOT) &&
+    topic.charCodeAt(idStart - 1) === SLASH &&
+    topic.startsWith(deviceId, idStart) &&
+    topic.charCodeAt(idEnd) === SLASH
+  );
 }
 
 /**

@@ -18,8 +18,11 @@ describe('device topics (CONTRACT §3)', () => {
   it.each([
     ['devices/cam-1/state/reported', true],
     ['devices/cam-1/jobs/j1/status', true],
+    ['devices/cam-1/x', true],
     ['devices/cam-1/', false],
     ['devices/cam-1', false],
+    ['devices-cam-1/state/reported', false],
+    ['devices/cam-1-state/reported', false],
     ['devices/cam-10/state/reported', false],
     ['devices/cam-2/state/reported', false],
     ['devices/cam-1/+/x', false],
@@ -62,10 +65,36 @@ describe('device topics (CONTRACT §3)', () => {
   });
 });
 
-describe('compileTopicFilter', () => {
-  const filters = ['devices/+/state/reported', 'devices/+/jobs/+/status', 'devices/d1/#', '#', '+', 'a/+/#', 'devices/d.1/x', 'sport/tennis/+'];
-  const topics = ['devices/d1/state/reported', 'devices/d1/state/reported/x', 'devices//state/reported', 'devices/d1/jobs/j9/status', 'devices/d1', 'devices/d1/', 'devices/dx1/x', 'devices/d.1/x', 'a', 'a/b', 'a/b/c/d', '', 'sport/tennis/player1', 'sport/tennis'];
+/** MQTT 3.1.1 §4.7 matching spelled out level by level, as the reference the fast matchers are held to. */
+function referenceMatch(filter: string, topic: string): boolean {
+  const filterLevels = filter.split('/');
+  const topicLevels = topic.split('/');
+  for (let i = 0; i < filterLevels.length; i++) {
+    if (filterLevels[i] === '#') return true;
+    if (i >= topicLevels.length) return false;
+    if (filterLevels[i] !== '+' && filterLevels[i] !== topicLevels[i]) return false;
+  }
+  return filterLevels.length === topicLevels.length;
+}
 
+const filters = ['devices/+/state/reported', 'devices/+/jobs/+/status', 'devices/d1/#', '#', '+', '+/+', '/+', 'a/+/#', 'a/#', 'a/b', 'a/', 'devices/d.1/x', 'sport/tennis/+', 'sport/tennis/player1'];
+const topics = ['devices/d1/state/reported', 'devices/d1/state/reported/x', 'devices//state/reported', 'devices/d1/jobs/j9/status', 'devices/d1', 'devices/d1/', 'devices/dx1/x', 'devices/d.1/x', 'a', 'a/', 'a/b', 'a/bc', 'a/b/c/d', '', '/', '/x', 'sport/tennis/player1', 'sport/tennis/player', 'sport/tennis'];
+
+describe('topicMatches', () => {
+  it.each(filters)('matches as MQTT 3.1.1 §4.7 defines for %s', (filter) => {
+    for (const topic of topics) expect([topic, topicMatches(filter, topic)]).toEqual([topic, referenceMatch(filter, topic)]);
+  });
+
+  it('spells out the parent-level and empty-level cases', () => {
+    expect(topicMatches('a/#', 'a')).toBe(true);
+    expect(topicMatches('a/+', 'a/')).toBe(true);
+    expect(topicMatches('a/+', 'a')).toBe(false);
+    expect(topicMatches('a/b', 'a/bc')).toBe(false);
+    expect(topicMatches('+/+', '/')).toBe(true);
+  });
+});
+
+describe('compileTopicFilter', () => {
   it.each(filters)('matches exactly what topicMatches does for %s', (filter) => {
     const matches = compileTopicFilter(filter);
     for (const topic of topics) expect([topic, matches(topic)]).toEqual([topic, topicMatches(filter, topic)]);

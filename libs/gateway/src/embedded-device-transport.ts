@@ -29,7 +29,7 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
     private readonly errors: DeviceErrorReporter,
   ) {
     super();
-    this.dispatched = metrics.messages.labels('dispatched');
+    this.dispatched = metrics.dispatched;
     this.unroutedMessages = metrics.messages.labels('unrouted');
   }
 

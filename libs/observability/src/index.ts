@@ -1,3 +1,4 @@
+export * from './deferred-count';
 export * from './health.registry';
 export * from './http-metrics';
 export * from './logger';

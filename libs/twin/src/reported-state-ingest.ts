@@ -17,6 +17,12 @@ import { TwinRepository } from './twin.repository';
 /** Rows per statement; a backlog larger than this is written in several statements, one after another. */
 const MAX_ROWS_PER_WRITE = 5_000;
 const RETRY_AFTER_MS = 1_000;
+/**
+ * A flush this late starts from the next merge instead of waiting for its timer: under a burst
+ * of device traffic libuv's poll phase can run socket reads back to back for hundreds of ms
+ * before timers get their turn, and the writes must keep pace with the reads meanwhile.
+ */
+const OVERDUE_MS = 5;
 
 /**
  * The reported-state hot path (`devices/{id}/state/reported`). Reports are merged in memory
@@ -34,6 +40,8 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
   private readonly idle = new Set<string>();
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  /** When the scheduled flush is due (performance.now()); Infinity when none is scheduled. */
+  private flushDueAt = Infinity;
   private readonly clock = new IsoClock();
   private readonly applied;
   private readonly unchanged;
@@ -48,7 +56,7 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: TwinMetrics,
     @Inject(TWIN_OPTIONS) private readonly options: TwinOptions,
   ) {
-    this.applied = metrics.reports.labels('applied');
+    this.applied = metrics.appliedReports;
     this.unchanged = metrics.reports.labels('unchanged');
     this.refused = metrics.reports.labels('refused');
   }
@@ -105,12 +113,14 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
     this.applied.inc();
     this.dirty.add(twin.deviceId);
     this.schedule(this.options.flushIntervalMs);
+    if (!this.flushing && performance.now() > this.flushDueAt + OVERDUE_MS) void this.flush();
   }
 
   /** Writes what is dirty now (one statement, up to MAX_ROWS_PER_WRITE devices); resolves once written or failed and requeued. */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.flushDueAt = Infinity;
     while (this.flushing) await this.flushing;
     if (this.dirty.size > 0) {
       this.flushing = this.write(this.takeDirty()).finally(() => (this.flushing = undefined));
@@ -240,6 +250,7 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
 
   private schedule(delayMs: number): void {
     if (this.timer) return;
+    this.flushDueAt = performance.now() + delayMs;
     this.timer = setTimeout(() => void this.flush(), delayMs);
     this.timer.unref();
   }

@@ -1,5 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { TwinEvents } from '@edgefleet/twin';
+import { ReportedStateIngest } from '../src/reported-state-ingest';
+import { TwinRepository } from '../src/twin.repository';
 import { TestApp } from '../../../test/support/test-app';
 import { type DeviceLogin, collect, connectDevice, sleep, waitFor } from '../../../test/support/mqtt-device';
 
@@ -72,6 +74,28 @@ describe('device twins over MQTT and the API (real Postgres, real broker, real M
     const twin = await waitFor(() => twinOf('tw-burst'), (twin) => twin.reported.n === 60, 10_000);
     expect(twin.reported).toEqual({ n: 60, k0: 60, k1: 58, k2: 59 });
     expect(twin.reportedVersion).toBe(60);
+  });
+
+  it('starts an overdue flush from the next report when its timer has not had a turn (a long run of socket reads)', async () => {
+    await register('tw-kick-a');
+    await register('tw-kick-b');
+    const ingest = t.app.get(ReportedStateIngest);
+    await ingest.report('tw-kick-a', { n: 0 });
+    await ingest.report('tw-kick-b', { n: 0 });
+    await ingest.flushAll();
+    const writes = jest.spyOn(t.app.get(TwinRepository), 'writeReported');
+    try {
+      void ingest.report('tw-kick-a', { n: 1 }); // cached: merged now, flush due in 30 ms
+      const until = performance.now() + 60;
+      while (performance.now() < until); // the flush timer cannot run meanwhile
+      expect(writes).not.toHaveBeenCalled();
+      void ingest.report('tw-kick-b', { n: 1 });
+      expect(writes).toHaveBeenCalledTimes(1);
+      expect(writes.mock.calls[0][0].map((write) => write.deviceId).sort()).toEqual(['tw-kick-a', 'tw-kick-b']);
+    } finally {
+      writes.mockRestore();
+    }
+    await waitFor(() => twinOf('tw-kick-b'), (twin) => twin.reported.n === 1);
   });
 
   it('mirrors reported firmware.version into the device list and announces it once persisted', async () => {
