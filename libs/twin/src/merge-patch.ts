@@ -24,6 +24,40 @@ export function applyMergePatch(target: TwinDocument, patch: TwinDocument): Twin
   return result ?? target;
 }
 
+/**
+ * The same merge applied to `target` itself, for the one owner of a document (the ingest's
+ * cached reported state): returns the top-level keys it changed (added, replaced or
+ * deleted), none when nothing changed. Documents in the patch are copied in, never linked,
+ * so the patch stays as it was; arrays and scalars are taken as they are, as
+ * `applyMergePatch` takes them.
+ */
+export function mergePatchInPlace(target: TwinDocument, patch: TwinDocument): string[] {
+  const changed: string[] = [];
+  for (const key of Object.keys(patch)) if (mergeKeyInPlace(target, key, patch[key])) changed.push(key);
+  return changed;
+}
+
+function mergeKeyInPlace(target: TwinDocument, key: string, value: JsonValue): boolean {
+  const current = ownValue(target, key);
+  if (value === null) {
+    if (current === undefined) return false;
+    delete target[key];
+    return true;
+  }
+  if (isDocument(value)) {
+    if (!isDocument(current)) {
+      setOwn(target, key, applyMergePatch({}, value));
+      return true;
+    }
+    let changed = false;
+    for (const nested of Object.keys(value)) if (mergeKeyInPlace(current, nested, value[nested])) changed = true;
+    return changed;
+  }
+  if (jsonEqual(current, value)) return false;
+  setOwn(target, key, value);
+  return true;
+}
+
 /** Top-level keys whose value `applyMergePatch(before, patch)` changed (added, replaced or deleted). */
 export function changedTopLevelKeys(before: TwinDocument, after: TwinDocument, patch: TwinDocument): string[] {
   return Object.keys(patch).filter((key) => ownValue(before, key) !== ownValue(after, key));

@@ -72,13 +72,16 @@ export class TwinRepository {
    * into `devices.firmware_version` in the same statement, so both commit together. Rows
    * that exist are updated in one statement, which is all a steady stream of reports needs;
    * rows still missing are inserted in a second, skipping devices decommissioned meanwhile.
-   * Returns the ids actually written.
+   * Returns the ids actually written. The documents are serialized before this first
+   * yields: the ingest goes on changing its cached documents in place.
    */
   async writeReported(writes: readonly ReportedWrite[]): Promise<Set<string>> {
     const written = new Set(writes.map((w) => w.deviceId));
     if (writes.length === 0) return written;
+    const rows = writes.map(reportedRow);
     const notUpdated = await this.writeStatement(
       writes,
+      rows,
       `UPDATE device_twins t
         SET reported = r.reported, reported_meta = r.reported_meta, reported_version = r.reported_version, updated_at = clock_timestamp()
         FROM r WHERE t.device_id = r.device_id AND t.reported_version < r.reported_version`,
@@ -87,9 +90,11 @@ export class TwinRepository {
     if (notUpdated.length === 0) return written;
     for (const id of notUpdated) written.delete(id);
     const missing = new Set(notUpdated);
+    const insert = writes.flatMap((w, i) => (missing.has(w.deviceId) ? [i] : []));
     // A row created meanwhile (a desired change, another server) is updated if it is older.
     const inserted = await this.writeStatement(
-      writes.filter((w) => missing.has(w.deviceId)),
+      insert.map((i) => writes[i]),
+      insert.map((i) => rows[i]),
       `INSERT INTO device_twins AS t (device_id, reported, reported_meta, reported_version, updated_at)
         SELECT r.device_id, r.reported, r.reported_meta, r.reported_version, clock_timestamp()
         FROM r JOIN devices d ON d.id = r.device_id
@@ -104,17 +109,18 @@ export class TwinRepository {
   }
 
   /**
-   * One statement over the writes as `r`: `write` (an UPDATE or INSERT on device_twins that
-   * becomes the CTE `t`, returning the ids it wrote), the firmware mirror when any write
-   * changes firmware, then `select`, which returns device ids.
+   * One statement over the writes (`rows`, each write's JSON) as `r`: `write` (an UPDATE or
+   * INSERT on device_twins that becomes the CTE `t`, returning the ids it wrote), the
+   * firmware mirror when any write changes firmware, then `select`, which returns device ids.
    */
-  private async writeStatement(writes: readonly ReportedWrite[], write: string, select: string): Promise<string[]> {
+  private async writeStatement(writes: readonly ReportedWrite[], rows: readonly string[], write: string, select: string): Promise<string[]> {
     const firmware = firmwareChanges(writes);
-    const { rows } = await this.prisma.pool.query<{ device_id: string }>(
+    const records = `[${rows.join(',')}]`;
+    const result = await this.prisma.pool.query<{ device_id: string }>(
       `WITH ${REPORTED_ROWS}, t AS (${write} RETURNING t.device_id)${firmware ? FIRMWARE_MIRROR : ''} ${select}`,
-      firmware ? [reportedRows(writes), firmware] : [reportedRows(writes)],
+      firmware ? [records, firmware] : [records],
     );
-    return rows.map((row) => row.device_id);
+    return result.rows.map((row) => row.device_id);
   }
 }
 
@@ -127,10 +133,9 @@ const REPORTED_ROWS = `r AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(device_id text, reported jsonb, reported_meta jsonb, reported_version int)
   )`;
 
-function reportedRows(writes: readonly ReportedWrite[]): string {
-  return JSON.stringify(
-    writes.map((w) => ({ device_id: w.deviceId, reported: w.reported, reported_meta: w.reportedMeta, reported_version: w.reportedVersion })),
-  );
+/** One write as a row of `r`, in JSON. */
+function reportedRow(w: ReportedWrite): string {
+  return JSON.stringify({ device_id: w.deviceId, reported: w.reported, reported_meta: w.reportedMeta, reported_version: w.reportedVersion });
 }
 
 /** The writes that change the registry's firmware column, as the JSON parameter $2 of FIRMWARE_MIRROR; null when none does. */
