@@ -124,7 +124,7 @@ export class DeviceBrokerHooks {
         // aedes sends PUBACK (QoS 1) only after this callback (MQTT 3.1.1 §4.3.2): a message
         // acknowledged after handling is acknowledged once the server has handled it, so a crash
         // or a failure before then makes the device send it again rather than losing it.
-        return this.ingestGate.admit(() => handOver(client, packet, done));
+        return this.ingestGate.admit(client, () => handOver(client, packet, done));
       }
       this.dropped.add(packet);
       metrics.droppedMessages.inc({ reason: refusal.reason });

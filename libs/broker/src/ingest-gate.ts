@@ -27,9 +27,13 @@ export interface IngestGateOptions {
  * What is held is released in time slices: back to back (with I/O between them) once the
  * loop keeps time again, one slice per tick while it still lags. Lag is measured from the
  * end of the gate's own tick, so draining a backlog never reads as overload by itself.
+ * Order is kept per source (a device's connection): once the loop keeps time, a source with
+ * nothing held passes straight through while the others' held publishes drain.
  */
 export class IngestGate {
-  private held: Array<() => void> = [];
+  private held: Array<{ source: object; proceed: () => void }> = [];
+  /** How many publishes each source has held (sources with none are absent). */
+  private readonly heldBySource = new Map<object, number>();
   private next = 0;
   private lagging = false;
   private draining = false;
@@ -47,10 +51,11 @@ export class IngestGate {
     this.schedule();
   }
 
-  /** Lets the publish continue now, or once the process has caught up; arrival order is kept. */
-  admit(proceed: () => void): void {
-    if (!this.lagging && this.heldCount === 0) return proceed();
-    this.held.push(proceed);
+  /** Lets the publish continue now, or once the process has caught up; each source's arrival order is kept. */
+  admit(source: object, proceed: () => void): void {
+    if (!this.lagging && (this.heldCount === 0 || !this.heldBySource.has(source))) return proceed();
+    this.held.push({ source, proceed });
+    this.heldBySource.set(source, (this.heldBySource.get(source) ?? 0) + 1);
     this.onHeld();
     if (!this.lagging) this.drainSoon();
   }
@@ -101,7 +106,11 @@ export class IngestGate {
   private release(sliceMs: number): void {
     const until = performance.now() + sliceMs;
     while (this.next < this.held.length) {
-      this.held[this.next++]();
+      const { source, proceed } = this.held[this.next++];
+      const left = this.heldBySource.get(source)! - 1;
+      if (left === 0) this.heldBySource.delete(source);
+      else this.heldBySource.set(source, left);
+      proceed();
       if (performance.now() >= until) break;
     }
     if (this.next === this.held.length) {

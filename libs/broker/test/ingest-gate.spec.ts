@@ -9,6 +9,7 @@ function blockEventLoop(ms: number): void {
 }
 
 describe('IngestGate', () => {
+  const device = {};
   let gate: IngestGate;
   let held: number;
   beforeEach(() => {
@@ -21,7 +22,7 @@ describe('IngestGate', () => {
   it('lets publishes straight through while the event loop keeps time', async () => {
     await sleep(30);
     const passed: number[] = [];
-    for (let i = 0; i < 5; i++) gate.admit(() => passed.push(i));
+    for (let i = 0; i < 5; i++) gate.admit(device, () => passed.push(i));
     expect(passed).toEqual([0, 1, 2, 3, 4]);
     expect(held).toBe(0);
     expect(gate.overloaded).toBe(false);
@@ -33,7 +34,7 @@ describe('IngestGate', () => {
     expect(gate.overloaded).toBe(true);
     const passed: number[] = [];
     // Each publish costs 3 ms, so a 5 ms slice releases two.
-    for (let i = 0; i < 5; i++) gate.admit(() => passed.push(i) && blockEventLoop(3));
+    for (let i = 0; i < 5; i++) gate.admit(device, () => passed.push(i) && blockEventLoop(3));
     expect(passed).toEqual([]);
     expect(held).toBe(5);
 
@@ -54,7 +55,7 @@ describe('IngestGate', () => {
     blockEventLoop(80);
     await sleep(0);
     const passed: number[] = [];
-    for (let i = 0; i < 200; i++) gate.admit(() => passed.push(i) && blockEventLoop(1));
+    for (let i = 0; i < 200; i++) gate.admit(device, () => passed.push(i) && blockEventLoop(1));
     await sleep(12); // the next tick is punctual again
     const started = performance.now();
     while (gate.heldCount > 0) {
@@ -65,7 +66,7 @@ describe('IngestGate', () => {
     expect(performance.now() - started).toBeLessThan(350);
     expect(passed).toEqual(Array.from({ length: 200 }, (_, i) => i));
     const heldBefore = held;
-    gate.admit(() => passed.push(200));
+    gate.admit(device, () => passed.push(200));
     expect(passed.at(-1)).toBe(200);
     expect(held).toBe(heldBefore);
   });
@@ -79,7 +80,7 @@ describe('IngestGate', () => {
     expect(gate.overloaded).toBe(true);
     const passed: number[] = [];
     // 3 ms each: a 5 ms slice releases two, a 20 ms slice seven.
-    for (let i = 0; i < 21; i++) gate.admit(() => passed.push(i) && blockEventLoop(3));
+    for (let i = 0; i < 21; i++) gate.admit(device, () => passed.push(i) && blockEventLoop(3));
     await sleep(12); // the next tick is punctual again
     const steps: number[] = [];
     while (gate.heldCount > 0) {
@@ -92,11 +93,34 @@ describe('IngestGate', () => {
     expect(passed).toEqual(Array.from({ length: 21 }, (_, i) => i));
   });
 
+  it('keeps each source in order but lets a source with nothing held through once the loop keeps time', async () => {
+    const busy = {};
+    const calm = {};
+    blockEventLoop(80);
+    await sleep(0);
+    expect(gate.overloaded).toBe(true);
+    const passed: string[] = [];
+    for (let i = 0; i < 60; i++) gate.admit(busy, () => passed.push(`busy-${i}`) && blockEventLoop(1));
+    gate.admit(calm, () => passed.push('calm-0')); // held too: the loop still lags
+    await sleep(12); // the next tick is punctual again; the backlog drains 5 ms at a time
+    expect(gate.overloaded).toBe(false);
+    expect(gate.heldCount).toBeGreaterThan(0);
+    gate.admit(calm, () => passed.push('calm-1')); // calm-0 is still held: calm-1 waits behind it
+    gate.admit(busy, () => passed.push('busy-60')); // busy has held publishes: it waits its turn
+    const fresh = {};
+    gate.admit(fresh, () => passed.push('fresh-0')); // nothing held from this source: straight through
+    expect(passed.at(-1)).toBe('fresh-0');
+    while (gate.heldCount > 0) await nextTurn();
+    const busyOrder = passed.filter((p) => p.startsWith('busy-'));
+    expect(busyOrder).toEqual(Array.from({ length: 61 }, (_, i) => `busy-${i}`));
+    expect(passed.indexOf('calm-0')).toBeLessThan(passed.indexOf('calm-1'));
+  });
+
   it('releases everything it holds when stopped', async () => {
     blockEventLoop(80);
     await sleep(0);
     const passed: number[] = [];
-    for (let i = 0; i < 3; i++) gate.admit(() => passed.push(i));
+    for (let i = 0; i < 3; i++) gate.admit(device, () => passed.push(i));
     gate.stop();
     expect(passed).toEqual([0, 1, 2]);
   });
