@@ -10,9 +10,9 @@ export interface IngestGateOptions {
   releaseSliceMs: number;
   /**
    * Once it keeps time again, in slices of at most this long, back to back with the rest of the
-   * event loop (I/O, the API, timers) between them. Longer than `releaseSliceMs`: while anything
-   * is held every new publish queues behind it (that keeps each device's order), so slices that
-   * are too short leave the gate releasing more slowly than devices publish.
+   * event loop (I/O, the API, timers) between them. Longer than `releaseSliceMs`: a held
+   * publish also holds back what its device sends next (that keeps each device's order), so
+   * slices that are too short leave the gate releasing more slowly than those devices publish.
    */
   drainSliceMs: number;
 }

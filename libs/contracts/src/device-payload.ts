@@ -63,7 +63,6 @@ export function topicMatches(filter: string, topic: string): boolean {
   }
 }
 
-const SLASH = 0x2f;
 const PLUS = 0x2b;
 const HASH = 0x23;
 
