@@ -72,16 +72,15 @@ export class TwinRepository {
    * into `devices.firmware_version` in the same statement, so both commit together. Rows
    * that exist are updated in one statement, which is all a steady stream of reports needs;
    * rows still missing are inserted in a second, skipping devices decommissioned meanwhile.
-   * Returns the ids actually written. The documents are serialized before this first
-   * yields: the ingest goes on changing its cached documents in place.
+   * Returns the ids actually written.
    */
   async writeReported(writes: readonly ReportedWrite[]): Promise<Set<string>> {
     const written = new Set(writes.map((w) => w.deviceId));
     if (writes.length === 0) return written;
-    const rows = writes.map(reportedRow);
+    const records = reportedRecords(writes);
     const notUpdated = await this.writeStatement(
       writes,
-      rows,
+      records,
       `UPDATE device_twins t
         SET reported = r.reported, reported_meta = r.reported_meta, reported_version = r.reported_version, updated_at = clock_timestamp()
         FROM r WHERE t.device_id = r.device_id AND t.reported_version < r.reported_version`,
@@ -90,11 +89,10 @@ export class TwinRepository {
     if (notUpdated.length === 0) return written;
     for (const id of notUpdated) written.delete(id);
     const missing = new Set(notUpdated);
-    const insert = writes.flatMap((w, i) => (missing.has(w.deviceId) ? [i] : []));
     // A row created meanwhile (a desired change, another server) is updated if it is older.
     const inserted = await this.writeStatement(
-      insert.map((i) => writes[i]),
-      insert.map((i) => rows[i]),
+      writes.filter((w) => missing.has(w.deviceId)),
+      records,
       `INSERT INTO device_twins AS t (device_id, reported, reported_meta, reported_version, updated_at)
         SELECT r.device_id, r.reported, r.reported_meta, r.reported_version, clock_timestamp()
         FROM r JOIN devices d ON d.id = r.device_id
@@ -103,39 +101,56 @@ export class TwinRepository {
               reported_version = EXCLUDED.reported_version, updated_at = EXCLUDED.updated_at
           WHERE t.reported_version < EXCLUDED.reported_version`,
       'SELECT device_id FROM t',
+      notUpdated,
     );
     for (const id of inserted) written.add(id);
     return written;
   }
 
   /**
-   * One statement over the writes (`rows`, each write's JSON) as `r`: `write` (an UPDATE or
-   * INSERT on device_twins that becomes the CTE `t`, returning the ids it wrote), the
-   * firmware mirror when any write changes firmware, then `select`, which returns device ids.
+   * One statement over the writes (`records`, all of them as JSON, narrowed to the devices in
+   * `only` when given) as `r`: `write` (an UPDATE or INSERT on device_twins that becomes the
+   * CTE `t`, returning the ids it wrote), the firmware mirror when any of `writes` changes
+   * firmware, then `select`, which returns device ids.
    */
-  private async writeStatement(writes: readonly ReportedWrite[], rows: readonly string[], write: string, select: string): Promise<string[]> {
+  private async writeStatement(
+    writes: readonly ReportedWrite[],
+    records: string,
+    write: string,
+    select: string,
+    only?: readonly string[],
+  ): Promise<string[]> {
     const firmware = firmwareChanges(writes);
-    const records = `[${rows.join(',')}]`;
-    const result = await this.prisma.pool.query<{ device_id: string }>(
-      `WITH ${REPORTED_ROWS}, t AS (${write} RETURNING t.device_id)${firmware ? FIRMWARE_MIRROR : ''} ${select}`,
-      firmware ? [records, firmware] : [records],
+    const params: unknown[] = firmware ? [records, firmware] : [records];
+    if (only) params.push(only);
+    const { rows } = await this.prisma.pool.query<{ device_id: string }>(
+      `WITH ${reportedRowsCte(only ? params.length : null)}, t AS (${write} RETURNING t.device_id)${firmware ? FIRMWARE_MIRROR : ''} ${select}`,
+      params,
     );
-    return result.rows.map((row) => row.device_id);
+    return rows.map((row) => row.device_id);
   }
 }
 
 /**
- * The CTE `r`: the writes as rows, from one JSON parameter ($1). These statements go to pg
- * directly (PrismaService.pool): they are the ingest hot path, and their one parameter is
- * large.
+ * The CTE `r`: the writes as rows, from one JSON parameter ($1), optionally only the device
+ * ids in parameter `$onlyParam`. These statements go to pg directly (PrismaService.pool):
+ * they are the ingest hot path, and their one parameter is large.
  */
-const REPORTED_ROWS = `r AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(device_id text, reported jsonb, reported_meta jsonb, reported_version int)
+function reportedRowsCte(onlyParam: number | null): string {
+  const only = onlyParam ? ` WHERE r.device_id = ANY($${onlyParam}::text[])` : '';
+  return `r AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(device_id text, reported jsonb, reported_meta jsonb, reported_version int)${only}
   )`;
+}
 
-/** One write as a row of `r`, in JSON. */
-function reportedRow(w: ReportedWrite): string {
-  return JSON.stringify({ device_id: w.deviceId, reported: w.reported, reported_meta: w.reportedMeta, reported_version: w.reportedVersion });
+/**
+ * The writes as the JSON parameter of `r`. Built before the writer first yields, and used
+ * for both of its statements: the ingest goes on changing its cached documents in place.
+ */
+function reportedRecords(writes: readonly ReportedWrite[]): string {
+  return JSON.stringify(
+    writes.map((w) => ({ device_id: w.deviceId, reported: w.reported, reported_meta: w.reportedMeta, reported_version: w.reportedVersion })),
+  );
 }
 
 /** The writes that change the registry's firmware column, as the JSON parameter $2 of FIRMWARE_MIRROR; null when none does. */

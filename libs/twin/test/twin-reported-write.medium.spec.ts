@@ -49,6 +49,16 @@ describe('TwinRepository.writeReported (real Postgres)', () => {
     expect(await row('rw-unknown')).toBeUndefined();
   });
 
+  it('writes the documents as they were when called, though they change while it runs (the ingest merges in place)', async () => {
+    await t.registerDevice('rw-snapshot'); // no twin row yet: the update finds nothing, the insert writes it
+    const pending = write('rw-snapshot', 1, null, false);
+    const written = repository.writeReported([pending]);
+    pending.reported.v = 99;
+    pending.reportedMeta.v = 'later';
+    expect(await written).toEqual(new Set(['rw-snapshot']));
+    expect(await row('rw-snapshot')).toMatchObject({ reported: { v: 1 }, reported_version: 1 });
+  });
+
   it('mirrors firmware into the registry for the writes that change it, with the update that carries it', async () => {
     await t.registerDevice('rw-fw');
     await repository.writeReported([write('rw-fw', 1, '1.0.0', true)]);
