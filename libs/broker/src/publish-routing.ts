@@ -33,7 +33,7 @@ function isClient(client: unknown): client is Client {
 }
 
 /** Whether one of the client's subscriptions (aedes keeps them by filter) matches `topic`. */
-export function subscribesTo(client: Client, topic: string): boolean {
+function subscribesTo(client: Client, topic: string): boolean {
   const subscriptions = (client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions;
   if (!subscriptions) return true; // not the aedes client shape this was written for: route as aedes would
   // Object.keys, not for-in: aedes keeps them in a prototype-less (dictionary) object, which for-in walks slowly.

@@ -24,6 +24,20 @@ export function applyMergePatch(target: TwinDocument, patch: TwinDocument): Twin
   return result ?? target;
 }
 
+/** Whether `applyMergePatch(target, patch)` would change anything; reads only. */
+export function mergePatchChanges(target: TwinDocument, patch: TwinDocument): boolean {
+  for (const key of Object.keys(patch)) {
+    const value = patch[key];
+    const current = ownValue(target, key);
+    if (value === null) {
+      if (current !== undefined) return true;
+    } else if (isDocument(value)) {
+      if (!isDocument(current) || mergePatchChanges(current, value)) return true;
+    } else if (!jsonEqual(current, value)) return true;
+  }
+  return false;
+}
+
 /**
  * The same merge applied to `target` itself, for the one owner of a document (the ingest's
  * cached reported state): returns the top-level keys it changed (added, replaced or

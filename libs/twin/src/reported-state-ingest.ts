@@ -4,7 +4,7 @@ import type { TwinDocument } from '@edgefleet/contracts';
 import { DeviceEvents } from '@edgefleet/registry';
 import { IsoClock } from './iso-clock';
 import { jsonBytes, setOwn } from './json-document';
-import { applyMergePatch, changedTopLevelKeys, mergePatchInPlace } from './merge-patch';
+import { applyMergePatch, changedTopLevelKeys, mergePatchChanges, mergePatchInPlace } from './merge-patch';
 import { type ReportedWrite, firmwareVersionOf } from './twin';
 import { TwinTooLargeError } from './twin-errors';
 import { TwinEvents } from './twin-events';
@@ -114,14 +114,14 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
    * grows 5×).
    */
   private mergeWithinLimit(twin: CachedTwin, patch: TwinDocument): string[] {
+    // A report that repeats the state (a heartbeat) costs one read-only walk, not a measure.
+    if (!mergePatchChanges(twin.reported, patch)) return [];
     const bound = twin.reportedBytesBound + jsonBytes(patch);
     if (bound <= this.options.maxBytes) {
-      const changed = mergePatchInPlace(twin.reported, patch);
-      if (changed.length > 0) twin.reportedBytesBound = bound;
-      return changed;
+      twin.reportedBytesBound = bound;
+      return mergePatchInPlace(twin.reported, patch);
     }
     const reported = applyMergePatch(twin.reported, patch);
-    if (reported === twin.reported) return [];
     const bytes = jsonBytes(reported);
     if (bytes > this.options.maxBytes) {
       this.refused.inc();

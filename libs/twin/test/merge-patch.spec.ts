@@ -1,5 +1,5 @@
 import type { TwinDocument } from '@edgefleet/contracts';
-import { applyMergePatch, changedTopLevelKeys, mergePatchInPlace } from '../src/merge-patch';
+import { applyMergePatch, changedTopLevelKeys, mergePatchChanges, mergePatchInPlace } from '../src/merge-patch';
 
 // RFC 7396 Appendix A, the object cases, and a few of ours.
 const CASES: Array<[TwinDocument, TwinDocument, TwinDocument]> = [
@@ -90,5 +90,13 @@ describe('mergePatchInPlace', () => {
     mergePatchInPlace(document, JSON.parse('{"__proto__": null}') as TwinDocument);
     expect(JSON.stringify(document)).toBe('{}');
     expect(Object.getPrototypeOf(document)).toBe(Object.prototype);
+  });
+});
+
+describe('mergePatchChanges', () => {
+  it.each(CASES)('tells whether %j patched with %j changes, without changing it', (target, patch) => {
+    const before = structuredClone(target);
+    expect(mergePatchChanges(target, patch)).toBe(applyMergePatch(target, patch) !== target);
+    expect(target).toEqual(before);
   });
 });
