@@ -33,7 +33,7 @@ export function isDeviceTopic(deviceId: string, topic: string): boolean {
 
 const SLASH = 0x2f;
 
-/** `topic` is `devices/{deviceId}/` and more, checked in place: this runs for every device message. */
+/** `topic` (a name or a filter) is `devices/{deviceId}/` and more, checked in place: this runs for every device message. */
 function startsWithDevicePrefix(deviceId: string, topic: string): boolean {
   const idStart = DEVICE_TOPIC_ROOT.length + 1;
   const idEnd = idStart + deviceId.length;
@@ -53,8 +53,7 @@ function startsWithDevicePrefix(deviceId: string, topic: string): boolean {
  * matches starts with that prefix.
  */
 export function isDeviceTopicFilter(deviceId: string, filter: string): boolean {
-  const prefix = deviceTopicPrefix(deviceId);
-  return filter.length > prefix.length && filter.startsWith(prefix) && isValidTopicFilter(filter);
+  return startsWithDevicePrefix(deviceId, filter) && isValidTopicFilter(filter);
 }
 
 /**
