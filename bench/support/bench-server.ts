@@ -22,7 +22,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   const main = join(__dirname, '..', '..', 'apps', 'fleet-server', 'src', 'main.js');
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, main], {
+  const child: ChildProcess = spawn(process.execPath, [...startScriptNodeFlags(), ...nodeArgs, main], {
     env: {
       ...process.env,
       FLEET_DATA_DIR: dataDir,
@@ -64,6 +64,12 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The node flags `npm start` gives the server (package.json's `start` is `node <flags> <main>`). */
+function startScriptNodeFlags(): string[] {
+  const packageJson = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return packageJson.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
 /** The server's database: BENCH_DATABASE_URL, else its embedded Postgres (credentials of libs/database's EmbeddedPostgresServer; port from its postmaster.pid). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { DeferredCount, MetricsRegistry } from '@edgefleet/observability';
+import { type DeferredCount, MetricsRegistry, counterWithDeferred } from '@edgefleet/observability';
 
 export type ConnectRefusalReason = 'client-id-mismatch' | 'missing-credentials' | 'unknown-device' | 'bad-password' | 'capacity' | 'error';
 export type DropReason = 'acl' | 'rate-limit' | 'too-large' | 'not-handled';
@@ -12,7 +12,7 @@ export class BrokerMetrics {
   readonly connects: Counter;
   readonly refusedConnects: Counter<'reason'>;
   /** Counted per message; reaches `edgefleet_mqtt_messages_received_total` when collected. */
-  readonly messagesIn = new DeferredCount();
+  readonly messagesIn: DeferredCount;
   readonly messagesOut: Counter;
   readonly droppedMessages: Counter<'reason'>;
   readonly heldMessages: Counter;
@@ -37,15 +37,7 @@ export class BrokerMetrics {
       labelNames: ['reason'] as const,
       registers,
     });
-    const messagesIn = this.messagesIn;
-    new Counter({
-      name: 'edgefleet_mqtt_messages_received_total',
-      help: 'PUBLISH packets accepted from devices',
-      registers,
-      collect() {
-        messagesIn.drainInto((count) => this.inc(count));
-      },
-    });
+    this.messagesIn = counterWithDeferred({ name: 'edgefleet_mqtt_messages_received_total', help: 'PUBLISH packets accepted from devices', registers }).deferred;
     this.messagesOut = new Counter({ name: 'edgefleet_mqtt_messages_sent_total', help: 'PUBLISH packets delivered to devices', registers });
     this.droppedMessages = new Counter({
       name: 'edgefleet_mqtt_messages_dropped_total',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Counter } from 'prom-client';
-import { DeferredCount, MetricsRegistry } from '@edgefleet/observability';
+import type { Counter } from 'prom-client';
+import { type DeferredCount, MetricsRegistry, counterWithDeferred } from '@edgefleet/observability';
 
 export type GatewayOutcome = 'dispatched' | 'refused' | 'failed' | 'unrouted';
 
@@ -9,19 +9,18 @@ export type GatewayOutcome = 'dispatched' | 'refused' | 'failed' | 'unrouted';
 export class GatewayMetrics {
   readonly messages: Counter<'outcome'>;
   /** The hot outcome, counted per message; reaches `messages` when collected. */
-  readonly dispatched = new DeferredCount();
+  readonly dispatched: DeferredCount;
 
   constructor(metrics: MetricsRegistry) {
-    const dispatched = this.dispatched;
-    this.messages = new Counter({
-      name: 'edgefleet_gateway_messages_total',
-      help: 'Device messages seen by the gateway: dispatched to a handler, refused (bad payload or domain rule), failed (server error), unrouted (no handler for the topic)',
-      labelNames: ['outcome'] as const,
-      registers: [metrics.registry],
-      collect() {
-        dispatched.drainInto((count) => this.inc({ outcome: 'dispatched' }, count));
+    ({ counter: this.messages, deferred: this.dispatched } = counterWithDeferred(
+      {
+        name: 'edgefleet_gateway_messages_total',
+        help: 'Device messages seen by the gateway: dispatched to a handler, refused (bad payload or domain rule), failed (server error), unrouted (no handler for the topic)',
+        labelNames: ['outcome'] as const,
+        registers: [metrics.registry],
       },
-    });
+      { outcome: 'dispatched' },
+    ));
     for (const outcome of ['dispatched', 'refused', 'failed', 'unrouted'] as const) this.messages.inc({ outcome }, 0);
   }
 }

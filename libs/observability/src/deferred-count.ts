@@ -1,3 +1,5 @@
+import { Counter, type CounterConfiguration, type LabelValues } from 'prom-client';
+
 /**
  * A count on a per-message hot path, added to its Prometheus counter only when the registry is
  * collected (each /metrics scrape), from that counter's `collect`. prom-client's `inc()`
@@ -18,4 +20,22 @@ export class DeferredCount {
     this.pending = 0;
     add(count);
   }
+}
+
+/**
+ * A counter and the DeferredCount of its hot series: `labels` (the unlabelled counter when
+ * none), drained into it whenever it is collected.
+ */
+export function counterWithDeferred<T extends string>(
+  configuration: Omit<CounterConfiguration<T>, 'collect'>,
+  labels?: LabelValues<T>,
+): { counter: Counter<T>; deferred: DeferredCount } {
+  const deferred = new DeferredCount();
+  const counter = new Counter<T>({
+    ...configuration,
+    collect() {
+      deferred.drainInto((count) => (labels ? this.inc(labels, count) : this.inc(count)));
+    },
+  });
+  return { counter, deferred };
 }

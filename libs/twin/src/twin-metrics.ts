@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { DeferredCount, MetricsRegistry } from '@edgefleet/observability';
+import { type DeferredCount, MetricsRegistry, counterWithDeferred } from '@edgefleet/observability';
 
 export type ReportOutcome = 'applied' | 'unchanged' | 'refused';
 
@@ -9,21 +9,20 @@ export type ReportOutcome = 'applied' | 'unchanged' | 'refused';
 export class TwinMetrics {
   readonly reports: Counter<'outcome'>;
   /** The hot outcome, counted per report; reaches `reports` when collected. */
-  readonly appliedReports = new DeferredCount();
+  readonly appliedReports: DeferredCount;
   readonly rowsWritten: Counter;
   readonly flushSeconds: Histogram;
 
   constructor(metrics: MetricsRegistry) {
-    const applied = this.appliedReports;
-    this.reports = new Counter({
-      name: 'edgefleet_twin_reports_total',
-      help: 'state/reported messages: applied (changed the reported state), unchanged (no-op), refused (too large or unknown device)',
-      labelNames: ['outcome'] as const,
-      registers: [metrics.registry],
-      collect() {
-        applied.drainInto((count) => this.inc({ outcome: 'applied' }, count));
+    ({ counter: this.reports, deferred: this.appliedReports } = counterWithDeferred(
+      {
+        name: 'edgefleet_twin_reports_total',
+        help: 'state/reported messages: applied (changed the reported state), unchanged (no-op), refused (too large or unknown device)',
+        labelNames: ['outcome'] as const,
+        registers: [metrics.registry],
       },
-    });
+      { outcome: 'applied' },
+    ));
     for (const outcome of ['applied', 'unchanged', 'refused'] as const) this.reports.inc({ outcome }, 0);
     this.rowsWritten = new Counter({
       name: 'edgefleet_twin_reported_rows_written_total',
