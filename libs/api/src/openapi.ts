@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
-/** Serves the OpenAPI UI at /docs and the document at /docs-json (CONTRACT §2). */
-export function setupOpenApi(app: INestApplication, version: string): void {
+/** The operator API's OpenAPI document, built from the controllers and DTOs of `app`. */
+export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('EdgeFleet operator API')
     .setDescription('Device registry, groups, twins, artifacts and rollouts. Authenticate with `Authorization: Bearer <api token>`.')
@@ -10,6 +10,10 @@ export function setupOpenApi(app: INestApplication, version: string): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/api-keys or FLEET_ADMIN_TOKEN' })
     .addSecurityRequirements('bearer')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Serves the OpenAPI UI at /docs and the document at /docs-json (CONTRACT §2). */
+export function setupOpenApi(app: INestApplication, version: string): void {
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, version), { jsonDocumentUrl: 'docs-json' });
 }

@@ -3,3 +3,4 @@ export * from './fleet-server';
 export * from './fleet-server.module';
 export * from './http-app';
 export * from './broker-startup';
+export * from './openapi-export';
