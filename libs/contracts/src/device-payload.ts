@@ -4,6 +4,8 @@
  * check of a message's spec before any handler sees the payload, and answers a failure on
  * `devices/{id}/errors`.
  */
+import { findUnstorable } from './storable-json';
+
 export type PayloadResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export type PayloadCheck<T> = (value: unknown) => PayloadResult<T>;
@@ -27,6 +29,16 @@ export function accept<T>(value: T): PayloadResult<T> {
 
 export function reject<T = never>(error: string): PayloadResult<T> {
   return { ok: false, error };
+}
+
+/**
+ * A device payload's check: first that it holds nothing Postgres or JSON cannot store
+ * (`findUnstorable`), then the spec's own check. Every transport runs this one.
+ */
+export function checkDevicePayload<T>(spec: DeviceMessageSpec<T>, value: unknown): PayloadResult<T> {
+  const unstorable = findUnstorable(value);
+  if (unstorable) return reject(`payload refused: ${unstorable}`);
+  return spec.check(value);
 }
 
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
