@@ -6,3 +6,4 @@ export * from './embedded/embedded-postgres-server';
 export { Prisma } from './generated/client';
 export * from './migrations';
 export * from './prepared-statement';
+export * from './postgres-errors';
