@@ -6,3 +6,4 @@ export * from './secret-token';
 export * from './free-port';
 export * from './open-files-limit';
 export * from './bisect-batch';
+export * from './unavailable-error';

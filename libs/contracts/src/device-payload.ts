@@ -16,9 +16,11 @@ export interface DeviceMessageSpec<T> {
   readonly pattern: string;
   readonly check: PayloadCheck<T>;
   /**
-   * The device's QoS 1 PUBACK waits until the server has handled the message, so a server crash
-   * before then makes the device send it again. For messages that must never be lost (job
-   * status); others are acknowledged on receipt and handled meanwhile.
+   * The device's QoS 1 PUBACK waits until the server has handled the message (for a reported
+   * state: until it is in Postgres), so a server crash or a database outage before then makes
+   * the device send it again. For messages that must never be lost once acknowledged (job
+   * status, reported state); others are acknowledged on receipt and handled meanwhile. QoS 0
+   * messages have no acknowledgement and are handled as they come.
    */
   readonly acknowledgeAfterHandling?: boolean;
 }

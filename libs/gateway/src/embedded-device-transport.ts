@@ -86,7 +86,7 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
     const handled = this.handleEvent(topic, { pattern: topic, data }, new MqttContext([topic, packet])).catch((error: Error) =>
       this.logger.error(`dispatching '${topic}' failed: ${error.message}`),
     );
-    if (!handler.extras?.acknowledgeAfterHandling) return;
+    if (!handler.extras?.acknowledgeAfterHandling || packet.qos === 0) return;
     return handled.then(() => {
       if (failedPackets.has(packet)) throw new Error(`handling '${topic}' failed; not acknowledged, so the device sends it again`);
     });
@@ -95,9 +95,11 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
   /** The same steps as Nest's pipeline for a device handler (payload check, handler, error answer), without its machinery. */
   private dispatchDirect(route: DirectDeviceRoute, { topic, payload, packet }: DevicePublish): Promise<void> | void {
     this.dispatched.inc();
+    // QoS 0 has no acknowledgement to hold back.
+    const acknowledgeAfterHandling = route.spec.acknowledgeAfterHandling === true && packet.qos > 0;
     const failed = (error: unknown): Promise<void> | void => {
       this.errors.report(topic, packet, error);
-      if (route.spec.acknowledgeAfterHandling && failedPackets.has(packet)) {
+      if (acknowledgeAfterHandling && failedPackets.has(packet)) {
         return Promise.reject(new Error(`handling '${topic}' failed; not acknowledged, so the device sends it again`));
       }
     };
@@ -107,13 +109,13 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
       const checked = parsed.ok ? checkDevicePayload(route.spec, parsed.value) : parsed;
       if (!checked.ok) throw new DomainError(DomainErrorCode.Invalid, checked.error);
       // The route's pattern is a device topic, so the id is there.
-      pending = route.handle(deviceIdOfTopic(topic)!, checked.value);
+      pending = route.handle(deviceIdOfTopic(topic)!, checked.value, packet.qos);
     } catch (error) {
       return failed(error);
     }
     if (!pending) return;
     const handled = pending.then(undefined, failed);
-    return route.spec.acknowledgeAfterHandling ? handled : void handled.catch(() => undefined);
+    return acknowledgeAfterHandling ? handled : void handled.catch(() => undefined);
   }
 
   /**
