@@ -19,8 +19,6 @@ async function main(): Promise<void> {
     logins = fleet.logins;
     console.log(`edgefleet: ${shape.devices} devices connected in ${fleet.connectSeconds.toFixed(1)} s`);
     const run = await runEdgefleetLoad(server, fleet, shape);
-    const qos1 = process.env.BENCH_QOS1 === '0' ? undefined : await runEdgefleetLoad(server, fleet, { ...shape, qos: 1 });
-    closeFleet(fleet);
     const perMsg = (ms: number) => ((ms * 1000) / (run.persistedPerSec * shape.seconds)).toFixed(1);
     console.log(
       `edgefleet: offered ${Math.round(run.offeredPerSec)} msg/s, persisted ${Math.round(run.persistedPerSec)} msg/s ` +
@@ -41,6 +39,8 @@ async function main(): Promise<void> {
         `(load generator ${perMsg(run.clientCpuMs)} µs)`,
     );
 
+    const qos1 = process.env.BENCH_QOS1 === '0' ? undefined : await runEdgefleetLoad(server, fleet, { ...shape, qos: 1 });
+    closeFleet(fleet);
     if (qos1) {
       console.log(
         `edgefleet QoS 1: offered ${Math.round(qos1.offeredPerSec)} msg/s, persisted ${Math.round(qos1.persistedPerSec)} msg/s, ` +
