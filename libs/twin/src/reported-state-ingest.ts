@@ -12,22 +12,13 @@ import { TwinTooLargeError } from './twin-errors';
 import { TwinEvents } from './twin-events';
 import { TwinMetrics } from './twin-metrics';
 import { TWIN_OPTIONS, type TwinOptions } from './twin-options';
-import { ReportedAcks } from './reported-acks';
+import { MAX_ACK_WAIT_MS, ReportedBacklog } from './reported-backlog';
 import { TwinPublisher } from './twin-publisher';
 import { type CachedTwin, TwinStateCache } from './twin-state-cache';
 import { TwinRepository } from './twin.repository';
 
 /** Rows per statement; a backlog larger than this is written in several statements, one after another. */
 const MAX_ROWS_PER_WRITE = 5_000;
-/** A failed write is tried again after 1 s, doubling per consecutive failure up to 10 s. */
-const RETRY_AFTER_MS = 1_000;
-const MAX_RETRY_AFTER_MS = 10_000;
-/**
- * A QoS 1 report not written within this long (the database down) is refused unacknowledged,
- * which closes its connection: the device keeps it and sends it again after reconnecting, rather
- * than having its connection stall behind an outage of unknown length.
- */
-const MAX_ACK_WAIT_MS = 10_000;
 const BACKLOG_FULL = 'the server is behind writing reported state: this report was not stored; send it again later';
 const DATABASE_DOWN = 'the database is unavailable: this report was not stored; send it again later';
 /**
@@ -63,13 +54,7 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
   private readonly refused;
   private readonly notStored;
   private readonly refusedRows;
-  private readonly acks = new ReportedAcks();
-  /** Bytes of JSON of the reports merged and not yet written, over all cached twins. */
-  private pendingBytes = 0;
-  private pendingReports = 0;
-  /** Writes failed in a row (not for a row's data); 0 once one lands. */
-  private failures = 0;
-  private lastError?: string;
+  private readonly backlog;
 
   constructor(
     private readonly cache: TwinStateCache,
@@ -86,16 +71,13 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
     this.refused = metrics.reports.labels('refused');
     this.notStored = metrics.reports.labels('not-stored');
     this.refusedRows = metrics.refusedRows;
-    metrics.observeBacklog(() => ({ reports: this.pendingReports, bytes: this.pendingBytes, rows: this.dirty.size, acks: this.acks.size }));
+    this.backlog = new ReportedBacklog(options.maxPendingBytes);
+    const backlog = this.backlog;
+    metrics.observeBacklog(() => ({ reports: backlog.reports, bytes: backlog.bytes, rows: this.dirty.size, acks: backlog.acks.size }));
   }
 
   onModuleInit(): void {
-    this.health.register('twin-ingest', () => ({
-      status: this.failures > 0 ? 'down' : 'up',
-      pendingReports: this.pendingReports,
-      pendingBytes: this.pendingBytes,
-      ...(this.lastError ? { error: this.lastError } : {}),
-    }));
+    this.health.register('twin-ingest', () => this.backlog.health());
     this.deviceEvents.on('connected', (deviceId) => this.idle.delete(deviceId));
     this.deviceEvents.on('disconnected', (deviceId) => this.idle.add(deviceId));
     this.deviceEvents.on('credentials-revoked', (deviceId) => this.idle.add(deviceId));
@@ -113,7 +95,7 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
    * promise; for QoS 1, resolves once the state it leaves is in Postgres.
    */
   report(deviceId: string, patch: TwinDocument, qos = 0): Promise<void> | void {
-    if (this.pendingBytes >= this.options.maxPendingBytes) {
+    if (this.backlog.full) {
       this.notStored.inc();
       throw qos > 0 ? new UnavailableError(BACKLOG_FULL) : new DomainError(DomainErrorCode.RateLimited, BACKLOG_FULL);
     }
@@ -141,7 +123,7 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
   /** Resolves once the twin's state as merged now is in Postgres (at once when it already is). */
   private stored(twin: CachedTwin): Promise<void> | void {
     if (twin.persistedSeq >= twin.mergedSeq) return;
-    return this.acks.wait(twin.deviceId, twin.mergedSeq);
+    return this.backlog.acks.wait(twin.deviceId, twin.mergedSeq);
   }
 
   private merge(twin: CachedTwin, patch: TwinDocument): void {
@@ -153,11 +135,7 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
       else delete twin.reportedMeta[key];
     }
     twin.reportedVersion += 1;
-    twin.mergedSeq += 1;
-    twin.unpersisted.push(patch);
-    twin.unpersistedBytes += changed.patchBytes;
-    this.pendingBytes += changed.patchBytes;
-    this.pendingReports += 1;
+    this.backlog.added(twin, patch, changed.patchBytes);
     this.applied.inc();
     this.dirty.add(twin.deviceId);
     this.schedule(this.options.flushIntervalMs);
@@ -237,11 +215,11 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
   private async write(writes: ReportedWrite[]): Promise<void> {
     const stopTimer = this.metrics.flushSeconds.startTimer();
     // What of each device's reports this write carries (more may arrive while it runs).
-    const carried = new Map(writes.map((write) => [write.deviceId, this.carriedBy(write.deviceId)]));
+    const carried = new Map(writes.map((write) => [write.deviceId, this.backlog.carriedBy(this.cache.get(write.deviceId))]));
     const outcome = await bisectBatch(writes, (part) => this.repository.writeReported(part), isRowFault).finally(stopTimer);
     for (const { row, error } of outcome.refused) this.refuseRow(row.deviceId, error);
     if (outcome.unwritten) this.retryLater(outcome.unwritten.rows, outcome.unwritten.error);
-    else [this.failures, this.lastError] = [0, undefined];
+    else this.backlog.succeeded();
     const superseded: string[] = [];
     for (const part of outcome.written) {
       this.metrics.rowsWritten.inc(part.result.size);
@@ -252,7 +230,7 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
           superseded.push(write.deviceId);
           continue;
         }
-        this.landed(twin, carried.get(write.deviceId)!);
+        this.backlog.landed(twin, carried.get(write.deviceId)!);
         if (write.firmwareVersion !== twin.persistedFirmware) {
           twin.persistedFirmware = write.firmwareVersion;
           if (write.firmwareVersion !== null) this.emitFirmware(write.deviceId, write.firmwareVersion);
@@ -263,33 +241,16 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
     if (superseded.length) await this.rebase(superseded);
   }
 
-  private carriedBy(deviceId: string): { reports: number; bytes: number; seq: number } {
-    const twin = this.cache.get(deviceId);
-    return { reports: twin?.unpersisted.length ?? 0, bytes: twin?.unpersistedBytes ?? 0, seq: twin?.mergedSeq ?? 0 };
-  }
-
-  /** A write carrying these of the twin's reports landed: they leave the backlog, and their acknowledgements go. */
-  private landed(twin: CachedTwin, carried: { reports: number; bytes: number; seq: number }): void {
-    twin.unpersisted.splice(0, carried.reports);
-    twin.unpersistedBytes -= carried.bytes;
-    this.pendingBytes -= carried.bytes;
-    this.pendingReports -= carried.reports;
-    twin.persistedSeq = carried.seq;
-    this.acks.persisted(twin.deviceId, carried.seq);
-  }
-
   /**
    * The database is unavailable (not a row's fault): the cache holds each device's latest
    * state, so re-marking them dirty loses nothing; tried again with a growing delay. QoS 1
    * reports waiting too long are refused meanwhile, unacknowledged.
    */
   private retryLater(writes: ReportedWrite[], error: Error): void {
-    this.failures += 1;
-    this.lastError = error.message;
-    const delayMs = Math.min(RETRY_AFTER_MS * 2 ** (this.failures - 1), MAX_RETRY_AFTER_MS);
-    this.logger.error(`writing reported state of ${writes.length} device(s) failed (${this.failures} in a row), will retry in ${delayMs} ms: ${error.message}`);
+    const delayMs = this.backlog.failed(error);
+    this.logger.error(`writing reported state of ${writes.length} device(s) failed (${this.backlog.failures} in a row), will retry in ${delayMs} ms: ${error.message}`);
     for (const write of writes) this.dirty.add(write.deviceId);
-    const expired = this.acks.expire(MAX_ACK_WAIT_MS, new UnavailableError(DATABASE_DOWN));
+    const expired = this.backlog.acks.expire(MAX_ACK_WAIT_MS, new UnavailableError(DATABASE_DOWN));
     if (expired) this.notStored.inc(expired);
     this.schedule(delayMs);
   }
@@ -307,14 +268,9 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
 
   /** Drops the cached twin and what it holds unwritten; its waiting acknowledgements fail with `error`. */
   private forget(deviceId: string, error: Error): void {
-    const twin = this.cache.get(deviceId);
-    if (twin) {
-      this.pendingBytes -= twin.unpersistedBytes;
-      this.pendingReports -= twin.unpersisted.length;
-    }
+    this.backlog.dropped(deviceId, this.cache.get(deviceId), error);
     this.dirty.delete(deviceId);
     this.cache.evict(deviceId);
-    this.acks.fail(deviceId, error);
   }
 
   /**
@@ -356,7 +312,7 @@ export class ReportedStateIngest implements OnModuleInit, OnModuleDestroy {
       twin.reportedVersion = found.record.reportedVersion + (twin.unpersisted.length ? 1 : 0);
       twin.persistedFirmware = found.registryFirmware;
       if (twin.unpersisted.length) this.dirty.add(deviceId);
-      else this.acks.persisted(deviceId, (twin.persistedSeq = twin.mergedSeq));
+      else this.backlog.persisted(twin, twin.mergedSeq);
     }
   }
 
