@@ -5,7 +5,7 @@ import { AuthModule } from '@edgefleet/auth';
 import { BrokerModule } from '@edgefleet/broker';
 import type { FleetConfig } from '@edgefleet/config';
 import { GatewayModule } from '@edgefleet/gateway';
-import { DatabaseModule } from '@edgefleet/database';
+import { type DatabaseProcess, DatabaseModule } from '@edgefleet/database';
 import { ObservabilityModule } from '@edgefleet/observability';
 import { RegistryModule } from '@edgefleet/registry';
 import { RolloutsModule } from '@edgefleet/rollouts';
@@ -16,13 +16,21 @@ export const FLEET_CONFIG = Symbol('FLEET_CONFIG');
 /** Everything the fleet server runs, wired once. */
 @Module({})
 export class FleetServerModule {
-  /** `extraModules`: more modules to run in the same app (tests register probe handlers this way). */
-  static forRoot(config: FleetConfig, databaseUrl: string, extraModules: NonNullable<DynamicModule['imports']> = []): DynamicModule {
+  /**
+   * `extraModules`: more modules to run in the same app (tests register probe handlers this way);
+   * `databaseProcess`: the embedded Postgres's supervisor, shown in /health.
+   */
+  static forRoot(
+    config: FleetConfig,
+    databaseUrl: string,
+    extraModules: NonNullable<DynamicModule['imports']> = [],
+    databaseProcess?: DatabaseProcess,
+  ): DynamicModule {
     return {
       module: FleetServerModule,
       global: true,
       imports: [
-        DatabaseModule.forRoot({ url: databaseUrl }),
+        DatabaseModule.forRoot({ url: databaseUrl, process: databaseProcess }),
         ObservabilityModule,
         AuditModule,
         AuthModule,
