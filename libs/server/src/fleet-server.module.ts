@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ArtifactsModule } from '@edgefleet/artifacts';
 import { AuditModule } from '@edgefleet/audit';
@@ -31,7 +32,10 @@ export class FleetServerModule {
       global: true,
       imports: [
         DatabaseModule.forRoot({ url: databaseUrl, process: databaseProcess }),
-        ObservabilityModule,
+        ObservabilityModule.forRoot({
+          paths: [config.dataDir, join(config.dataDir, 'artifacts', 'tmp'), join(config.dataDir, 'artifacts', 'blobs')],
+          minFreeBytes: config.disk.minFreeBytes,
+        }),
         AuditModule,
         AuthModule,
         RegistryModule,
