@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { waitFor } from '../support/mqtt-device';
@@ -140,6 +140,26 @@ describe('embedded Postgres: supervised, owned by one server, private', () => {
     expect(moved).not.toBe(password);
     expect(await loginCode(dir, 'edgefleet')).toBe('28P01');
     expect(await loginCode(dir, moved)).toBeUndefined();
+  });
+
+  it("a start that Postgres refuses logs Postgres's own cause in one line at the default level", async () => {
+    const dir = dataDir();
+    const first = spawn({ FLEET_DATA_DIR: dir });
+    await first.ready();
+    expect(await first.stop('SIGTERM')).toBe(0);
+    appendFileSync(join(dir, 'postgres', 'postgresql.conf'), '\nshared_buffers = lots\n');
+
+    const server = ServerProcess.spawn({ FLEET_DATA_DIR: dir, LOG_LEVEL: 'info' });
+    servers.push(server);
+    expect(await server.exit()).toBe(1);
+    const fatal = server.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((entry) => entry.level === 60);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0].msg).toMatch(/^start failed: Postgres did not start \(exit code 1\): .*FATAL: configuration file ".*postgresql\.conf" contains errors/);
+    expect(fatal[0].msg).not.toContain('\n');
   });
 
   it('exits at once with one line naming FLEET_DATA_DIR when it cannot be made', async () => {
