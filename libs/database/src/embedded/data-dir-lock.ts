@@ -1,4 +1,4 @@
-import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { probeProcess } from './process-probe';
 
 /** Another live EdgeFleet process runs the embedded Postgres of this data folder. */
@@ -18,7 +18,7 @@ interface LockOwner {
 
 /**
  * An exclusive claim on one embedded Postgres cluster, as a file holding the owner's pid and
- * start time. Created with O_EXCL; a file whose owner is gone (kill -9 leaves it) or whose pid now
+ * start time, made atomically (link); a file whose owner is gone (kill -9 leaves it) or whose pid now
  * names another process (recycled after a reboot or in a new container) is stale and taken over.
  */
 export class DataDirLock {
@@ -28,51 +28,74 @@ export class DataDirLock {
 
   acquire(): void {
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (this.tryCreate()) return;
-      const owner = this.readOwner();
+      if (this.tryCreate(this.file)) return;
+      const owner = readOwner(this.file);
       if (owner && isAlive(owner)) throw new DataDirLockedError(this.file, owner.pid);
-      // Stale: the next O_EXCL create decides between two starters that both saw it so.
-      try {
-        unlinkSync(this.file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+      this.takeOverStale();
     }
     throw new Error(`could not take ${this.file}: another process keeps replacing it`);
+  }
+
+  /**
+   * Two starters can both find the lock stale; only the one that also creates `{file}.takeover`
+   * may remove it, after looking again, so neither removes a lock the other just made.
+   * A takeover file whose maker is gone (it crashed in these few lines) is removed first.
+   */
+  private takeOverStale(): void {
+    const guard = `${this.file}.takeover`;
+    if (!this.tryCreate(guard, false)) {
+      const holder = readOwner(guard);
+      if (holder && isAlive(holder)) return;
+      removeIfPresent(guard);
+      return;
+    }
+    try {
+      const owner = readOwner(this.file);
+      if (!owner || !isAlive(owner)) removeIfPresent(this.file);
+    } finally {
+      removeIfPresent(guard);
+    }
   }
 
   release(): void {
     if (!this.held) return;
     this.held = false;
-    if (this.readOwner()?.pid === process.pid) unlinkSync(this.file);
+    if (readOwner(this.file)?.pid === process.pid) unlinkSync(this.file);
   }
 
-  private tryCreate(): boolean {
-    let fd: number;
+  /** Written whole under a temporary name, then hard-linked into place: the file never exists half-written, and link fails if it exists. */
+  private tryCreate(file: string, holds = true): boolean {
+    const temporary = `${file}.${process.pid}.tmp`;
+    const owner: LockOwner = { pid: process.pid, startTime: probeProcess(process.pid)?.startTime };
+    writeFileSync(temporary, `${JSON.stringify(owner)}\n`, { mode: 0o644 });
     try {
-      fd = openSync(this.file, 'wx', 0o644);
+      linkSync(temporary, file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
-    }
-    try {
-      const owner: LockOwner = { pid: process.pid, startTime: probeProcess(process.pid)?.startTime };
-      writeSync(fd, `${JSON.stringify(owner)}\n`);
     } finally {
-      closeSync(fd);
+      removeIfPresent(temporary);
     }
-    this.held = true;
+    if (holds) this.held = true;
     return true;
   }
+}
 
-  private readOwner(): LockOwner | undefined {
-    try {
-      const owner = JSON.parse(readFileSync(this.file, 'utf8')) as LockOwner;
-      return Number.isInteger(owner.pid) ? owner : undefined;
-    } catch {
-      // missing, or torn by a crash while it was written: no live owner can be named
-      return undefined;
-    }
+function readOwner(file: string): LockOwner | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
+    return Number.isInteger(owner.pid) ? owner : undefined;
+  } catch {
+    // missing, or torn by a crash while it was written: no live owner can be named
+    return undefined;
+  }
+}
+
+function removeIfPresent(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 
