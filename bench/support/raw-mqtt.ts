@@ -6,6 +6,12 @@ import { connect as connectTcp, type Socket } from 'node:net';
  * its own CPU, so 10,000 of them fit in the load generator next to the server on 2 cores.
  */
 export class RawMqttDevice {
+  /** QoS 1 PUBLISHes waiting for their PUBACK: packet id → when sent (performance.now()). */
+  private readonly unacked = new Map<number, number>();
+  private nextPacketId = 1;
+  private onAck?: (latencyMs: number) => void;
+  private inbound: Buffer = Buffer.alloc(0);
+
   private constructor(private readonly socket: Socket) {}
 
   /** Resolves once CONNACK accepts the session (MQTT 3.1.1 §3.2.2.3); keep-alive is off (0), so no PINGREQs are needed. */
@@ -25,14 +31,57 @@ export class RawMqttDevice {
         if (data[0] !== 0x20 || data[3] !== 0) return fail(new Error(`CONNECT of ${clientId} refused (CONNACK ${data[3]})`));
         socket.removeListener('error', fail);
         socket.on('error', () => undefined);
-        socket.on('data', () => undefined); // nothing is subscribed; drain whatever the server sends
-        resolve(new RawMqttDevice(socket));
+        const device = new RawMqttDevice(socket);
+        // Nothing is subscribed: what the server sends is PUBACKs (and error notices are not subscribed to).
+        socket.on('data', (chunk) => device.received(chunk));
+        resolve(device);
       });
     });
   }
 
-  publish(topic: string, payload: string): void {
-    this.socket.write(publishPacket(topic, payload));
+  /** QoS 1 publishes are timed until their PUBACK, reported to `trackAcks`' callback. */
+  publish(topic: string, payload: string, qos: 0 | 1 = 0): void {
+    if (qos === 0) return void this.socket.write(publishPacket(topic, payload));
+    const id = this.nextPacketId;
+    this.nextPacketId = id === 0xffff ? 1 : id + 1;
+    this.unacked.set(id, performance.now());
+    this.socket.write(publishPacket(topic, payload, id));
+  }
+
+  /** Calls `onAck` with the PUBLISH → PUBACK time (ms) of every QoS 1 publish acknowledged from now on. */
+  trackAcks(onAck: ((latencyMs: number) => void) | undefined): void {
+    this.onAck = onAck;
+  }
+
+  /** QoS 1 publishes sent and not acknowledged yet. */
+  get unacknowledged(): number {
+    return this.unacked.size;
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.unacked.size === 0 && this.inbound.length === 0) return;
+    this.inbound = this.inbound.length ? Buffer.concat([this.inbound, chunk]) : chunk;
+    for (;;) {
+      // Fixed header: type, then Remaining Length (MQTT 3.1.1 §2.2.3).
+      let length = 0;
+      let offset = 1;
+      for (let shift = 0; offset < this.inbound.length; shift += 7) {
+        const byte = this.inbound[offset++];
+        length += (byte & 0x7f) << shift;
+        if ((byte & 0x80) === 0) break;
+      }
+      if (offset + length > this.inbound.length || this.inbound.length < 2) return;
+      if (this.inbound[0] === 0x40 && length === 2) {
+        const id = this.inbound.readUInt16BE(offset);
+        const sentAt = this.unacked.get(id);
+        if (sentAt !== undefined) {
+          this.unacked.delete(id);
+          this.onAck?.(performance.now() - sentAt);
+        }
+      }
+      this.inbound = this.inbound.subarray(offset + length);
+      if (this.inbound.length === 0) return;
+    }
   }
 
   /** The same QoS 0 PUBLISH `times` times in one write: a generator that offers far more than a server can take. */
@@ -96,8 +145,11 @@ function connectPacket(clientId: string, password?: string): Buffer {
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }
 
-function publishPacket(topic: string, payload: string): Buffer {
+/** QoS 0, or QoS 1 with `packetId` (§3.3.2.2). */
+function publishPacket(topic: string, payload: string, packetId?: number): Buffer {
   const topicField = utf8Field(topic);
+  const id = packetId === undefined ? Buffer.alloc(0) : Buffer.from([packetId >> 8, packetId & 0xff]);
   const payloadBytes = Buffer.from(payload, 'utf8');
-  return Buffer.concat([Buffer.from([0x30]), remainingLength(topicField.length + payloadBytes.length), topicField, payloadBytes]);
+  const first = packetId === undefined ? 0x30 : 0x32;
+  return Buffer.concat([Buffer.from([first]), remainingLength(topicField.length + id.length + payloadBytes.length), topicField, id, payloadBytes]);
 }

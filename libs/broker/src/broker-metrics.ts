@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { type DeferredCount, MetricsRegistry, counterWithDeferred } from '@edgefleet/observability';
 
-export type ConnectRefusalReason = 'client-id-mismatch' | 'missing-credentials' | 'unknown-device' | 'bad-password' | 'capacity' | 'error';
+export type ConnectRefusalReason = 'invalid-client-id' | 'client-id-mismatch' | 'missing-credentials' | 'unknown-device' | 'bad-password' | 'capacity' | 'error';
 export type DropReason = 'acl' | 'rate-limit' | 'too-large' | 'not-handled';
 
 /** The broker's Prometheus metrics, on the server's registry. */
@@ -55,7 +55,7 @@ export class BrokerMetrics {
       help: 'Subscriptions answered with failure 0x80',
       registers,
     });
-    for (const reason of ['client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password', 'capacity', 'error'] as const) {
+    for (const reason of ['invalid-client-id', 'client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password', 'capacity', 'error'] as const) {
       this.refusedConnects.inc({ reason }, 0);
     }
     for (const reason of ['acl', 'rate-limit', 'too-large', 'not-handled'] as const) this.droppedMessages.inc({ reason }, 0);

@@ -15,6 +15,7 @@ import { CredentialCache } from './credential-cache';
 import { DeviceBrokerHooks } from './device-broker-hooks';
 import { DeviceRetainedPersistence } from './device-retained-persistence';
 import { packetSizeLimit } from './packet-size-limit';
+import { answerUnknownProtocolLevel, refuseMalformedStrings } from './packet-text-checks';
 import { PresenceWriter } from './presence-writer';
 import { routeOnlyWanted } from './publish-routing';
 
@@ -163,6 +164,8 @@ export class BrokerService implements OnModuleDestroy {
       const client = broker.handle(stream, request);
       useStreamlessParserBuffer(client);
       limitPacketSize(client);
+      refuseMalformedStrings(client);
+      answerUnknownProtocolLevel(client);
     };
   }
 

@@ -6,3 +6,5 @@ export * from './secret-token';
 export * from './free-port';
 export * from './open-files-limit';
 export * from './make-directory';
+export * from './bisect-batch';
+export * from './unavailable-error';

@@ -9,3 +9,4 @@ export * from './embedded/data-dir-lock';
 export { Prisma } from './generated/client';
 export * from './migrations';
 export * from './prepared-statement';
+export * from './postgres-errors';
