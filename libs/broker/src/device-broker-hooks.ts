@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
-import { openFilesLimit } from '@edgefleet/common';
 import { type DeviceErrorNotice, isDeviceTopicFilter } from '@edgefleet/contracts';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 import { BrokerMetrics } from './broker-metrics';
@@ -14,7 +13,6 @@ import {
   runConnectChecks,
   withinCapacity,
 } from './connect-checks';
-import { connectionCap } from './connection-cap';
 import { CredentialCache } from './credential-cache';
 import { IngestGate } from './ingest-gate';
 import { topicIsOwn, runPublishChecks, withinRateLimit } from './publish-checks';
@@ -36,6 +34,8 @@ export type BrokerHooks = Required<Pick<AedesOptions, 'authenticate' | 'authoriz
 
 export interface HookContext {
   connectedClients(): number;
+  /** MQTT_MAX_CONNECTIONS as lowered to fit the open-files limit. */
+  maxConnections: number;
   /** Hands an authorized device PUBLISH to the server; handled on return, or once the returned promise settles. */
   accepted(client: Client, packet: PublishPacket): Promise<void> | void;
   notify(deviceId: string, notice: DeviceErrorNotice): void;
@@ -75,11 +75,7 @@ export class DeviceBrokerHooks {
   create(context: HookContext): BrokerHooks {
     const { metrics, options, logger } = this;
     // Capacity first: the cheapest refusal, before any database work.
-    const maxConnections = connectionCap(options.maxConnections, openFilesLimit());
-    if (maxConnections < options.maxConnections) {
-      logger.warn(`MQTT_MAX_CONNECTIONS ${options.maxConnections} lowered to ${maxConnections} to fit the open-files limit (ulimit -n); raise it for more devices`);
-    }
-    const connectChecks = [withinCapacity(context.connectedClients, maxConnections), ...this.connectChecks];
+    const connectChecks = [withinCapacity(context.connectedClients, context.maxConnections), ...this.connectChecks];
 
     const authenticate: BrokerHooks['authenticate'] = (client, username, password, done) => {
       runConnectChecks(connectChecks, { clientId: client.id, username: username ?? undefined, password: password ?? undefined }).then(
@@ -139,7 +135,20 @@ export class DeviceBrokerHooks {
       done(null, null);
     };
 
-    const authorizeForward = (_client: Client, packet: AedesPublishPacket): AedesPublishPacket => {
+    const outboundQueueFull = metrics.closedConnections.labels('outbound-queue');
+    const authorizeForward = (client: Client, packet: AedesPublishPacket): AedesPublishPacket | undefined => {
+      // aedes writes every delivery to the stream at once and only then waits for 'drain', so a
+      // client that stops reading holds all it was sent in memory (108 MB in 10 s in issue #15).
+      // Its queue is bounded by the cap plus one packet; the others' deliveries never wait on it.
+      const queued = client.conn.writableLength;
+      if (queued > options.maxOutboundBytes) {
+        if (!client.conn.destroyed) {
+          outboundQueueFull.inc();
+          logger.warn(`closing '${client.id}': ${queued} bytes queued to it unread, over MQTT_MAX_OUTBOUND_KB`);
+          client.conn.destroy();
+        }
+        return undefined;
+      }
       metrics.messagesOut.inc();
       return packet;
     };
