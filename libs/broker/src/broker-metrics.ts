@@ -23,8 +23,10 @@ export class BrokerMetrics {
   readonly openSockets: Gauge;
   readonly waitingSockets: Gauge;
   readonly closedConnections: Counter<'reason'>;
+  readonly throttledSources: Gauge;
   private connectedCount: () => number = () => 0;
   private socketCounts: { open(): number; waiting(): number } = { open: () => 0, waiting: () => 0 };
+  private throttleSize: () => number = () => 0;
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -86,6 +88,15 @@ export class BrokerMetrics {
       registers,
     });
     for (const reason of ['capacity', 'evicted', 'connect-timeout', 'outbound-queue'] as const) this.closedConnections.inc({ reason }, 0);
+    const throttleSize = () => this.throttleSize();
+    this.throttledSources = new Gauge({
+      name: 'edgefleet_mqtt_auth_failure_sources',
+      help: 'Source addresses with recent failed MQTT authentication remembered by the throttle (bounded)',
+      registers,
+      collect() {
+        this.set(throttleSize());
+      },
+    });
     for (const reason of ['client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password', 'capacity', 'throttled', 'error'] as const) {
       this.refusedConnects.inc({ reason }, 0);
     }
@@ -99,5 +110,9 @@ export class BrokerMetrics {
 
   countSocketsWith(counts: { open(): number; waiting(): number }): void {
     this.socketCounts = counts;
+  }
+
+  countThrottledSourcesWith(size: () => number): void {
+    this.throttleSize = size;
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
+import { FailureThrottle } from '@edgefleet/common';
 import { type DeviceErrorNotice, isDeviceTopicFilter } from '@edgefleet/contracts';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 import { BrokerMetrics } from './broker-metrics';
@@ -9,6 +10,7 @@ import {
   clientIdIsUsername,
   deviceIsRegistered,
   hasCredentials,
+  isAuthenticationFailure,
   passwordMatches,
   runConnectChecks,
   withinCapacity,
@@ -29,6 +31,8 @@ import { RevocationGuard } from './revocation-guard';
  * to it.
  */
 const INGEST_GATE = { maxLagMs: 200, releaseSliceMs: 5, drainSliceMs: 25 };
+/** Source addresses the failed-authentication throttle remembers (~150 bytes each). */
+const MAX_THROTTLED_SOURCES = 10_000;
 
 export type BrokerHooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
 
@@ -47,6 +51,7 @@ export class DeviceBrokerHooks {
   private readonly logger = new Logger('Broker');
   readonly revocations = new RevocationGuard<Client>();
   readonly ingestGate: IngestGate;
+  private readonly throttle: FailureThrottle;
   /** PUBLISH packets authorized only to be dropped; see `isDropped`. */
   private readonly dropped = new WeakSet<object>();
   private readonly connectChecks;
@@ -61,6 +66,8 @@ export class DeviceBrokerHooks {
     const limiter = new PublishRateLimiter<Client>(options.rateLimit.perSecond, options.rateLimit.burst);
     this.publishChecks = [topicIsOwn, withinRateLimit(limiter)];
     this.ingestGate = new IngestGate(INGEST_GATE, () => metrics.heldMessages.inc());
+    this.throttle = new FailureThrottle({ ...options.authThrottle, maxSources: MAX_THROTTLED_SOURCES });
+    metrics.countThrottledSourcesWith(() => this.throttle.size);
   }
 
   /**
@@ -77,10 +84,20 @@ export class DeviceBrokerHooks {
     // Capacity first: the cheapest refusal, before any database work.
     const connectChecks = [withinCapacity(context.connectedClients, context.maxConnections), ...this.connectChecks];
 
+    const { throttle } = this;
     const authenticate: BrokerHooks['authenticate'] = (client, username, password, done) => {
+      const source = sourceAddress(client);
+      // Refused before any lookup: failures from one address cannot keep the credential queries busy.
+      if (throttle.retryAfterMs(source) > 0) {
+        return done(refuse({ code: ConnackCode.ServerUnavailable, reason: 'throttled', message: 'too many failed attempts from this address' }, metrics), false);
+      }
       runConnectChecks(connectChecks, { clientId: client.id, username: username ?? undefined, password: password ?? undefined }).then(
         (refusal) => {
-          if (refusal) return done(refuse(refusal, metrics), false);
+          if (refusal) {
+            if (isAuthenticationFailure(refusal)) throttle.failed(source);
+            return done(refuse(refusal, metrics), false);
+          }
+          throttle.succeeded(source);
           this.revocations.authenticated(client);
           metrics.connects.inc();
           done(null, true);
@@ -155,6 +172,12 @@ export class DeviceBrokerHooks {
 
     return { authenticate, authorizePublish, authorizeSubscribe, authorizeForward };
   }
+}
+
+/** The peer address of the accepted socket (for WebSocket, the HTTP request's). */
+function sourceAddress(client: Client): string {
+  const conn = client.conn as { remoteAddress?: string };
+  return conn.remoteAddress ?? client.req?.socket?.remoteAddress ?? 'unknown';
 }
 
 function refuse(refusal: ConnectRefusal, metrics: BrokerMetrics): Error & { returnCode: number } {

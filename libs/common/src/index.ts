@@ -5,3 +5,5 @@ export * from './domain-error';
 export * from './secret-token';
 export * from './free-port';
 export * from './open-files-limit';
+export * from './token-bucket';
+export * from './failure-throttle';
