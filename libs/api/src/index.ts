@@ -3,3 +3,4 @@ export * from './domain-exception.filter';
 export * from './openapi';
 export * from './pagination.dto';
 export * from './validation.pipe';
+export * from './event-stream-slots';

@@ -8,7 +8,13 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 export interface FleetConfig {
   dataDir: string;
   database: { url?: string };
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /** Server-sent event streams open at once: in total, and per API token. */
+    eventStreams: { max: number; perToken: number };
+  };
   mqtt: {
     host: string;
     port: number;

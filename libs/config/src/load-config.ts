@@ -27,6 +27,10 @@ export function loadConfig(env: Env = process.env): FleetConfig {
       host: readHost(env, 'HTTP_HOST', '127.0.0.1'),
       port: readPort(env, 'HTTP_PORT', 3000),
       bodyLimitBytes: readPositiveInt(env, 'HTTP_BODY_LIMIT_MB', 16) * MIB,
+      eventStreams: {
+        max: readPositiveInt(env, 'SSE_MAX_STREAMS', 1_000),
+        perToken: readPositiveInt(env, 'SSE_MAX_STREAMS_PER_TOKEN', 20),
+      },
     },
     mqtt: {
       host: readHost(env, 'MQTT_HOST', '127.0.0.1'),
