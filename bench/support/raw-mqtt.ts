@@ -6,12 +6,21 @@ import { connect as connectTcp, type Socket } from 'node:net';
  * its own CPU, so 10,000 of them fit in the load generator next to the server on 2 cores.
  */
 export class RawMqttDevice {
-  private constructor(private readonly socket: Socket) {}
+  /** QoS 1 PUBLISHes awaiting their PUBACK, by packet id. */
+  private readonly acks = new Map<number, () => void>();
+  private nextPacketId = 0;
+  private unparsed: Buffer = Buffer.alloc(0);
+  /** Settles when the server (or we) closed the connection. */
+  readonly closed: Promise<void>;
+
+  private constructor(private readonly socket: Socket) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
 
   /** Resolves once CONNACK accepts the session (MQTT 3.1.1 §3.2.2.3); keep-alive is off (0), so no PINGREQs are needed. */
-  static connect(host: string, port: number, clientId: string, password?: string): Promise<RawMqttDevice> {
+  static connect(host: string, port: number, clientId: string, password?: string, localAddress?: string): Promise<RawMqttDevice> {
     return new Promise((resolve, reject) => {
-      const socket = connectTcp({ host, port, noDelay: true });
+      const socket = connectTcp({ host, port, noDelay: true, localAddress });
       const timer = setTimeout(() => fail(new Error(`CONNECT of ${clientId} timed out`)), 30_000);
       const fail = (error: Error) => {
         clearTimeout(timer);
@@ -25,13 +34,14 @@ export class RawMqttDevice {
         if (data[0] !== 0x20 || data[3] !== 0) return fail(new Error(`CONNECT of ${clientId} refused (CONNACK ${data[3]})`));
         socket.removeListener('error', fail);
         socket.on('error', () => undefined);
-        socket.on('data', () => undefined); // nothing is subscribed; drain whatever the server sends
-        resolve(new RawMqttDevice(socket));
+        const device = new RawMqttDevice(socket);
+        socket.on('data', (chunk: Buffer) => device.received(chunk));
+        resolve(device);
       });
     });
   }
 
-  publish(topic: string, payload: string): void {
+  publish(topic: string, payload: string | Buffer): void {
     this.socket.write(publishPacket(topic, payload));
   }
 
@@ -39,6 +49,49 @@ export class RawMqttDevice {
   publishRepeated(topic: string, payload: string, times: number): void {
     const packet = publishPacket(topic, payload);
     this.socket.write(Buffer.concat(Array.from({ length: times }, () => packet)));
+  }
+
+  /** A QoS 1 PUBLISH; resolves with the milliseconds until its PUBACK (MQTT 3.1.1 §4.3.2). */
+  publishAcked(topic: string, payload: string): Promise<number> {
+    this.nextPacketId = (this.nextPacketId % 65_535) + 1;
+    const id = this.nextPacketId;
+    const started = performance.now();
+    return new Promise((resolve) => {
+      this.acks.set(id, () => resolve(performance.now() - started));
+      this.socket.write(publishPacket(topic, payload, id));
+    });
+  }
+
+  /** SUBSCRIBE (QoS 0) to `filter`, then never read the socket again: a device that stops reading. */
+  subscribeAndStopReading(filter: string): void {
+    const topic = utf8Field(filter);
+    const body = Buffer.concat([Buffer.from([0x00, 0x01]), topic, Buffer.from([0x00])]);
+    this.socket.write(Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]));
+    this.socket.removeAllListeners('data');
+    this.socket.pause();
+  }
+
+  /** PUBACKs among whatever the server sends; everything else is skipped. */
+  private received(chunk: Buffer): void {
+    let data = this.unparsed.length ? Buffer.concat([this.unparsed, chunk]) : chunk;
+    for (;;) {
+      let length = 0;
+      let multiplier = 1;
+      let at = 1;
+      for (; at < data.length && at < 5; at++) {
+        length += (data[at] & 0x7f) * multiplier;
+        multiplier *= 128;
+        if (!(data[at] & 0x80)) break;
+      }
+      if (at >= data.length || data.length < at + 1 + length) break;
+      if (data[0] >> 4 === 4) {
+        const id = data.readUInt16BE(at + 1);
+        this.acks.get(id)?.();
+        this.acks.delete(id);
+      }
+      data = data.subarray(at + 1 + length);
+    }
+    this.unparsed = data;
   }
 
   /** Bytes queued in user space: a load generator that falls behind shows here. */
@@ -57,11 +110,12 @@ export async function connectAll(
   port: number,
   logins: ReadonlyArray<{ id: string; password?: string }>,
   concurrency = 500,
+  localAddress?: string,
 ): Promise<RawMqttDevice[]> {
   const devices: RawMqttDevice[] = new Array(logins.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < logins.length; i = next++) devices[i] = await RawMqttDevice.connect(host, port, logins[i].id, logins[i].password);
+    for (let i = next++; i < logins.length; i = next++) devices[i] = await RawMqttDevice.connect(host, port, logins[i].id, logins[i].password, localAddress);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, logins.length) }, worker));
   return devices;
@@ -96,8 +150,11 @@ function connectPacket(clientId: string, password?: string): Buffer {
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }
 
-function publishPacket(topic: string, payload: string): Buffer {
+/** §3.3: QoS 0 without a packet id, QoS 1 with one. */
+function publishPacket(topic: string, payload: string | Buffer, packetId?: number): Buffer {
   const topicField = utf8Field(topic);
-  const payloadBytes = Buffer.from(payload, 'utf8');
-  return Buffer.concat([Buffer.from([0x30]), remainingLength(topicField.length + payloadBytes.length), topicField, payloadBytes]);
+  const payloadBytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const id = packetId === undefined ? Buffer.alloc(0) : Buffer.from([packetId >> 8, packetId & 0xff]);
+  const header = packetId === undefined ? 0x30 : 0x32;
+  return Buffer.concat([Buffer.from([header]), remainingLength(topicField.length + id.length + payloadBytes.length), topicField, id, payloadBytes]);
 }
