@@ -23,10 +23,21 @@ export interface Listener {
 
 export const WEBSOCKET_PATH = '/mqtt';
 
-/** MQTT over TCP. Nagle off: MQTT packets are small and latency matters more than segment count. */
+/**
+ * MQTT over TCP. Nagle off: MQTT packets are small and latency matters more than segment count.
+ * The broker's client is made when the first bytes arrive: a socket that never sends any costs a
+ * descriptor and a few hundred bytes, not a parser and its timers (bench:abuse, silent sockets).
+ */
 export function listenTcp(host: string, port: number, handler: ConnectionHandler): Promise<Listener> {
   const server = createNetServer({ noDelay: true });
-  return bind(server, host, port, handler, 'mqtt', '', (socket) => handler.handle(socket, socket));
+  // One listener shared by every socket, as in `bind`. The bytes go back in front of the stream,
+  // paused, for aedes to read on its own 'readable'.
+  function firstBytes(this: Socket, chunk: Buffer): void {
+    this.pause();
+    this.unshift(chunk);
+    handler.handle(this, this);
+  }
+  return bind(server, host, port, handler, 'mqtt', '', (socket) => socket.once('data', firstBytes));
 }
 
 export function listenTls(host: string, port: number, tls: { certFile: string; keyFile: string }, handler: ConnectionHandler): Promise<Listener> {
