@@ -50,3 +50,13 @@ export class PreconditionFailedError extends DomainError {
     super(DomainErrorCode.PreconditionFailed, message);
   }
 }
+
+/** Try again later: 429, with Retry-After over HTTP. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(DomainErrorCode.RateLimited, message);
+  }
+}

@@ -8,3 +8,5 @@ export * from './open-files-limit';
 export * from './make-directory';
 export * from './bisect-batch';
 export * from './unavailable-error';
+export * from './token-bucket';
+export * from './failure-throttle';

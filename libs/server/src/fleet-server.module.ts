@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ArtifactsModule } from '@edgefleet/artifacts';
+import { EventStreamSlots } from '@edgefleet/api';
 import { AuditModule } from '@edgefleet/audit';
 import { AuthModule } from '@edgefleet/auth';
 import { BrokerModule } from '@edgefleet/broker';
 import type { FleetConfig } from '@edgefleet/config';
 import { GatewayModule } from '@edgefleet/gateway';
 import { type DatabaseProcess, DatabaseModule } from '@edgefleet/database';
-import { ObservabilityModule } from '@edgefleet/observability';
+import { MetricsRegistry, ObservabilityModule } from '@edgefleet/observability';
 import { RegistryModule } from '@edgefleet/registry';
 import { RolloutsModule } from '@edgefleet/rollouts';
 import { TwinModule } from '@edgefleet/twin';
@@ -37,18 +38,21 @@ export class FleetServerModule {
           minFreeBytes: config.disk.minFreeBytes,
         }),
         AuditModule,
-        AuthModule,
+        AuthModule.forRoot(config.authThrottle),
         RegistryModule,
-        BrokerModule.forRoot(config.mqtt),
+        BrokerModule.forRoot({ ...config.mqtt, authThrottle: config.authThrottle }),
         GatewayModule.forRoot({ brokerUrl: config.mqtt.brokerUrl }),
         ArtifactsModule.forRoot({ ...config.artifacts, dataDir: config.dataDir, httpHost: config.http.host, httpPort: config.http.port }),
         TwinModule.forRoot(config.twin),
         RolloutsModule.forRoot(config.rollouts),
         ...extraModules,
       ],
-      providers: [{ provide: FLEET_CONFIG, useValue: config }],
+      providers: [
+        { provide: FLEET_CONFIG, useValue: config },
+        { provide: EventStreamSlots, useFactory: (metrics: MetricsRegistry) => new EventStreamSlots(config.http.eventStreams, metrics), inject: [MetricsRegistry] },
+      ],
       // Re-exported from this global module so features that build on them (rollouts) can inject their services.
-      exports: [FLEET_CONFIG, ArtifactsModule, TwinModule],
+      exports: [FLEET_CONFIG, EventStreamSlots, ArtifactsModule, TwinModule],
     };
   }
 }
