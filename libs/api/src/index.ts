@@ -4,3 +4,4 @@ export * from './openapi';
 export * from './pagination.dto';
 export * from './validation.pipe';
 export * from './storable-input';
+export * from './event-stream-slots';

@@ -36,6 +36,11 @@ export async function runConnectChecks(checks: readonly ConnectCheck[], attempt:
   return undefined;
 }
 
+/** Refusals that count against the source's failed-authentication budget (AUTH_THROTTLE_*). */
+export function isAuthenticationFailure(refusal: ConnectRefusal): boolean {
+  return refusal.reason === 'missing-credentials' || refusal.reason === 'unknown-device' || refusal.reason === 'bad-password' || refusal.reason === 'client-id-mismatch';
+}
+
 /**
  * MQTT_MAX_CONNECTIONS: past it a CONNECT is answered 0x03 Server unavailable (MQTT 3.1.1
  * §3.2.2.3), so a well-behaved client backs off instead of seeing a bare socket close.

@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Logger } from 'pino';
 import { DomainExceptionFilter, createValidationPipe, refuseUnstorableInput, setupOpenApi } from '@edgefleet/api';
 import type { FleetConfig } from '@edgefleet/config';
+import type { DatabaseProcess } from '@edgefleet/database';
 import { MetricsRegistry, PinoNestLogger, instrumentHttp } from '@edgefleet/observability';
 import { FleetServerModule } from './fleet-server.module';
 
@@ -16,9 +17,10 @@ export async function createHttpApp(
   databaseUrl: string,
   logger: Logger,
   extraModules: NonNullable<DynamicModule['imports']> = [],
+  databaseProcess?: DatabaseProcess,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes, return503OnClosing: true });
-  const app = await NestFactory.create<NestFastifyApplication>(FleetServerModule.forRoot(config, databaseUrl, extraModules), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(FleetServerModule.forRoot(config, databaseUrl, extraModules, databaseProcess), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
     // JSON bodies are parsed by refuseUnstorableInput's parser, not Nest's.
