@@ -6,10 +6,11 @@ import { connect as connectTcp, type Socket } from 'node:net';
  * its own CPU, so 10,000 of them fit in the load generator next to the server on 2 cores.
  */
 export class RawMqttDevice {
-  /** QoS 1 PUBLISHes awaiting their PUBACK, by packet id. */
-  private readonly acks = new Map<number, () => void>();
-  private nextPacketId = 0;
-  private unparsed: Buffer = Buffer.alloc(0);
+  /** QoS 1 PUBLISHes waiting for their PUBACK: packet id → when sent (performance.now()) and who waits for it. */
+  private readonly unacked = new Map<number, { sentAt: number; settle?: (latencyMs: number) => void }>();
+  private nextPacketId = 1;
+  private onAck?: (latencyMs: number) => void;
+  private inbound: Buffer = Buffer.alloc(0);
   /** Settles when the server (or we) closed the connection. */
   readonly closed: Promise<void>;
 
@@ -35,31 +36,73 @@ export class RawMqttDevice {
         socket.removeListener('error', fail);
         socket.on('error', () => undefined);
         const device = new RawMqttDevice(socket);
+        // Nothing is subscribed: what the server sends is PUBACKs (and error notices are not subscribed to).
         socket.on('data', (chunk: Buffer) => device.received(chunk));
         resolve(device);
       });
     });
   }
 
-  publish(topic: string, payload: string | Buffer): void {
-    this.socket.write(publishPacket(topic, payload));
+  /** QoS 1 publishes are timed until their PUBACK, reported to `trackAcks`' callback. */
+  publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 0): void {
+    if (qos === 0) return void this.socket.write(publishPacket(topic, payload));
+    this.socket.write(publishPacket(topic, payload, this.track()));
+  }
+
+  /** A QoS 1 PUBLISH; resolves with the milliseconds until its PUBACK (MQTT 3.1.1 §4.3.2). */
+  publishAcked(topic: string, payload: string | Buffer): Promise<number> {
+    return new Promise((resolve) => this.socket.write(publishPacket(topic, payload, this.track(resolve))));
+  }
+
+  /** Calls `onAck` with the PUBLISH → PUBACK time (ms) of every QoS 1 publish acknowledged from now on. */
+  trackAcks(onAck: ((latencyMs: number) => void) | undefined): void {
+    this.onAck = onAck;
+  }
+
+  /** QoS 1 publishes sent and not acknowledged yet. */
+  get unacknowledged(): number {
+    return this.unacked.size;
+  }
+
+  private track(settle?: (latencyMs: number) => void): number {
+    const id = this.nextPacketId;
+    this.nextPacketId = id === 0xffff ? 1 : id + 1;
+    this.unacked.set(id, { sentAt: performance.now(), settle });
+    return id;
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.unacked.size === 0 && this.inbound.length === 0) return;
+    this.inbound = this.inbound.length ? Buffer.concat([this.inbound, chunk]) : chunk;
+    for (;;) {
+      // Fixed header: type, then Remaining Length (MQTT 3.1.1 §2.2.3).
+      let length = 0;
+      let offset = 1;
+      for (let shift = 0; offset < this.inbound.length; shift += 7) {
+        const byte = this.inbound[offset++];
+        length += (byte & 0x7f) << shift;
+        if ((byte & 0x80) === 0) break;
+      }
+      if (offset + length > this.inbound.length || this.inbound.length < 2) return;
+      if (this.inbound[0] === 0x40 && length === 2) {
+        const id = this.inbound.readUInt16BE(offset);
+        const waiting = this.unacked.get(id);
+        if (waiting) {
+          this.unacked.delete(id);
+          const latency = performance.now() - waiting.sentAt;
+          waiting.settle?.(latency);
+          this.onAck?.(latency);
+        }
+      }
+      this.inbound = this.inbound.subarray(offset + length);
+      if (this.inbound.length === 0) return;
+    }
   }
 
   /** The same QoS 0 PUBLISH `times` times in one write: a generator that offers far more than a server can take. */
   publishRepeated(topic: string, payload: string, times: number): void {
     const packet = publishPacket(topic, payload);
     this.socket.write(Buffer.concat(Array.from({ length: times }, () => packet)));
-  }
-
-  /** A QoS 1 PUBLISH; resolves with the milliseconds until its PUBACK (MQTT 3.1.1 §4.3.2). */
-  publishAcked(topic: string, payload: string): Promise<number> {
-    this.nextPacketId = (this.nextPacketId % 65_535) + 1;
-    const id = this.nextPacketId;
-    const started = performance.now();
-    return new Promise((resolve) => {
-      this.acks.set(id, () => resolve(performance.now() - started));
-      this.socket.write(publishPacket(topic, payload, id));
-    });
   }
 
   /** SUBSCRIBE (QoS 0) to `filter` (§3.8); what arrives is read and skipped. */
@@ -74,29 +117,6 @@ export class RawMqttDevice {
     this.subscribe(filter);
     this.socket.removeAllListeners('data');
     this.socket.pause();
-  }
-
-  /** PUBACKs among whatever the server sends; everything else is skipped. */
-  private received(chunk: Buffer): void {
-    let data = this.unparsed.length ? Buffer.concat([this.unparsed, chunk]) : chunk;
-    for (;;) {
-      let length = 0;
-      let multiplier = 1;
-      let at = 1;
-      for (; at < data.length && at < 5; at++) {
-        length += (data[at] & 0x7f) * multiplier;
-        multiplier *= 128;
-        if (!(data[at] & 0x80)) break;
-      }
-      if (at >= data.length || data.length < at + 1 + length) break;
-      if (data[0] >> 4 === 4) {
-        const id = data.readUInt16BE(at + 1);
-        this.acks.get(id)?.();
-        this.acks.delete(id);
-      }
-      data = data.subarray(at + 1 + length);
-    }
-    this.unparsed = data;
   }
 
   /** Bytes queued in user space: a load generator that falls behind shows here. */

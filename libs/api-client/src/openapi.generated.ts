@@ -48,7 +48,7 @@ export type paths = {
         put?: never;
         /**
          * Upload firmware
-         * @description Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit.
+         * @description Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit; 507 when the disk is full (nothing is kept).
          */
         post: operations["ArtifactController_upload"];
         delete?: never;
@@ -463,7 +463,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Overall status and each component (db, broker); 503 when degraded */
+        /**
+         * Overall status and each component (db, broker, disk); 503 when degraded
+         * @description `warnings` (present when not empty) lists what needs attention without being an outage, such as free disk space under FLEET_DISK_MIN_FREE_MB.
+         */
         get: operations["ObservabilityController_getHealth"];
         put?: never;
         post?: never;

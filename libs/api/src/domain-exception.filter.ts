@@ -12,6 +12,7 @@ const statusByCode: Record<DomainErrorCode, HttpStatus> = {
   [DomainErrorCode.PreconditionFailed]: HttpStatus.PRECONDITION_FAILED,
   [DomainErrorCode.TooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [DomainErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [DomainErrorCode.InsufficientStorage]: HttpStatus.INSUFFICIENT_STORAGE,
 };
 
 const prismaStatus: Record<string, [HttpStatus, string]> = {

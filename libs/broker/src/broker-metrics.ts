@@ -3,7 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { SocketClosedReason } from './socket-budget';
 import { type DeferredCount, MetricsRegistry, counterWithDeferred } from '@edgefleet/observability';
 
-export type ConnectRefusalReason = 'client-id-mismatch' | 'missing-credentials' | 'unknown-device' | 'bad-password' | 'capacity' | 'throttled' | 'error';
+export type ConnectRefusalReason = 'invalid-client-id' | 'client-id-mismatch' | 'missing-credentials' | 'unknown-device' | 'bad-password' | 'capacity' | 'throttled' | 'error';
 /** Why the server closed a connection of its own accord, outside CONNECT refusals. */
 export type ConnectionClosedReason = SocketClosedReason | 'outbound-queue';
 export type DropReason = 'acl' | 'rate-limit' | 'too-large' | 'not-handled';
@@ -97,7 +97,7 @@ export class BrokerMetrics {
         this.set(throttleSize());
       },
     });
-    for (const reason of ['client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password', 'capacity', 'throttled', 'error'] as const) {
+    for (const reason of ['invalid-client-id', 'client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password', 'capacity', 'throttled', 'error'] as const) {
       this.refusedConnects.inc({ reason }, 0);
     }
     for (const reason of ['acl', 'rate-limit', 'too-large', 'not-handled'] as const) this.droppedMessages.inc({ reason }, 0);

@@ -18,6 +18,7 @@ import { CredentialCache } from './credential-cache';
 import { DeviceBrokerHooks } from './device-broker-hooks';
 import { DeviceRetainedPersistence } from './device-retained-persistence';
 import { packetSizeLimit } from './packet-size-limit';
+import { answerUnknownProtocolLevel, refuseMalformedStrings } from './packet-text-checks';
 import { PresenceWriter } from './presence-writer';
 import { routeOnlyWanted } from './publish-routing';
 import { SocketBudget } from './socket-budget';
@@ -192,6 +193,8 @@ export class BrokerService implements OnModuleDestroy {
         this.socketOf.set(client, socket);
         useStreamlessParserBuffer(client);
         limitPacketSize(client);
+        refuseMalformedStrings(client);
+        answerUnknownProtocolLevel(client);
       },
     };
   }

@@ -7,6 +7,7 @@ import { BrokerMetrics } from './broker-metrics';
 import {
   ConnackCode,
   type ConnectRefusal,
+  clientIdIsDeviceId,
   clientIdIsUsername,
   deviceIsRegistered,
   hasCredentials,
@@ -62,7 +63,7 @@ export class DeviceBrokerHooks {
     private readonly metrics: BrokerMetrics,
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
   ) {
-    this.connectChecks = [hasCredentials, clientIdIsUsername, deviceIsRegistered((id) => credentials.lookup(id)), passwordMatches];
+    this.connectChecks = [hasCredentials, clientIdIsDeviceId, clientIdIsUsername, deviceIsRegistered((id) => credentials.lookup(id)), passwordMatches];
     const limiter = new PublishRateLimiter<Client>(options.rateLimit.perSecond, options.rateLimit.burst);
     this.publishChecks = [topicIsOwn, withinRateLimit(limiter)];
     this.ingestGate = new IngestGate(INGEST_GATE, () => metrics.heldMessages.inc());

@@ -11,6 +11,8 @@ export enum DomainErrorCode {
   PreconditionFailed = 'precondition_failed',
   TooLarge = 'too_large',
   RateLimited = 'rate_limited',
+  /** The server has no room to store what was sent (disk full). */
+  InsufficientStorage = 'insufficient_storage',
 }
 
 export class DomainError extends Error {

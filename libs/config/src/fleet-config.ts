@@ -42,6 +42,8 @@ export interface FleetConfig {
   twin: TwinConfig;
   rollouts: RolloutsConfig;
   log: { level: LogLevel; format: LogFormat };
+  /** Less free space than this under the data folder is a warning in /health. */
+  disk: { minFreeBytes: number };
 }
 
 /** A setting that failed validation; the message names the variable. */

@@ -55,6 +55,7 @@ export function loadConfig(env: Env = process.env): FleetConfig {
     artifacts: readArtifactsConfig(env),
     twin: readTwinConfig(env),
     rollouts: readRolloutsConfig(env),
+    disk: { minFreeBytes: readPositiveInt(env, 'FLEET_DISK_MIN_FREE_MB', 1024) * MIB },
     log: {
       level: readEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
       format: readEnum(env, 'LOG_FORMAT', ['json', 'pretty'] as const, env.NODE_ENV === 'production' ? 'json' : 'pretty'),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ArtifactsModule } from '@edgefleet/artifacts';
 import { EventStreamSlots } from '@edgefleet/api';
@@ -6,7 +7,7 @@ import { AuthModule } from '@edgefleet/auth';
 import { BrokerModule } from '@edgefleet/broker';
 import type { FleetConfig } from '@edgefleet/config';
 import { GatewayModule } from '@edgefleet/gateway';
-import { DatabaseModule } from '@edgefleet/database';
+import { type DatabaseProcess, DatabaseModule } from '@edgefleet/database';
 import { MetricsRegistry, ObservabilityModule } from '@edgefleet/observability';
 import { RegistryModule } from '@edgefleet/registry';
 import { RolloutsModule } from '@edgefleet/rollouts';
@@ -17,14 +18,25 @@ export const FLEET_CONFIG = Symbol('FLEET_CONFIG');
 /** Everything the fleet server runs, wired once. */
 @Module({})
 export class FleetServerModule {
-  /** `extraModules`: more modules to run in the same app (tests register probe handlers this way). */
-  static forRoot(config: FleetConfig, databaseUrl: string, extraModules: NonNullable<DynamicModule['imports']> = []): DynamicModule {
+  /**
+   * `extraModules`: more modules to run in the same app (tests register probe handlers this way);
+   * `databaseProcess`: the embedded Postgres's supervisor, shown in /health.
+   */
+  static forRoot(
+    config: FleetConfig,
+    databaseUrl: string,
+    extraModules: NonNullable<DynamicModule['imports']> = [],
+    databaseProcess?: DatabaseProcess,
+  ): DynamicModule {
     return {
       module: FleetServerModule,
       global: true,
       imports: [
-        DatabaseModule.forRoot({ url: databaseUrl }),
-        ObservabilityModule,
+        DatabaseModule.forRoot({ url: databaseUrl, process: databaseProcess }),
+        ObservabilityModule.forRoot({
+          paths: [config.dataDir, join(config.dataDir, 'artifacts', 'tmp'), join(config.dataDir, 'artifacts', 'blobs')],
+          minFreeBytes: config.disk.minFreeBytes,
+        }),
         AuditModule,
         AuthModule.forRoot(config.authThrottle),
         RegistryModule,
