@@ -180,6 +180,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices/{id}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A device's jobs across rollouts, most recently changed first */
+        get: operations["DeviceJobsController_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices/{id}/twin": {
         parameters: {
             query?: never;
@@ -231,6 +248,57 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many devices match the list filters (the same query parameters as the list, without paging) */
+        get: operations["DeviceController_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/online-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices online over time: one sample a minute, the last 24 hours (kept in memory since the server started) */
+        get: operations["FleetController_onlineHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices per status, per type and per firmware version, and how many are offline over 24 hours */
+        get: operations["FleetController_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups": {
         parameters: {
             query?: never;
@@ -264,6 +332,24 @@ export type paths = {
         delete: operations["GroupController_delete"];
         options?: never;
         head?: never;
+        /** Rename a group, or replace a dynamic group's selector */
+        patch: operations["GroupController_update"];
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add many devices to a static group in one call; ids that are not registered are listed, the rest are added */
+        post: operations["GroupController_addDevices"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -280,6 +366,23 @@ export type paths = {
         post?: never;
         /** Remove a device from a static group (idempotent) */
         delete: operations["GroupController_removeDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API key behind this token and its role (how a client learns what it may do) */
+        get: operations["MeController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -494,6 +597,10 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        AddGroupDevicesDto: {
+            /** @description 1 to 10000 device ids to add to a static group */
+            deviceIds: string[];
+        };
         BatchRegisterDto: {
             /** @description 1 to 10000 devices; all are registered or none */
             devices: components["schemas"]["RegisterDeviceDto"][];
@@ -549,6 +656,10 @@ export type components = {
              * @enum {string}
              */
             type: "firmware" | "config";
+        };
+        DeviceCountDto: {
+            /** @description Devices matching the filters */
+            total: number;
         };
         DeviceCriteriaDto: {
             /**
@@ -621,6 +732,49 @@ export type components = {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
+        DeviceRolloutJobDto: {
+            /** @description Times the job was sent (1 + retries used) */
+            attempts: number;
+            /** @description Device id */
+            deviceId: string;
+            /** @description When the job was last sent */
+            dispatchedAt: string | null;
+            /** @description When it reached a final status */
+            finishedAt: string | null;
+            /** @description Job id, as in the device topics `devices/{id}/jobs/{jobId}` */
+            jobId: string;
+            /** @description Last failure reason (device reason, timeout, cancellation) */
+            lastError: string | null;
+            /** @description Last progress the device reported, 0-100 */
+            progress: number | null;
+            /** @description Rollout id */
+            rolloutId: string;
+            /** @description Rollout name */
+            rolloutName: string;
+            /**
+             * @description Rollout state now
+             * @enum {string}
+             */
+            rolloutState: "scheduled" | "running" | "paused" | "completed" | "aborted" | "cancelled";
+            /**
+             * @description Firmware or config
+             * @enum {string}
+             */
+            rolloutType: "firmware" | "config";
+            /**
+             * @description Job status
+             * @enum {string}
+             */
+            status: "queued" | "pending_offline" | "notified" | "accepted" | "downloading" | "installing" | "rebooting" | "succeeded" | "failed" | "rejected" | "timed_out" | "cancelled";
+            /** @description Last change */
+            updatedAt: string;
+            /** @description Wave index, from 0 */
+            wave: number;
+        };
+        DeviceRolloutJobListDto: {
+            /** @description The device's jobs, most recently changed first */
+            items: components["schemas"]["DeviceRolloutJobDto"][];
+        };
         FailureThresholdDto: {
             /**
              * @description Only judge once at least this many devices have finished
@@ -632,6 +786,26 @@ export type components = {
              * @example 5
              */
             percent: number;
+        };
+        FirmwareCountDto: {
+            /** @description Devices reporting it */
+            count: number;
+            /** @description Reported firmware version; null for devices that reported none yet */
+            firmware: string | null;
+        };
+        FleetSummaryDto: {
+            /** @description Devices per reported firmware version, most first */
+            byFirmware: components["schemas"]["FirmwareCountDto"][];
+            /** @description Devices per type, most first */
+            byType: components["schemas"]["TypeCountDto"][];
+            /** @description Not connected now */
+            offline: number;
+            /** @description Offline and not seen for over 24 hours (or never seen) */
+            offlineOver24h: number;
+            /** @description Connected now */
+            online: number;
+            /** @description Registered devices */
+            total: number;
         };
         MaintenanceWindowDto: {
             /**
@@ -651,6 +825,31 @@ export type components = {
              */
             timeZone: string;
         };
+        MeDto: {
+            /** @description Id of the API key the token belongs to */
+            id: string;
+            /** @description Its name */
+            name: string;
+            /**
+             * @description Its role: what this token may do
+             * @enum {string}
+             */
+            role: "admin" | "operator" | "viewer";
+        };
+        OnlineHistoryDto: {
+            /** @description Seconds between samples */
+            intervalSeconds: number;
+            /** @description Samples oldest first, up to the last 24 hours since the server started */
+            points: components["schemas"]["OnlineSampleDto"][];
+        };
+        OnlineSampleDto: {
+            /** @description When the sample was taken */
+            at: string;
+            /** @description Devices online then */
+            online: number;
+            /** @description Devices registered then */
+            total: number;
+        };
         PreviewMismatchDto: {
             /** @description Device id */
             deviceId: string;
@@ -662,6 +861,8 @@ export type components = {
             count: number;
             /** @description The devices of this wave, in dispatch order */
             deviceIds: string[];
+            /** @description Of them, how many are offline now (they would wait as pending_offline) */
+            offline: number;
             /** @description Cumulative percentage */
             percent: number;
             /** @description Wave index, from 0 */
@@ -744,6 +945,8 @@ export type components = {
             updatedAt: string;
             /** @description Progress of each wave */
             waves: components["schemas"]["WaveProgressDto"][];
+            /** @description With a maintenance window: open now, or when it opens next */
+            window?: components["schemas"]["WindowStatusDto"];
         };
         RolloutJobDto: {
             /** @description Times the job was sent (1 + retries used) */
@@ -932,6 +1135,12 @@ export type components = {
              */
             reportedVersion: number;
         };
+        TypeCountDto: {
+            /** @description Devices of this type */
+            count: number;
+            /** @description Device type */
+            type: string;
+        };
         UpdateDeviceDto: {
             /** @description New display name; null clears it */
             name?: string | null;
@@ -944,6 +1153,12 @@ export type components = {
             tags?: {
                 [key: string]: string;
             };
+        };
+        UpdateGroupDto: {
+            /** @description New unique name */
+            name?: string;
+            /** @description New selector of a dynamic group (replaces the old one) */
+            selector?: components["schemas"]["DeviceCriteriaDto"];
         };
         UploadArtifactDto: {
             /**
@@ -978,6 +1193,12 @@ export type components = {
             total: number;
             /** @description Wave index, from 0 */
             wave: number;
+        };
+        WindowStatusDto: {
+            /** @description While closed: when it opens next (a running rollout waits for it) */
+            nextOpenAt: string | null;
+            /** @description The maintenance window is open now: devices may start */
+            open: boolean;
         };
     };
     responses: never;
@@ -1187,6 +1408,10 @@ export interface operations {
                 resourceId?: string;
                 /** @description Only entries about this kind of resource, e.g. `device` */
                 resourceType?: string;
+                /** @description Only entries at or after this time (ISO 8601) */
+                since?: string;
+                /** @description Only entries before this time (ISO 8601) */
+                until?: string;
             };
             header?: never;
             path?: never;
@@ -1209,7 +1434,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Firmware version the device reports, exact match */
                 firmware?: string;
-                /** @description Group id: members of a static group, or devices matching a dynamic group */
+                /** @description Group id or name: members of a static group, or devices matching a dynamic group */
                 group?: string;
                 /** @description Page size, 1-1000 */
                 limit?: number;
@@ -1343,6 +1568,30 @@ export interface operations {
             };
         };
     };
+    DeviceJobsController_jobs: {
+        parameters: {
+            query?: {
+                /** @description At most this many jobs, 1-1000 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceRolloutJobListDto"];
+                };
+            };
+        };
+    };
     TwinController_get: {
         parameters: {
             query?: never;
@@ -1423,6 +1672,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    DeviceController_count: {
+        parameters: {
+            query?: {
+                /** @description Firmware version the device reports, exact match */
+                firmware?: string;
+                /** @description Group id or name: members of a static group, or devices matching a dynamic group */
+                group?: string;
+                /** @description Case-insensitive search in id and name */
+                q?: string;
+                /** @description Reported-state values from the device twin, all must match (text form of the value). In the device list as `reported.<path>=<value>` query parameters, e.g. `reported.firmware.version=2.1.0`; in a group selector as an object */
+                reported?: {
+                    [key: string]: string;
+                };
+                /** @description Connection status */
+                status?: "online" | "offline";
+                /** @description Tag `key:value` the device must have; repeat for several (all must match) */
+                tag?: string[];
+                /** @description Device type, exact match */
+                type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceCountDto"];
+                };
+            };
+        };
+    };
+    FleetController_onlineHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineHistoryDto"];
+                };
+            };
+        };
+    };
+    FleetController_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetSummaryDto"];
+                };
             };
         };
     };
@@ -1507,6 +1830,52 @@ export interface operations {
             };
         };
     };
+    GroupController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateGroupDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    GroupController_addDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddGroupDevicesDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     GroupController_addDevice: {
         parameters: {
             query?: never;
@@ -1544,6 +1913,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    MeController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeDto"];
+                };
             };
         };
     };

@@ -6,10 +6,11 @@ import { ApiKeyController } from './api-key.controller';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
+import { MeController } from './me.controller';
 
 @Module({
   imports: [AuditModule],
-  controllers: [ApiKeyController],
+  controllers: [ApiKeyController, MeController],
   providers: [ApiKeyRepository, ApiKeyCache, ApiKeyService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
   exports: [ApiKeyService],
 })

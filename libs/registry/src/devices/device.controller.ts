@@ -6,6 +6,7 @@ import {
   BatchRegisterDto,
   BatchRegisteredDto,
   CredentialsDto,
+  DeviceCountQueryDto,
   DeviceDto,
   DeviceListQueryDto,
   DevicePageDto,
@@ -16,6 +17,7 @@ import {
   toDeviceDto,
   toRegisteredDeviceDto,
 } from './device.dto';
+import { DeviceCountDto } from '../fleet/fleet.dto';
 import { BatchRegistrationPipe, RawBody } from './batch-registration.pipe';
 import { type DeviceRegistration, DeviceService } from './device.service';
 import { ReportedFilterQueryInterceptor } from './reported-filter';
@@ -48,6 +50,14 @@ export class DeviceController {
   async list(@Query() query: DeviceListQueryDto): Promise<string> {
     const { limit, cursor, ...filter } = query;
     return this.devices.listJson(filter, limit, cursor);
+  }
+
+  @Get('count')
+  @ApiOkResponse({ type: DeviceCountDto })
+  @ApiOperation({ summary: 'How many devices match the list filters (the same query parameters as the list, without paging)' })
+  @UseInterceptors(ReportedFilterQueryInterceptor)
+  async count(@Query() query: DeviceCountQueryDto): Promise<DeviceCountDto> {
+    return { total: await this.devices.count(query) };
   }
 
   @Get(':id')
