@@ -597,13 +597,100 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        AddedGroupDevicesDto: {
+            /** @description Devices that became members now (already members are not counted) */
+            added: number;
+            /** @description Ids that are not registered devices; the others were added */
+            unknown: string[];
+        };
         AddGroupDevicesDto: {
             /** @description 1 to 10000 device ids to add to a static group */
             deviceIds: string[];
         };
+        ApiKeyDto: {
+            /** @description When it was created */
+            createdAt: string;
+            /** @description Key id */
+            id: string;
+            /** @description Last time it authenticated a request (updated at most once a minute) */
+            lastUsedAt: string | null;
+            /** @description Label given at creation */
+            name: string;
+            /** @description First characters of the token, to recognise it */
+            prefix: string;
+            /** @description When it was revoked; revoked keys authenticate nothing */
+            revokedAt: string | null;
+            /**
+             * @description Role
+             * @enum {string}
+             */
+            role: "admin" | "operator" | "viewer";
+        };
+        ApiKeyPageDto: {
+            /** @description Keys, oldest id first */
+            items: components["schemas"]["ApiKeyDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        ArtifactDto: {
+            /** @description Upload time */
+            createdAt: string;
+            /** @description Device types it is for */
+            deviceTypes: string[];
+            /** @description Artifact id (UUID) */
+            id: string;
+            /** @description Artifact name */
+            name: string;
+            /** @description SHA-256 of the bytes, lowercase hex; also the download ETag */
+            sha256: string;
+            /** @description base64 Ed25519 signature over the UTF-8 bytes of `edgefleet-artifact-v1\n{id}\n{version}\n{sha256}\n{size}` */
+            signature: string;
+            /** @description Id of the signing key that made `signature` (GET /api/v1/signing-keys) */
+            signingKeyId: string;
+            /** @description Size in bytes */
+            size: number;
+            /** @description Semantic version */
+            version: string;
+        };
+        ArtifactPageDto: {
+            /** @description Artifacts ordered by id */
+            items: components["schemas"]["ArtifactDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        AuditEntryDto: {
+            /** @description What was done, e.g. `device.create` */
+            action: string;
+            /** @description API key id of who made it; null for the system */
+            actorId: string | null;
+            /** @description Name of who made it */
+            actorName: string;
+            /** @description The resource after the change */
+            after?: Record<string, never>;
+            /** @description When the change was committed */
+            at: string;
+            /** @description The resource before the change */
+            before?: Record<string, never>;
+            /** @description Entry id, increasing */
+            id: string;
+            /** @description Id of the resource changed */
+            resourceId: string;
+            /** @description Kind of resource changed */
+            resourceType: string;
+        };
+        AuditPageDto: {
+            /** @description Entries, newest first */
+            items: components["schemas"]["AuditEntryDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
         BatchRegisterDto: {
             /** @description 1 to 10000 devices; all are registered or none */
             devices: components["schemas"]["RegisterDeviceDto"][];
+        };
+        BatchRegisteredDto: {
+            /** @description The devices, in request order, with their credentials */
+            devices: components["schemas"]["RegisteredDeviceDto"][];
         };
         CreateApiKeyDto: {
             /**
@@ -616,6 +703,27 @@ export type components = {
              * @enum {string}
              */
             role: "admin" | "operator" | "viewer";
+        };
+        CreatedApiKeyDto: {
+            /** @description When it was created */
+            createdAt: string;
+            /** @description Key id */
+            id: string;
+            /** @description Last time it authenticated a request (updated at most once a minute) */
+            lastUsedAt: string | null;
+            /** @description Label given at creation */
+            name: string;
+            /** @description First characters of the token, to recognise it */
+            prefix: string;
+            /** @description When it was revoked; revoked keys authenticate nothing */
+            revokedAt: string | null;
+            /**
+             * @description Role
+             * @enum {string}
+             */
+            role: "admin" | "operator" | "viewer";
+            /** @description The bearer token. Shown only in this response; only its hash is stored. */
+            token: string;
         };
         CreateGroupDto: {
             /**
@@ -656,6 +764,12 @@ export type components = {
              * @enum {string}
              */
             type: "firmware" | "config";
+        };
+        CredentialsDto: {
+            /** @description MQTT password. Shown only in this response; only its hash is stored. */
+            password: string;
+            /** @description MQTT username (the device id) */
+            username: string;
         };
         DeviceCountDto: {
             /** @description Devices matching the filters */
@@ -807,6 +921,26 @@ export type components = {
             /** @description Registered devices */
             total: number;
         };
+        GroupDto: {
+            /** @description Creation time */
+            createdAt: string;
+            /** @description true when membership comes from the selector */
+            dynamic: boolean;
+            /** @description Group id */
+            id: string;
+            /** @description Members now: of a static group its devices, of a dynamic one the devices its selector matches */
+            memberCount: number;
+            /** @description Group name */
+            name: string;
+            /** @description The selector of a dynamic group; null for a static one */
+            selector: components["schemas"]["DeviceCriteriaDto"] | null;
+        };
+        GroupPageDto: {
+            /** @description Groups ordered by id */
+            items: components["schemas"]["GroupDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
         MaintenanceWindowDto: {
             /**
              * @description Five-field cron (minute hour day-of-month month day-of-week) of when a window opens
@@ -893,6 +1027,38 @@ export type components = {
              * @example cam
              */
             type: string;
+        };
+        RegisteredDeviceDto: {
+            /** @description Registration time */
+            createdAt: string;
+            /** @description MQTT credentials */
+            credentials: components["schemas"]["CredentialsDto"];
+            /** @description Firmware version from the reported state */
+            firmwareVersion: string | null;
+            /** @description Device id */
+            id: string;
+            /** @description Last time the device was heard from */
+            lastSeenAt: string | null;
+            /** @description Display name */
+            name: string | null;
+            /**
+             * @description Connected to the broker now or not
+             * @enum {string}
+             */
+            status: "online" | "offline";
+            /**
+             * @description Tags as {key: value}; a list of "key:value" strings is accepted too
+             * @example {
+             *       "site": "syd"
+             *     }
+             */
+            tags: {
+                [key: string]: string;
+            };
+            /** @description Device type */
+            type: string;
+            /** @description Last change to name or tags */
+            updatedAt: string;
         };
         RolloutDto: {
             /** @description Firmware rollouts: the artifact */
@@ -1227,7 +1393,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPageDto"];
+                };
             };
         };
     };
@@ -1248,7 +1416,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKeyDto"];
+                };
             };
         };
     };
@@ -1267,7 +1437,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyDto"];
+                };
             };
         };
     };
@@ -1289,7 +1461,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArtifactPageDto"];
+                };
             };
         };
     };
@@ -1310,7 +1484,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArtifactDto"];
+                };
             };
         };
     };
@@ -1329,7 +1505,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArtifactDto"];
+                };
             };
         };
     };
@@ -1423,7 +1601,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
             };
         };
     };
@@ -1484,7 +1664,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RegisteredDeviceDto"];
+                };
             };
         };
     };
@@ -1503,7 +1685,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceDto"];
+                };
             };
         };
     };
@@ -1545,7 +1729,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceDto"];
+                };
             };
         };
     };
@@ -1564,7 +1750,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CredentialsDto"];
+                };
             };
         };
     };
@@ -1671,7 +1859,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BatchRegisteredDto"];
+                };
             };
         };
     };
@@ -1767,7 +1957,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupPageDto"];
+                };
             };
         };
     };
@@ -1788,7 +1980,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupDto"];
+                };
             };
         };
     };
@@ -1807,7 +2001,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupDto"];
+                };
             };
         };
     };
@@ -1849,7 +2045,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupDto"];
+                };
             };
         };
     };
@@ -1872,7 +2070,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AddedGroupDevicesDto"];
+                };
             };
         };
     };

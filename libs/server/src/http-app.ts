@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { DomainExceptionFilter, createValidationPipe, setupOpenApi } from '@edgefleet/api';
 import type { FleetConfig } from '@edgefleet/config';
 import { MetricsRegistry, PinoNestLogger, instrumentHttp } from '@edgefleet/observability';
+import { registerWebConsole } from '@edgefleet/web-console';
 import { FleetServerModule } from './fleet-server.module';
 
 export const VERSION = '0.1.0';
@@ -31,5 +32,6 @@ export async function createHttpApp(
   app.useGlobalPipes(createValidationPipe());
   instrumentHttp(app.getHttpAdapter().getInstance(), app.get(MetricsRegistry));
   setupOpenApi(app as INestApplication, VERSION);
+  await registerWebConsole(fastify);
   return app;
 }
