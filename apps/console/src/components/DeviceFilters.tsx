@@ -31,7 +31,7 @@ export function filterToParams(filter: DeviceFilter): URLSearchParams {
 }
 
 /**
- * Text fields apply when the operator stops typing (300 ms) or presses Enter; `/` anywhere
+ * Text fields apply when the operator stops typing (400 ms) or presses Enter; `/` anywhere
  * outside a field focuses the search box.
  */
 export function DeviceFilters(props: { value: DeviceFilter; onChange: (filter: DeviceFilter) => void; searchShortcut?: boolean; idPrefix?: string }) {
@@ -39,11 +39,12 @@ export function DeviceFilters(props: { value: DeviceFilter; onChange: (filter: D
   const [draft, setDraft] = useState(props.value);
   const search = useRef<HTMLInputElement>(null);
   useEffect(() => setDraft(props.value), [JSON.stringify(props.value)]);
-  useEffect(() => {
-    if (JSON.stringify(draft) === JSON.stringify(props.value)) return;
-    const timer = setTimeout(() => props.onChange(clean(draft)), 300);
-    return () => clearTimeout(timer);
-  }, [JSON.stringify(draft)]);
+  const typing = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(typing.current), []);
+  const apply = (filter: DeviceFilter) => {
+    clearTimeout(typing.current);
+    if (JSON.stringify(clean(filter)) !== JSON.stringify(clean(props.value))) props.onChange(clean(filter));
+  };
   useEffect(() => {
     if (!props.searchShortcut) return;
     const onKey = (event: KeyboardEvent) => {
@@ -55,14 +56,20 @@ export function DeviceFilters(props: { value: DeviceFilter; onChange: (filter: D
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [props.searchShortcut]);
-  const set = (key: keyof DeviceFilter, value: string) =>
-    setDraft((d) => ({ ...d, [key]: key === 'tag' ? value.split(/[\s,]+/).filter(Boolean) : value }));
-  const submit = (event: Event) => {
+  const set = (key: keyof DeviceFilter, value: string) => {
+    const next = { ...draft, [key]: key === 'tag' ? value.split(/[\s,]+/).filter(Boolean) : value };
+    setDraft(next);
+    clearTimeout(typing.current);
+    typing.current = setTimeout(() => apply(next), 400);
+  };
+  // Not a <form>: these controls also sit inside the rollout wizard's form, and forms do not nest.
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Enter' || (event.target as HTMLElement).tagName !== 'INPUT') return;
     event.preventDefault();
-    props.onChange(clean(draft));
+    apply(draft);
   };
   return (
-    <form class="filters" role="search" onSubmit={submit}>
+    <div class="filters" role="search" onKeyDown={onKeyDown}>
       <label>
         Search {props.searchShortcut && <kbd title="press / to search">/</kbd>}
         <input id={`${id}-q`} ref={search} type="search" name="q" value={draft.q ?? ''} placeholder="id or name" onInput={(e) => set('q', e.currentTarget.value)} />
@@ -73,7 +80,7 @@ export function DeviceFilters(props: { value: DeviceFilter; onChange: (filter: D
       </label>
       <label>
         Status
-        <select id={`${id}-status`} name="status" value={draft.status ?? ''} onChange={(e) => props.onChange(clean({ ...draft, status: e.currentTarget.value }))}>
+        <select id={`${id}-status`} name="status" value={draft.status ?? ''} onChange={(e) => apply({ ...draft, status: e.currentTarget.value })}>
           <option value="">any</option>
           <option value="online">online</option>
           <option value="offline">offline</option>
@@ -91,10 +98,10 @@ export function DeviceFilters(props: { value: DeviceFilter; onChange: (filter: D
         Tags
         <input id={`${id}-tag`} name="tag" value={(draft.tag ?? []).join(' ')} placeholder="site:syd rack:4" onInput={(e) => set('tag', e.currentTarget.value)} />
       </label>
-      <button type="submit" class="ghost">
+      <button type="button" class="ghost" onClick={() => apply(draft)}>
         Apply
       </button>
-    </form>
+    </div>
   );
 }
 

@@ -18,6 +18,8 @@ export function OnlineChart(props: { points: { at: string; online: number; total
         series: [{}, { label: 'online', stroke: color('--c-succeeded'), width: 2 }, { label: 'registered', stroke: color('--c-pending'), dash: [4, 4] }],
         axes: [{ stroke: color('--muted') }, { stroke: color('--muted') }],
         legend: { show: true },
+        // One sample has no span: show the last hour around it instead of years.
+        scales: { x: { time: true, range: (_u, min, max) => (max - min < 600 ? [max - 3600, max + 60] : [min, max]) } },
       },
       [xs, props.points.map((p) => p.online), props.points.map((p) => p.total)],
       el,

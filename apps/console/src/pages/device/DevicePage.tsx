@@ -93,7 +93,10 @@ export function DevicePage(props: { id: string }) {
   );
 }
 
-/** A JSON merge patch on desired state, sent with If-Match: a change made meanwhile by someone else is shown, not overwritten. */
+/**
+ * A JSON merge patch on desired state, sent with If-Match: the version shown when the operator
+ * started typing. A change made meanwhile by someone else is shown as a conflict, not overwritten.
+ */
 function DesiredEditor(props: { id: string; version: number; onSaved: () => void }) {
   const [text, setText] = useState('{\n  \n}');
   const [base, setBase] = useState<number | null>(null);
@@ -118,8 +121,9 @@ function DesiredEditor(props: { id: string; version: number; onSaved: () => void
       headers: { 'if-match': `"${basedOn}"` },
     });
     if (response.status === 412) {
-      setError(`Conflict: desired state changed since version ${basedOn} (now ${props.version}). Review the table above, then save again to apply your patch on top.`);
-      setBase(props.version);
+      setError(`Conflict: desired state changed after version ${basedOn}; nothing was saved. The table above now shows the current state: save again to apply your patch on top of it.`);
+      setBase(null);
+      props.onSaved();
       return;
     }
     if (!response.ok) {
@@ -134,7 +138,15 @@ function DesiredEditor(props: { id: string; version: number; onSaved: () => void
     <form onSubmit={save} class="editor">
       <label>
         Change desired state (JSON merge patch; null removes a key) — based on version {basedOn}
-        <textarea rows={6} name="desired-patch" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        <textarea
+          rows={6}
+          name="desired-patch"
+          value={text}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            setBase((b) => b ?? props.version);
+          }}
+        />
       </label>
       <ErrorNote error={error} />
       {message && <p role="status">{message}</p>}
