@@ -1,7 +1,8 @@
 import { number } from '../../components/Bits';
 import { type Rollout, segments } from './rollout-words';
 
-const ORDER = ['succeeded', 'failed', 'inflight', 'pending', 'offline'] as const;
+// Failed first, from the left: the bar crosses the dashed threshold mark when failures pass it.
+const ORDER = ['failed', 'succeeded', 'inflight', 'pending', 'offline'] as const;
 const LABEL = { succeeded: 'succeeded', failed: 'failed', inflight: 'in flight', pending: 'pending', offline: 'offline' };
 
 /** Per wave a stacked bar; the dashed mark is where failures would cross the threshold. */
