@@ -86,7 +86,8 @@ async function main(): Promise<void> {
       );
       overview.push(
         await timed(() => page.goto(`${server.http}/console/`), async () => {
-          await page.getByTestId('overview-cards').getByText(TOTAL.toLocaleString('en-US'), { exact: true }).waitFor();
+          await page.getByTestId('overview-cards').getByText(TOTAL.toLocaleString('en-US'), { exact: true }).first().waitFor();
+          await page.waitForFunction("![...document.querySelectorAll('.card .big')].some((e) => e.textContent === '…')");
           await page.locator('.chart canvas').waitFor();
         }),
       );

@@ -171,6 +171,24 @@ describe('operator console in a real Chromium (real server, embedded Postgres, s
     expect((await api<{ state: string }>('GET', `/api/v1/rollouts/${rolloutId}`)).state).toBe('completed');
   });
 
+  it('uploads an artifact, shows its sha256 as the API has it, and deletes it after a confirmation', async () => {
+    await open(page, '/artifacts');
+    await page.getByLabel('Name').fill('cam firmware');
+    await page.getByLabel('Version').fill('9.9.9');
+    await page.getByLabel('Device types (comma separated)').fill('camera');
+    await page.getByLabel('File').setInputFiles({ name: 'fw.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(256 * 1024, 7) });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const remove = page.getByRole('button', { name: 'Delete cam firmware 9.9.9' });
+    await remove.waitFor();
+    const listed = await api<{ items: { version: string; sha256: string }[] }>('GET', '/api/v1/artifacts');
+    const uploaded = listed.items.find((a) => a.version === '9.9.9')!;
+    expect(await page.locator(`code[title="${uploaded.sha256}"]`).count()).toBe(1);
+    await remove.click();
+    await page.getByRole('button', { name: 'Delete the artifact' }).click();
+    await waitFor(() => remove.count(), (n) => n === 0);
+    expect((await api<{ items: { version: string }[] }>('GET', '/api/v1/artifacts')).items.some((a) => a.version === '9.9.9')).toBe(false);
+  });
+
   it('shows a viewer no destructive action, and says why', async () => {
     const context = await newContext();
     const viewer = await context.newPage();
@@ -185,6 +203,9 @@ describe('operator console in a real Chromium (real server, embedded Postgres, s
     await open(viewer, '/devices/sim-1');
     expect(await viewer.getByRole('button', { name: 'Save desired state' }).count()).toBe(0);
     await viewer.getByText('Editing desired state is disabled').waitFor();
+    await open(viewer, '/artifacts');
+    await viewer.getByText('Uploading and deleting are hidden').waitFor();
+    expect(await viewer.getByRole('button', { name: /^Delete / }).count()).toBe(0);
     await open(viewer, '/rollouts/new');
     await viewer.getByText('Creating rollouts is not available').waitFor();
     expect(await viewer.getByRole('link', { name: 'API keys' }).count()).toBe(0);

@@ -1,11 +1,14 @@
 import { useState } from 'preact/hooks';
-import { api, authHeaders, must } from '../../api/client';
+import { api, authHeaders, must, type components } from '../../api/client';
+import { Confirm } from '../../components/Confirm';
 import { DataTable } from '../../components/DataTable';
 import { Denied, ErrorNote, Page, Progress, when } from '../../components/Bits';
 import { Link } from '../../components/Link';
 import { usePolling } from '../../state/poll';
 import { href } from '../../state/route';
 import { canWrite, writeDenied } from '../../state/session';
+
+type Artifact = components['schemas']['ArtifactDto'];
 
 /** XMLHttpRequest, not fetch: only it reports upload progress. The token goes in the header. */
 function upload(form: FormData, onProgress: (sent: number, total: number) => void): Promise<void> {
@@ -48,6 +51,18 @@ export function ArtifactsPage() {
       setProgress(null);
     }
   };
+  const [deleting, setDeleting] = useState<Artifact | null>(null);
+  const remove = async () => {
+    setError(null);
+    try {
+      await must(api.DELETE('/api/v1/artifacts/{id}', { params: { path: { id: deleting!.id } } }));
+      artifacts.reload();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setDeleting(null);
+    }
+  };
   const usedBy = (id: string) => (rollouts.data?.items ?? []).filter((r) => r.artifactId === id);
   return (
     <Page title="Artifacts">
@@ -62,12 +77,11 @@ export function ArtifactsPage() {
             <button type="submit" class="primary" disabled={progress !== null}>Upload</button>
           </fieldset>
           {progress && <Progress label="Uploaded bytes" {...progress} />}
-          <ErrorNote error={error} />
         </form>
       ) : (
-        <Denied reason={`${writeDenied.value} Uploading is hidden.`} />
+        <Denied reason={`${writeDenied.value} Uploading and deleting are hidden.`} />
       )}
-      <p class="denied">Artifacts cannot be deleted through the API yet: rollouts keep their bytes for retries and reverts.</p>
+      <ErrorNote error={error} />
       <DataTable
         caption="Artifacts"
         rows={artifacts.data?.items ?? []}
@@ -82,8 +96,21 @@ export function ArtifactsPage() {
           { key: 'sig', label: 'Signature (Ed25519, key: GET /api/v1/signing-key)', render: (a) => <code title={a.signature}>{a.signature.slice(0, 12)}…</code> },
           { key: 'used', label: 'Used by', render: (a) => usedBy(a.id).map((r) => <Link key={r.id} href={href(`/rollouts/${r.id}`)}>{r.name} </Link>) },
           { key: 'at', label: 'Uploaded', sortValue: (a) => a.createdAt, render: (a) => when(a.createdAt) },
+          {
+            key: 'delete',
+            label: 'Delete',
+            render: (a) =>
+              canWrite.value ? (
+                <button type="button" class="danger ghost" onClick={() => setDeleting(a)}>
+                  Delete {a.name} {a.version}
+                </button>
+              ) : null,
+          },
         ]}
       />
+      <Confirm title={`Delete ${deleting?.name ?? ''} ${deleting?.version ?? ''}?`} open={deleting !== null} confirmLabel="Delete the artifact" danger onClose={() => setDeleting(null)} onConfirm={remove}>
+        <p>Its bytes are removed. The server refuses while an unfinished rollout uses it.</p>
+      </Confirm>
     </Page>
   );
 }
