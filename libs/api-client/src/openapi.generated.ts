@@ -289,7 +289,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Devices per status, per type and per firmware version, and how many are offline over 24 hours */
+        /** Devices per status, per type and per firmware version, and how many are offline over 24 hours (at most 5 s old) */
         get: operations["FleetController_summary"];
         put?: never;
         post?: never;

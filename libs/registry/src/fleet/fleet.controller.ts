@@ -10,7 +10,7 @@ export class FleetController {
   constructor(private readonly fleet: FleetOverviewService) {}
 
   @Get('summary')
-  @ApiOperation({ summary: 'Devices per status, per type and per firmware version, and how many are offline over 24 hours' })
+  @ApiOperation({ summary: 'Devices per status, per type and per firmware version, and how many are offline over 24 hours (at most 5 s old)' })
   @ApiOkResponse({ type: FleetSummaryDto })
   async summary(): Promise<FleetSummaryDto> {
     return toFleetSummaryDto(await this.fleet.summary());
