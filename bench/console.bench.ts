@@ -87,7 +87,8 @@ async function main(): Promise<void> {
       overview.push(
         await timed(() => page.goto(`${server.http}/console/`), async () => {
           await page.getByTestId('overview-cards').getByText(TOTAL.toLocaleString('en-US'), { exact: true }).first().waitFor();
-          await page.waitForFunction("![...document.querySelectorAll('.card .big')].some((e) => e.textContent === '…')");
+          // A function, not a string: the console's CSP forbids eval.
+          await page.waitForFunction(() => ![...(globalThis as any).document.querySelectorAll('.card .big')].some((e: { textContent: string }) => e.textContent === '…'));
           await page.locator('.chart canvas').waitFor();
         }),
       );
