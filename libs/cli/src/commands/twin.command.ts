@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+import type { Cli } from '../cli-context';
+
+export function registerTwinCommands(_program: Command, _cli: Cli): void {}
