@@ -22,13 +22,12 @@ export function buildProgram(io: CliIo): { program: Command; cli: Cli } {
   const program = new Command('edgefleet');
   program
     .description('Operate an EdgeFleet server: devices, groups, twins, artifacts, rollouts, API keys.')
-    .version(VERSION, '-V, --version')
     .addOption(new Option('--server <url>', 'server URL (default: $EDGEFLEET_SERVER, else the current context)'))
     .addOption(new Option('--token <token>', 'API token (default: $EDGEFLEET_TOKEN, else the current context)'))
     .addOption(new Option('--context <name>', 'use this saved context instead of the current one'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
+    .addHelpText('after', `\n'edgefleet --version' prints the version.\n\n${EXIT_CODES_HELP}`);
   program.configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
   program.exitOverride();
   const cli = new Cli(io, program);
@@ -49,6 +48,12 @@ const VERSION = packageVersion();
 
 /** Runs one command line (without `node` and the script); resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // Not a commander option: the root's options are read anywhere in the line, and
+  // `artifacts upload --version 2.1.0` must reach its command.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
   const { program } = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });

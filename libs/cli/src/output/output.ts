@@ -13,6 +13,14 @@ export interface Column<T> {
   wide?: boolean;
 }
 
+/** A row of a route whose OpenAPI document declares no response schema: read by field name. */
+export type Row = Record<string, unknown>;
+
+/** Columns that show fields as they are: `columns(['ID', 'id'], ['ROLE', 'role'])`; a third `true` makes it wide-only. */
+export function fieldColumns(...fields: Array<[header: string, field: string, wide?: boolean]>): Column<Row>[] {
+  return fields.map(([header, field, wide]) => ({ header, value: (row: Row) => row[field], wide }));
+}
+
 export function parseOutputFormat(value: string | undefined): OutputFormat {
   const format = value ?? 'table';
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw CliError.usage(`-o: expected one of ${OUTPUT_FORMATS.join(', ')}, got '${format}'`);

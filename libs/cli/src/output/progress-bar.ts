@@ -31,6 +31,7 @@ export function formatBytes(n: number): string {
 export class ProgressBar {
   private lastDraw = 0;
   private drawnLines = 0;
+  private lastText = '';
   private readonly started = Date.now();
 
   constructor(private readonly stream: CliStream) {}
@@ -48,10 +49,12 @@ export class ProgressBar {
   lines(lines: string[], final = false): void {
     const now = Date.now();
     const tty = Boolean(this.stream.isTTY);
-    if (!final && now - this.lastDraw < (tty ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS)) return;
+    const text = lines.join('\n');
+    if (text === this.lastText || (!final && now - this.lastDraw < (tty ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS))) return;
     this.lastDraw = now;
+    this.lastText = text;
     if (!tty) {
-      this.stream.write(`${lines.join('\n')}\n`);
+      this.stream.write(`${text}\n`);
       return;
     }
     // Back to the first line drawn last time, then each line cleared and written again.
