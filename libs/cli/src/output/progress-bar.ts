@@ -50,7 +50,12 @@ export class ProgressBar {
     const now = Date.now();
     const tty = Boolean(this.stream.isTTY);
     const text = lines.join('\n');
-    if (text === this.lastText || (!final && now - this.lastDraw < (tty ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS))) return;
+    if (text === this.lastText) {
+      // Already shown; a terminal still needs the line ended.
+      if (final && tty && this.drawnLines) this.stream.write('\n'), (this.drawnLines = 0);
+      return;
+    }
+    if ((!final && now - this.lastDraw < (tty ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS))) return;
     this.lastDraw = now;
     this.lastText = text;
     if (!tty) {
