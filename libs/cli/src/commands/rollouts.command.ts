@@ -48,12 +48,13 @@ export function registerRolloutCommands(program: Command, cli: Cli): void {
     .description('create a rollout from a YAML or JSON file')
     .option('-f, --file <file>', 'the rollout (YAML or JSON; - for stdin)')
     .option('--watch', 'then watch it until it ends (exit code as rollouts watch)')
+    .option('--timeout <seconds>', 'with --watch: give up (exit 1) after this long', positiveInt('--timeout'))
     .addHelpText('after', `${ROLLOUT_FILE_HELP}\n${examples('edgefleet rollouts create -f rollout.yaml', 'edgefleet rollouts create -f rollout.json --watch')}`)
-    .action(async (options: { file?: string; watch?: boolean }) => {
+    .action(async (options: { file?: string; watch?: boolean; timeout?: number }) => {
       const body = definition(options.file);
       const rollout = await ok<Rollout>(cli.connection().api.POST('/api/v1/rollouts', { body }), 'create rollout');
       if (!options.watch) return cli.output().item(rollout, ROLLOUT_COLUMNS);
-      finished(cli, await watchRollout(cli, rollout.id));
+      finished(cli, await watchRollout(cli, rollout.id, options.timeout));
     });
 
   rollouts
