@@ -230,6 +230,7 @@ describe('edgefleet CLI against the real server', () => {
   });
 
   it('devices import: bad rows and taken ids are refused by line number, the rest registered (exit 8); a bad file is exit 2', async () => {
+    await operator.registerDevices(['mix-taken']);
     const file = join(dir, 'mixed.jsonl');
     writeFileSync(
       file,
@@ -237,7 +238,7 @@ describe('edgefleet CLI against the real server', () => {
         '{"id":"mix-1","type":"cam"}',
         '{"id":"mix-2"}',
         'not json',
-        '{"id":"meter-1","type":"cam"}',
+        '{"id":"mix-taken","type":"cam"}',
         '{"id":"mix-3","type":"cam","tags":{"site":"syd"}}',
         '{"id":"mix-1","type":"cam"}',
       ].join('\n'),
@@ -247,11 +248,11 @@ describe('edgefleet CLI against the real server', () => {
     expect(run.code).toBe(8);
     expect(run.stderr).toContain(`${file}:2: type: required`);
     expect(run.stderr).toContain(`${file}:3: not JSON`);
-    expect(run.stderr).toMatch(new RegExp(`${file}:4: .*already registered: meter-1`));
+    expect(run.stderr).toMatch(new RegExp(`${file}:4: .*already registered: mix-taken`));
     expect(run.stderr).toContain(`${file}:6: id mix-1 appears earlier in the file`);
     const saved = readFileSync(credentials, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
     expect(saved.map((entry: { id: string }) => entry.id)).toEqual(['mix-1', 'mix-3']);
-    expect((await cli.json(['devices', 'list', '-q', 'mix-'])).map((d: { id: string }) => d.id)).toEqual(['mix-1', 'mix-3']);
+    expect((await cli.json(['devices', 'list', '-q', 'mix-'])).map((d: { id: string }) => d.id)).toEqual(['mix-1', 'mix-3', 'mix-taken']);
 
     const noType = join(dir, 'no-type.csv');
     writeFileSync(noType, 'id,name\nx,y\n');

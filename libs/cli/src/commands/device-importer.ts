@@ -34,9 +34,10 @@ export class DeviceImporter {
     private readonly sink: ImportSink,
   ) {}
 
-  async send(rows: Array<{ line: number; device: Registration }>): Promise<void> {
+  /** `body`: the batch already serialised (the caller did it while the previous batch was with the server). */
+  async send(rows: Array<{ line: number; device: Registration }>, body = batchBody(rows)): Promise<void> {
     if (!rows.length) return;
-    const outcome = await this.post(rows.map((row) => row.device));
+    const outcome = await this.post(body);
     if (outcome.ok) return this.sink.registered(outcome.devices);
     if (rows.length === 1) return this.sink.refused({ line: rows[0].line, error: outcome.message });
     const half = Math.ceil(rows.length / 2);
@@ -45,11 +46,11 @@ export class DeviceImporter {
   }
 
   /** The server's answer to one batch; throws when it is not about the input (auth, server failing). */
-  private async post(devices: Registration[]): Promise<{ ok: true; devices: Registered[] } | { ok: false; message: string }> {
+  private async post(body: string): Promise<{ ok: true; devices: Registered[] } | { ok: false; message: string }> {
     for (let attempt = 0; ; attempt++) {
       let result;
       try {
-        result = await this.api.POST('/api/v1/devices/batch', { body: { devices } });
+        result = await this.api.POST('/api/v1/devices/batch', { body: { devices: [] }, bodySerializer: () => body });
       } catch (error) {
         // Only a connection never made is safe to repeat: a batch whose answer was lost on the
         // way may have been written, and its passwords cannot be asked for again.
@@ -65,4 +66,9 @@ export class DeviceImporter {
       await sleep(500 * 2 ** attempt);
     }
   }
+}
+
+/** The request body of a batch, `{"devices":[...]}`. */
+export function batchBody(rows: Array<{ device: Registration }>): string {
+  return JSON.stringify({ devices: rows.map((row) => row.device) });
 }

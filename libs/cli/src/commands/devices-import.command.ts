@@ -6,7 +6,7 @@ import { EXIT } from '../exit-codes';
 import { examples } from '../help-text';
 import { ProgressBar, formatCount } from '../output/progress-bar';
 import { CredentialsFile } from './credentials-file';
-import { DeviceImporter, IMPORT_BATCH, type Refusal } from './device-importer';
+import { DeviceImporter, IMPORT_BATCH, type Refusal, batchBody } from './device-importer';
 import { type ImportRow, type Registration, importFormatOf, readImportFile } from './import-reader';
 
 /** Refused rows named one by one on stderr; past this, only counted (all are in the summary). */
@@ -62,10 +62,11 @@ ${examples('edgefleet devices import factory.csv --credentials factory-passwords
       });
       try {
         let inFlight: Promise<void> | undefined;
-        // The next batch is read and checked while the one before is with the server.
+        // The next batch is read, checked and serialised while the one before is with the server.
         for await (const batch of batches(readImportFile(file, format), options.batchSize, refuse)) {
+          const body = batchBody(batch);
           await inFlight;
-          inFlight = importer.send(batch);
+          inFlight = importer.send(batch, body);
         }
         await inFlight;
       } finally {
