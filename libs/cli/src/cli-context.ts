@@ -6,6 +6,7 @@ import { Output, parseOutputFormat } from './output/output';
 /** What a command's action needs: its streams, the global options, the server, the output. */
 export class Cli {
   private connected?: Connection;
+  private serverOnly?: Connection;
 
   constructor(
     readonly io: CliIo,
@@ -22,7 +23,12 @@ export class Cli {
 
   /** The server alone, for the routes that need no token. */
   connectionWithoutToken(): Connection {
-    return this.connected ?? resolveConnection(this.globals(), this.io.env, false);
+    return (this.serverOnly ??= this.connected ?? resolveConnection(this.globals(), this.io.env, false));
+  }
+
+  /** The server this run talked to, if it got that far (for error messages). */
+  serverInUse(): string | undefined {
+    return (this.connected ?? this.serverOnly)?.server;
   }
 
   output(): Output {

@@ -54,12 +54,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const { program } = buildProgram(io);
+  const { program, cli } = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    return reportError(error, io, program.opts<{ server?: string }>().server ?? io.env.EDGEFLEET_SERVER);
+    return reportError(error, io, cli.serverInUse());
   }
 }
 

@@ -39,6 +39,13 @@ export async function watchRollout(cli: Cli, id: string, timeoutSeconds?: number
         await sleep(500 * failures);
         continue;
       }
+      if (response.status === 429 && failures < RECONNECTS) {
+        // The server caps its event streams; wait as it asks (bounded), within the same limit.
+        failures++;
+        await response.body?.cancel();
+        await sleep(Math.min(10, Number(response.headers.get('retry-after')) || 1) * 1000);
+        continue;
+      }
       if (!response.ok || !response.body) await okJson(response, `watch rollout ${id}`);
       let ended = false;
       try {
