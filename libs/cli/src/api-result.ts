@@ -1,7 +1,7 @@
 import { CliError } from './cli-error';
 
 /** What every openapi-fetch call resolves to. */
-interface FetchResult {
+export interface FetchResult {
   data?: unknown;
   error?: unknown;
   response: Response;

@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
+import { type Command, CommanderError, Option } from 'commander';
+import { CliCommand } from './cli-command';
 import { Cli } from './cli-context';
 import { CliError } from './cli-error';
 import type { CliIo } from './cli-io';
@@ -19,7 +20,7 @@ import { packageVersion } from './package-version';
 
 /** The whole `edgefleet` command tree, writing to `io`. */
 export function buildProgram(io: CliIo): { program: Command; cli: Cli } {
-  const program = new Command('edgefleet');
+  const program = new CliCommand('edgefleet');
   program
     .description('Operate an EdgeFleet server: devices, groups, twins, artifacts, rollouts, API keys.')
     .addOption(new Option('--server <url>', 'server URL (default: $EDGEFLEET_SERVER, else the current context)'))

@@ -1,15 +1,15 @@
-import { type Command, Option } from 'commander';
+import { Option } from 'commander';
+import type { CliCommand } from '../cli-command';
 import { API_ROLES, type ApiRole } from '@edgefleet/contracts';
 import { ok } from '../api-result';
 import type { Cli } from '../cli-context';
 import { examples } from '../help-text';
-import { type Row, fieldColumns } from '../output/output';
-import { type Page, printPages } from '../output/paged-list';
-import { positiveInt } from './device-filters';
+import { fieldColumns } from '../output/output';
+import { addListCommand } from './list-command';
 
 const KEY_COLUMNS = fieldColumns(['ID', 'id'], ['NAME', 'name'], ['ROLE', 'role'], ['PREFIX', 'prefix'], ['CREATED', 'createdAt'], ['LAST USED', 'lastUsedAt', true], ['REVOKED', 'revokedAt']);
 
-export function registerApiKeyCommands(program: Command, cli: Cli): void {
+export function registerApiKeyCommands(program: CliCommand, cli: Cli): void {
   const keys = program.command('api-keys').alias('api-key').description('API tokens (admin role)');
 
   keys
@@ -22,17 +22,7 @@ export function registerApiKeyCommands(program: Command, cli: Cli): void {
       cli.output().item(key, [...KEY_COLUMNS.slice(0, 4), ...fieldColumns(['TOKEN', 'token'])]);
     });
 
-  keys
-    .command('list')
-    .alias('ls')
-    .description('list API keys (never their tokens)')
-    .option('--limit <n>', 'page size, 1-1000', positiveInt('--limit'))
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow cursors to the last page')
-    .action(async (options: { limit?: number; cursor?: string; all?: boolean }) => {
-      const { api } = cli.connection();
-      await printPages<Row>(cli, options, (query) => ok<Page<Row>>(api.GET('/api/v1/api-keys', { params: { query } }), 'list API keys'), KEY_COLUMNS);
-    });
+  addListCommand(keys, cli, { what: 'API keys (never their tokens)', fetch: (api, query) => api.GET('/api/v1/api-keys', { params: { query } }), columns: KEY_COLUMNS });
 
   keys
     .command('revoke <id>')

@@ -1,20 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import type { CliCommand } from '../cli-command';
 import { ok, okJson } from '../api-result';
 import type { Cli } from '../cli-context';
 import { CliError } from '../cli-error';
 import { EXIT } from '../exit-codes';
 import { examples } from '../help-text';
 import { type Row, fieldColumns } from '../output/output';
-import { type Page, printPages } from '../output/paged-list';
+import { addListCommand } from './list-command';
 import { ProgressBar, formatBytes } from '../output/progress-bar';
 import { type ArtifactMetadata, VerificationCache, verifyArtifactFile } from './artifact-verifier';
-import { positiveInt } from './device-filters';
 import { multipartBody } from './multipart-upload';
 
 const ARTIFACT_COLUMNS = fieldColumns(['ID', 'id'], ['NAME', 'name'], ['VERSION', 'version'], ['DEVICE TYPES', 'deviceTypes'], ['SIZE', 'size'], ['SHA256', 'sha256', true], ['KEY', 'signingKeyId', true], ['CREATED', 'createdAt']);
 
-export function registerArtifactCommands(program: Command, cli: Cli): void {
+export function registerArtifactCommands(program: CliCommand, cli: Cli): void {
   const artifacts = program.command('artifacts').alias('artifact').description('signed firmware artifacts');
 
   artifacts
@@ -33,17 +32,7 @@ export function registerArtifactCommands(program: Command, cli: Cli): void {
       cli.output().item(await okJson<Row>(response, `upload ${file}`), ARTIFACT_COLUMNS);
     });
 
-  artifacts
-    .command('list')
-    .alias('ls')
-    .description('list artifacts')
-    .option('--limit <n>', 'page size, 1-1000', positiveInt('--limit'))
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow cursors to the last page')
-    .action(async (options: { limit?: number; cursor?: string; all?: boolean }) => {
-      const { api } = cli.connection();
-      await printPages<Row>(cli, options, (query) => ok<Page<Row>>(api.GET('/api/v1/artifacts', { params: { query } }), 'list artifacts'), ARTIFACT_COLUMNS);
-    });
+  addListCommand(artifacts, cli, { what: 'artifacts', fetch: (api, query) => api.GET('/api/v1/artifacts', { params: { query } }), columns: ARTIFACT_COLUMNS });
 
   artifacts
     .command('get <id>')

@@ -1,14 +1,13 @@
-import type { Command } from 'commander';
+import type { CliCommand } from '../cli-command';
 import { ok } from '../api-result';
 import type { Cli } from '../cli-context';
 import { examples } from '../help-text';
 import { type Row, fieldColumns } from '../output/output';
 import { type Page, printPages } from '../output/paged-list';
-import { positiveInt } from './device-filters';
 
 const AUDIT_COLUMNS = fieldColumns(['ID', 'id', true], ['AT', 'at'], ['ACTOR', 'actorName'], ['ACTION', 'action'], ['RESOURCE', 'resourceType'], ['RESOURCE ID', 'resourceId'], ['ACTOR ID', 'actorId', true]);
 
-export function registerAuditCommand(program: Command, cli: Cli): void {
+export function registerAuditCommand(program: CliCommand, cli: Cli): void {
   program
     .command('audit')
     .description('who changed what, when')
@@ -16,9 +15,7 @@ export function registerAuditCommand(program: Command, cli: Cli): void {
     .option('--actor <apiKeyId>', 'only changes made by this API key id')
     .option('--resource-type <type>', 'only this kind of resource, e.g. device')
     .option('--resource-id <id>', 'only this resource')
-    .option('--limit <n>', 'page size, 1-1000', positiveInt('--limit'))
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow cursors to the last page')
+    .paged()
     .addHelpText('after', examples('edgefleet audit --resource-type device --resource-id cam-0001', 'edgefleet audit --action rollout.create --all -o json'))
     .action(async (options: { action?: string; actor?: string; resourceType?: string; resourceId?: string; limit?: number; cursor?: string; all?: boolean }) => {
       const { api } = cli.connection();

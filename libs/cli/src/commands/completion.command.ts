@@ -1,4 +1,5 @@
-import { type Command, Argument } from 'commander';
+import { Argument, type Command } from 'commander';
+import type { CliCommand } from '../cli-command';
 import type { Cli } from '../cli-context';
 import { examples } from '../help-text';
 
@@ -12,7 +13,7 @@ function commandTable(command: Command, path: string[] = []): Array<{ path: stri
   return rows;
 }
 
-function bashScript(program: Command): string {
+function bashScript(program: CliCommand): string {
   const cases = commandTable(program)
     .map(({ path, commands, options }) => `    "${path}") commands="${commands.join(' ')}"; options="${options.join(' ')}" ;;`)
     .join('\n');
@@ -43,14 +44,14 @@ complete -o default -F _edgefleet edgefleet
 `;
 }
 
-function zshScript(program: Command): string {
+function zshScript(program: CliCommand): string {
   return `#compdef edgefleet
 # edgefleet zsh completion: source <(edgefleet completion zsh), or save as _edgefleet in $fpath
 autoload -U +X bashcompinit && bashcompinit
 ${bashScript(program)}`;
 }
 
-export function registerCompletionCommand(program: Command, cli: Cli): void {
+export function registerCompletionCommand(program: CliCommand, cli: Cli): void {
   program
     .command('completion')
     .description('print a shell completion script')

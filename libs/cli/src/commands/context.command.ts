@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CliCommand } from '../cli-command';
 import { ok } from '../api-result';
 import type { Cli } from '../cli-context';
 import { CliError } from '../cli-error';
@@ -12,7 +12,7 @@ interface ContextRow {
   current: boolean;
 }
 
-export function registerContextCommands(program: Command, cli: Cli): void {
+export function registerContextCommands(program: CliCommand, cli: Cli): void {
   program
     .command('login')
     .description('check a server URL and API token, and save them as a context (the current one from now on)')

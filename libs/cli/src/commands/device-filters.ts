@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { components } from '@edgefleet/api-client';
 import { parseTag } from '@edgefleet/contracts';
 import { CliError } from '../cli-error';
+import { collect } from './option-parsers';
 
 type DeviceCriteria = components['schemas']['DeviceCriteriaDto'];
 
@@ -14,10 +15,9 @@ export interface DeviceFilterOptions {
   reported?: string[];
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The device list's filters (the same as a group's selector), as options. */
-export function addDeviceFilterOptions(command: Command): Command {
+export function addDeviceFilterOptions<T extends Command>(command: T): T {
   return command
     .option('--type <type>', 'device type, exact')
     .addOption(new Option('--status <status>', 'connection status').choices(['online', 'offline']))
@@ -56,12 +56,4 @@ export function deviceListQuery(query: Record<string, unknown>): string {
     else params.append(key, String(value));
   }
   return params.toString();
-}
-
-export function positiveInt(name: string): (value: string) => number {
-  return (value) => {
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < 1) throw CliError.usage(`${name}: expected a whole number ≥ 1, got '${value}'`);
-    return number;
-  };
 }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { Command } from 'commander';
+import type { CliCommand } from '../cli-command';
 import type { Cli } from '../cli-context';
 import { CliError } from '../cli-error';
 import { EXIT } from '../exit-codes';
@@ -18,7 +18,7 @@ interface ImportOptions {
   batchSize: number;
 }
 
-export function registerImportCommand(devices: Command, cli: Cli): void {
+export function registerImportCommand(devices: CliCommand, cli: Cli): void {
   devices
     .command('import <file>')
     .description('register devices from a CSV or JSON-lines file, in batches of 10,000, with their passwords written to a new 0600 file')

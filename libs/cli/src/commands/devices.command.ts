@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CliCommand } from '../cli-command';
 import { parseTag } from '@edgefleet/contracts';
 import { ok } from '../api-result';
 import type { Cli } from '../cli-context';
@@ -6,10 +6,9 @@ import { CliError } from '../cli-error';
 import { examples } from '../help-text';
 import { type Page, printPages } from '../output/paged-list';
 import { type Device, DEVICE_COLUMNS, REGISTERED_COLUMNS, type RegisteredDevice } from './device-columns';
-import { type DeviceFilterOptions, addDeviceFilterOptions, deviceCriteria, deviceListQuery, positiveInt } from './device-filters';
+import { type DeviceFilterOptions, addDeviceFilterOptions, deviceCriteria, deviceListQuery } from './device-filters';
+import { collect } from './option-parsers';
 import { registerImportCommand } from './devices-import.command';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function tagsOf(list: string[] = []): Record<string, string> {
   const tags: Record<string, string> = {};
@@ -21,14 +20,12 @@ function tagsOf(list: string[] = []): Record<string, string> {
   return tags;
 }
 
-export function registerDeviceCommands(program: Command, cli: Cli): void {
+export function registerDeviceCommands(program: CliCommand, cli: Cli): void {
   const devices = program.command('devices').alias('device').description('the device registry');
 
   addDeviceFilterOptions(devices.command('list').alias('ls').description('list devices, filtered; one page unless --all'))
     .option('--group <id>', 'members of a static group, or devices matching a dynamic one')
-    .option('--limit <n>', 'page size, 1-1000', positiveInt('--limit'))
-    .option('--cursor <cursor>', 'start at this page (the nextCursor of the previous one)')
-    .option('--all', 'follow cursors to the last page')
+    .paged()
     .addHelpText(
       'after',
       examples(

@@ -1,10 +1,10 @@
-import type { Command } from 'commander';
+import type { CliCommand } from '../cli-command';
 import { ok } from '../api-result';
 import type { Cli } from '../cli-context';
 import { examples } from '../help-text';
 import { type Row, fieldColumns } from '../output/output';
-import { type Page, printPages } from '../output/paged-list';
-import { type DeviceFilterOptions, addDeviceFilterOptions, deviceCriteria, positiveInt } from './device-filters';
+import { addListCommand } from './list-command';
+import { type DeviceFilterOptions, addDeviceFilterOptions, deviceCriteria } from './device-filters';
 
 const GROUP_COLUMNS = [
   ...fieldColumns(['ID', 'id'], ['NAME', 'name'], ['DYNAMIC', 'dynamic']),
@@ -12,21 +12,10 @@ const GROUP_COLUMNS = [
   ...fieldColumns(['CREATED', 'createdAt', true]),
 ];
 
-export function registerGroupCommands(program: Command, cli: Cli): void {
+export function registerGroupCommands(program: CliCommand, cli: Cli): void {
   const groups = program.command('groups').alias('group').description('static groups, and dynamic ones by selector (members: devices list --group ID)');
 
-  groups
-    .command('list')
-    .alias('ls')
-    .description('list groups')
-    .option('--limit <n>', 'page size, 1-1000', positiveInt('--limit'))
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow cursors to the last page')
-    .addHelpText('after', examples('edgefleet groups list', 'edgefleet groups list --all -o json'))
-    .action(async (options: { limit?: number; cursor?: string; all?: boolean }) => {
-      const { api } = cli.connection();
-      await printPages<Row>(cli, options, (query) => ok<Page<Row>>(api.GET('/api/v1/groups', { params: { query } }), 'list groups'), GROUP_COLUMNS);
-    });
+  addListCommand(groups, cli, { what: 'groups', fetch: (api, query) => api.GET('/api/v1/groups', { params: { query } }), columns: GROUP_COLUMNS });
 
   groups
     .command('get <id>')

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CliCommand } from '../cli-command';
 import type { Cli } from '../cli-context';
 import { CliError } from '../cli-error';
 import { examples } from '../help-text';
@@ -8,7 +8,7 @@ interface Health {
   [component: string]: unknown;
 }
 
-export function registerHealthCommand(program: Command, cli: Cli): void {
+export function registerHealthCommand(program: CliCommand, cli: Cli): void {
   program
     .command('health')
     .description("the server's health (no token needed); exits 1 unless the status is ok")

@@ -1,4 +1,5 @@
-import { type Command, Option } from 'commander';
+import { Option } from 'commander';
+import type { CliCommand } from '../cli-command';
 import type { components } from '@edgefleet/api-client';
 import { DEVICE_JOB_STATUSES, ROLLOUT_STATES, type RolloutState } from '@edgefleet/contracts';
 import { ok } from '../api-result';
@@ -8,7 +9,7 @@ import { EXIT } from '../exit-codes';
 import { examples } from '../help-text';
 import { fieldColumns } from '../output/output';
 import { type Page, printPages } from '../output/paged-list';
-import { positiveInt } from './device-filters';
+import { positiveInt } from './option-parsers';
 import { ROLLOUT_COLUMNS, type Rollout } from './rollout-columns';
 import { watchRollout } from './rollout-watch';
 import { readDocument } from './state-input';
@@ -40,7 +41,7 @@ The file is the API's rollout body, e.g.:
   target: { selector: { type: cam, tag: [site:syd] } }
   strategy: { waves: [1, 10, 50, 100], maxInFlight: 500, failureThreshold: { percent: 5, minSamples: 20 } }`;
 
-export function registerRolloutCommands(program: Command, cli: Cli): void {
+export function registerRolloutCommands(program: CliCommand, cli: Cli): void {
   const rollouts = program.command('rollouts').alias('rollout').description('firmware and config rollouts in waves');
 
   rollouts
@@ -80,9 +81,7 @@ export function registerRolloutCommands(program: Command, cli: Cli): void {
     .alias('ls')
     .description('list rollouts')
     .addOption(new Option('--state <state>', 'only rollouts in this state').choices(ROLLOUT_STATES))
-    .option('--limit <n>', 'page size, 1-1000', positiveInt('--limit'))
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow cursors to the last page')
+    .paged()
     .addHelpText('after', examples('edgefleet rollouts list --state running', 'edgefleet rollouts list --all -o json'))
     .action(async (options: { state?: RolloutState; limit?: number; cursor?: string; all?: boolean }) => {
       const { api } = cli.connection();
@@ -110,9 +109,7 @@ export function registerRolloutCommands(program: Command, cli: Cli): void {
     .description("per-device job status of a rollout")
     .addOption(new Option('--status <status>', 'only jobs in this status').choices(DEVICE_JOB_STATUSES))
     .option('--wave <n>', 'only this wave (from 1)', positiveInt('--wave'))
-    .option('--limit <n>', 'page size, 1-1000', positiveInt('--limit'))
-    .option('--cursor <cursor>', 'start at this page')
-    .option('--all', 'follow cursors to the last page')
+    .paged()
     .action(async (id: string, options: { status?: Job['status']; wave?: number; limit?: number; cursor?: string; all?: boolean }) => {
       const { api } = cli.connection();
       const filters = { status: options.status, wave: options.wave === undefined ? undefined : options.wave - 1 };

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CliCommand } from '../cli-command';
 import type { components } from '@edgefleet/api-client';
 import { ok } from '../api-result';
 import type { Cli } from '../cli-context';
@@ -21,7 +21,7 @@ const STATE_HELP = `
 Values: path=value (dotted path; the value read as JSON when it parses, else as text), or a
 JSON object, or -f FILE (JSON or YAML). In a patch, null removes a key (JSON merge patch).`;
 
-export function registerTwinCommands(program: Command, cli: Cli): void {
+export function registerTwinCommands(program: CliCommand, cli: Cli): void {
   const twin = program.command('twin').description("a device's twin: desired and reported state");
 
   twin
