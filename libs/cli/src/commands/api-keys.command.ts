@@ -27,6 +27,7 @@ export function registerApiKeyCommands(program: CliCommand, cli: Cli): void {
   keys
     .command('revoke <id>')
     .description('revoke an API key: it stops authenticating at once')
+    .addHelpText('after', examples('edgefleet api-keys revoke 51b13fb3-…'))
     .action(async (id: string) => {
       const key = await ok(cli.connection().api.DELETE('/api/v1/api-keys/{id}', { params: { path: { id } } }), `revoke API key ${id}`);
       if (key) cli.output().item(key, KEY_COLUMNS);

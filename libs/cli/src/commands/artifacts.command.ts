@@ -37,6 +37,7 @@ export function registerArtifactCommands(program: CliCommand, cli: Cli): void {
   artifacts
     .command('get <id>')
     .description('one artifact: size, sha256, signature')
+    .addHelpText('after', examples('edgefleet artifacts get 6f1c…', 'edgefleet artifacts get 6f1c… -o json > fw.json'))
     .action(async (id: string) => {
       const artifact = await ok(cli.connection().api.GET('/api/v1/artifacts/{id}', { params: { path: { id } } }), `artifact ${id}`);
       cli.output().item(artifact, [...ARTIFACT_COLUMNS, ...fieldColumns(['SIGNATURE', 'signature'])]);

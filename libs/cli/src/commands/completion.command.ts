@@ -56,7 +56,7 @@ export function registerCompletionCommand(program: CliCommand, cli: Cli): void {
     .command('completion')
     .description('print a shell completion script')
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh']))
-    .addHelpText('after', examples('source <(edgefleet completion bash)', 'edgefleet completion zsh > "${fpath[1]}/_edgefleet"'))
+    .addHelpText('after', examples('edgefleet completion bash > ~/.local/share/bash-completion/completions/edgefleet', 'edgefleet completion zsh > "${fpath[1]}/_edgefleet"', 'source <(edgefleet completion bash)'))
     .action((shell: 'bash' | 'zsh') => {
       cli.io.stdout.write(shell === 'bash' ? bashScript(program) : zshScript(program));
     });

@@ -64,6 +64,7 @@ export function registerContextCommands(program: CliCommand, cli: Cli): void {
   context
     .command('delete <name>')
     .description('forget a saved context and its token')
+    .addHelpText('after', examples('edgefleet context delete staging'))
     .action((name: string) => {
       const store = new ContextStore(cli.io.env);
       const config = store.load();

@@ -20,6 +20,7 @@ export function registerGroupCommands(program: CliCommand, cli: Cli): void {
   groups
     .command('get <id>')
     .description('one group')
+    .addHelpText('after', examples('edgefleet groups get 9919b71b-…', 'edgefleet groups get 9919b71b-… -o json'))
     .action(async (id: string) => {
       const group = await ok(cli.connection().api.GET('/api/v1/groups/{id}', { params: { path: { id } } }), `group ${id}`);
       cli.output().item(group, GROUP_COLUMNS);
@@ -40,6 +41,7 @@ export function registerGroupCommands(program: CliCommand, cli: Cli): void {
   groups
     .command('delete <id>')
     .description('delete a group (its devices stay)')
+    .addHelpText('after', examples('edgefleet groups delete 9919b71b-…'))
     .action(async (id: string) => {
       await ok(cli.connection().api.DELETE('/api/v1/groups/{id}', { params: { path: { id } } }), `delete group ${id}`);
       cli.output().message(`deleted group ${id}`);

@@ -91,6 +91,7 @@ export function registerRolloutCommands(program: CliCommand, cli: Cli): void {
   rollouts
     .command('get <id>')
     .description('state and counts, per wave')
+    .addHelpText('after', examples('edgefleet rollouts get 3f2a…', 'edgefleet rollouts get 3f2a… -o json | jq .counts'))
     .action(async (id: string) => {
       const rollout = await ok<Rollout>(cli.connection().api.GET('/api/v1/rollouts/{id}', { params: { path: { id } } }), `rollout ${id}`);
       const output = cli.output();
@@ -106,7 +107,8 @@ export function registerRolloutCommands(program: CliCommand, cli: Cli): void {
 
   rollouts
     .command('devices <id>')
-    .description("per-device job status of a rollout")
+    .description('per-device job status of a rollout')
+    .addHelpText('after', examples('edgefleet rollouts devices 3f2a… --status failed', 'edgefleet rollouts devices 3f2a… --wave 1 --all -o json'))
     .addOption(new Option('--status <status>', 'only jobs in this status').choices(DEVICE_JOB_STATUSES))
     .option('--wave <n>', 'only this wave (from 1)', positiveInt('--wave'))
     .paged()
@@ -129,6 +131,7 @@ export function registerRolloutCommands(program: CliCommand, cli: Cli): void {
     rollouts
       .command(`${action} <id>`)
       .description(`${action} a rollout`)
+      .addHelpText('after', examples(`edgefleet rollouts ${action} 3f2a…`))
       .action(async (id: string) => {
         const rollout = await ok<Rollout>(cli.connection().api.POST(`/api/v1/rollouts/{id}/${action}`, { params: { path: { id } } }), `${action} rollout ${id}`);
         cli.output().item(rollout, ROLLOUT_COLUMNS);
