@@ -16,6 +16,9 @@ import { Operator } from './support/operator';
  * completes, non-zero when it ends otherwise; here against simulated devices (libs/fleet-sim,
  * real SDK clients over MQTT) of the real server process.
  */
+// Each test starts the CLI as a new process a dozen times or more; on a loaded CI machine that is slow.
+jest.setTimeout(180_000);
+
 describe('edgefleet rollouts watch on real rollouts to simulated devices', () => {
   const token = `efk_e2e_${randomBytes(16).toString('hex')}`;
   let database: TestDatabase;

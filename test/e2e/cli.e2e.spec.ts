@@ -12,6 +12,9 @@ import { Operator } from './support/operator';
  * operator or a CI job runs it: contexts, every command's happy path, the main errors and the
  * exit codes a pipeline relies on.
  */
+// Each test starts the CLI as a new process a dozen times or more; on a loaded CI machine that is slow.
+jest.setTimeout(180_000);
+
 describe('edgefleet CLI against the real server', () => {
   const token = `efk_e2e_${randomBytes(16).toString('hex')}`;
   let database: TestDatabase;
