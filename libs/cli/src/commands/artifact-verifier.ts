@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type SignedArtifactFields, artifactSignatureMessage } from '@edgefleet/contracts';
 import { ok } from '../api-result';
 import { CliError } from '../cli-error';
+import { EXIT } from '../exit-codes';
 import type { Connection } from '../config/connection';
 import { configDir } from '../config/context-store';
 
@@ -60,7 +61,7 @@ export class VerificationCache {
     const { items } = await ok<{ items: SigningKey[] }>(connection().api.GET('/api/v1/signing-keys'), 'signing keys');
     writeJson(file, items);
     const key = pick(items);
-    if (!key) throw new CliError(`the server publishes no signing key ${keyId}`, 7);
+    if (!key) throw new CliError(`the server publishes no signing key ${keyId}`, EXIT.verifyFailed);
     return key;
   }
 }

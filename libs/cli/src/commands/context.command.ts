@@ -2,6 +2,7 @@ import type { CliCommand } from '../cli-command';
 import { ok } from '../api-result';
 import type { Cli } from '../cli-context';
 import { CliError } from '../cli-error';
+import { EXIT } from '../exit-codes';
 import { connectTo, normalizeServer } from '../config/connection';
 import { ContextStore } from '../config/context-store';
 import { examples } from '../help-text';
@@ -56,7 +57,7 @@ export function registerContextCommands(program: CliCommand, cli: Cli): void {
     .action((name: string) => {
       const store = new ContextStore(cli.io.env);
       const config = store.load();
-      if (!config.contexts[name]) throw new CliError(`no context named '${name}' (see: edgefleet context list)`, 3);
+      if (!config.contexts[name]) throw new CliError(`no context named '${name}' (see: edgefleet context list)`, EXIT.notFound);
       config.current = name;
       store.save(config);
       cli.output().message(`current context: ${name} (${config.contexts[name].server})`);
@@ -68,7 +69,7 @@ export function registerContextCommands(program: CliCommand, cli: Cli): void {
     .action((name: string) => {
       const store = new ContextStore(cli.io.env);
       const config = store.load();
-      if (!config.contexts[name]) throw new CliError(`no context named '${name}'`, 3);
+      if (!config.contexts[name]) throw new CliError(`no context named '${name}'`, EXIT.notFound);
       delete config.contexts[name];
       if (config.current === name) delete config.current;
       store.save(config);
