@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { scratchDir } from '../support/scratch-dir';
 import { ServerProcess } from '../support/server-process';
 import { type TestDatabase, createTestDatabase } from '../support/test-database';
@@ -77,6 +78,9 @@ describe('edgefleet CLI against the real server', () => {
     expect((await user.run(['context', 'use', 'local'])).code).toBe(0);
     expect((await user.run(['devices', 'register', '--type', 'cam', '--id', 'ctx-4'])).code).toBe(0);
     expect(await user.run(['context', 'use', 'nope'])).toMatchObject({ code: 3 });
+    expect((await user.run(['context', 'delete', 'readonly'])).code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ current: 'local', contexts: { local: { server: http, token } } });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     // EDGEFLEET_SERVER beats the context: nothing listens there.
     expect(await user.run(['devices', 'list'], { EDGEFLEET_SERVER: 'http://127.0.0.1:9' })).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the server') });
   });
@@ -92,6 +96,8 @@ describe('edgefleet CLI against the real server', () => {
     expect(listed).toEqual(api.body.items);
     expect(await cli.json(['devices', 'list', '--type', 'meter', '--tag', 'site:mel'])).toEqual([expect.objectContaining({ id: 'meter-2' })]);
     expect(await cli.json(['devices', 'get', 'meter-1'])).toEqual((await operator.request('GET', '/api/v1/devices/meter-1')).body);
+    const yaml = await cli.run(['devices', 'list', '--type', 'meter', '-o', 'yaml']);
+    expect(parseYaml(yaml.stdout)).toEqual(api.body.items);
 
     const table = await cli.run(['devices', 'list', '--type', 'meter']);
     expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+TYPE\s+STATUS\s+FIRMWARE\s+TAGS$/);
