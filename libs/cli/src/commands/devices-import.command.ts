@@ -16,7 +16,12 @@ interface ImportOptions {
   credentials?: string;
   format?: string;
   batchSize: number;
+  concurrency: number;
 }
+
+/** Batches with the server at once by default: while one is written, the CLI reads the answer to the other. */
+const CONCURRENCY = 2;
+const MAX_CONCURRENCY = 4;
 
 export function registerImportCommand(devices: CliCommand, cli: Cli): void {
   devices
@@ -25,6 +30,7 @@ export function registerImportCommand(devices: CliCommand, cli: Cli): void {
     .option('--credentials <file>', 'where the passwords go (CSV, or JSON lines if it ends in .jsonl); must not exist (default: <file>.credentials.csv)')
     .option('--format <format>', 'csv or jsonl (default: from the file name)')
     .option('--batch-size <n>', 'devices per request, 1-10000', (value) => batchSize(value), IMPORT_BATCH)
+    .option('--concurrency <n>', `batches with the server at once, 1-${MAX_CONCURRENCY}`, (value) => concurrency(value), CONCURRENCY)
     .addHelpText(
       'after',
       `
@@ -60,15 +66,22 @@ ${examples('edgefleet devices import factory.csv --credentials factory-passwords
         },
         refused: refuse,
       });
+      const inFlight = new Set<Promise<void>>();
       try {
-        let inFlight: Promise<void> | undefined;
-        // The next batch is read, checked and serialised while the one before is with the server.
+        // The next batch is read, checked and serialised while the others are with the server.
         for await (const batch of batches(readImportFile(file, format), options.batchSize, refuse)) {
           const body = batchBody(batch);
-          await inFlight;
-          inFlight = importer.send(batch, body);
+          while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+          const sending: Promise<void> = importer.send(batch, body).finally(() => inFlight.delete(sending));
+          // Seen by race/all below; until then its failure must not count as unhandled.
+          sending.catch(() => undefined);
+          inFlight.add(sending);
         }
-        await inFlight;
+        await Promise.all(inFlight);
+      } catch (error) {
+        // The other batches may still be answered: their passwords are written before the file closes.
+        await Promise.allSettled(inFlight);
+        throw error;
       } finally {
         credentials.close();
         draw(true);
@@ -79,6 +92,12 @@ ${examples('edgefleet devices import factory.csv --credentials factory-passwords
       else output.message(`registered ${formatCount(registered)} devices, refused ${formatCount(refusals.length)}; passwords in ${credentials.path}`);
       if (refusals.length) throw new CliError(`${formatCount(refusals.length)} of ${formatCount(registered + refusals.length)} rows refused (see above)`, EXIT.partial);
     });
+}
+
+function concurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw CliError.usage(`--concurrency: expected 1 to ${MAX_CONCURRENCY}, got '${value}'`);
+  return n;
 }
 
 function batchSize(value: string): number {
