@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { connectDevice } from '../support/mqtt-device';
 import { scratchDir } from '../support/scratch-dir';
 import { ServerProcess } from '../support/server-process';
 import { type TestDatabase, createTestDatabase } from '../support/test-database';
@@ -22,6 +23,7 @@ describe('edgefleet CLI against the real server', () => {
   let dir: string;
   let server: ServerProcess;
   let http: string;
+  let mqtt: string;
   let operator: Operator;
   /** Server and token from the environment, as in CI. */
   let cli: CliRunner;
@@ -30,7 +32,7 @@ describe('edgefleet CLI against the real server', () => {
     database = await createTestDatabase();
     dir = scratchDir('edgefleet-e2e-cli-');
     server = ServerProcess.spawn({ DATABASE_URL: database.url, FLEET_DATA_DIR: join(dir, 'data'), FLEET_ADMIN_TOKEN: token });
-    http = (await server.ready()).http;
+    ({ http, mqtt } = (await server.ready()) as { http: string; mqtt: string });
     operator = new Operator(http, token);
     cli = new CliRunner({ HOME: join(dir, 'home-env'), XDG_CONFIG_HOME: join(dir, 'config-env'), EDGEFLEET_SERVER: http, EDGEFLEET_TOKEN: token });
   });
@@ -228,6 +230,9 @@ describe('edgefleet CLI against the real server', () => {
     expect(saved.size).toBe(count);
     expect(saved.get('imp-00000')).toEqual({ username: 'imp-00000', password: expect.stringMatching(/^.{20,}$/) });
     expect(saved.get('imp-19999')).toEqual({ username: 'imp-19999', password: expect.stringMatching(/^.{20,}$/) });
+    // The file's passwords are the devices' real credentials.
+    const device = await connectDevice(mqtt, { id: 'imp-12345', password: saved.get('imp-12345')!.password });
+    await device.endAsync();
 
     const all = await cli.run(['devices', 'list', '--type', 'sensor', '--all', '-o', 'json']);
     expect(all.code).toBe(0);
