@@ -40,6 +40,8 @@ describe('edgefleet rollouts watch on real rollouts to simulated devices', () =>
       ROLLOUT_TICK_MS: '50',
       ROLLOUT_RETRY_BACKOFF_MS: '100',
       ROLLOUT_RETRY_BACKOFF_MAX_MS: '400',
+      // One event stream per token: a second watch is answered 429 and must wait its turn.
+      SSE_MAX_STREAMS_PER_TOKEN: '1',
     });
     const ready = await server.ready();
     mqtt = ready.mqtt!;
@@ -150,8 +152,13 @@ describe('edgefleet rollouts watch on real rollouts to simulated devices', () =>
     expect(await cli.json(['rollouts', 'resume', created.id])).toMatchObject({ state: 'running' });
     const watching = cli.start(['rollouts', 'watch', created.id]);
     await waitFor(() => watching.output().stderr, (text) => text.includes('running'), 10_000);
+    // The server allows this token one stream: the second watch is refused 429, waits as
+    // Retry-After says and tries again, and gets its stream once the first one has ended.
+    const second = cli.start(['rollouts', 'watch', created.id]);
+    await waitFor(() => second.output().stderr, (text) => text.includes('too many event streams open (429)'), 10_000);
     expect(await cli.json(['rollouts', 'cancel', created.id])).toMatchObject({ state: 'cancelled' });
     expect(await watching.done).toMatchObject({ code: 6, stderr: expect.stringContaining('ended cancelled') });
+    expect(await second.done).toMatchObject({ code: 6, stderr: expect.stringContaining('ended cancelled') });
     expect(await cli.json(['rollouts', 'get', created.id])).toMatchObject({ state: 'cancelled' });
   });
 });

@@ -43,7 +43,9 @@ export async function watchRollout(cli: Cli, id: string, timeoutSeconds?: number
         // The server caps its event streams; wait as it asks (bounded), within the same limit.
         failures++;
         await response.body?.cancel();
-        await sleep(Math.min(10, Number(response.headers.get('retry-after')) || 1) * 1000);
+        const seconds = Math.min(10, Number(response.headers.get('retry-after')) || 1);
+        cli.note(`the server has too many event streams open (429); trying again in ${seconds} s`);
+        await sleep(seconds * 1000);
         continue;
       }
       if (!response.ok || !response.body) await okJson(response, `watch rollout ${id}`);
