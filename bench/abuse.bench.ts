@@ -16,6 +16,8 @@ const SILENT = Number(process.env.BENCH_SILENT ?? 40_000);
 const NUL_PER_SEC = Number(process.env.BENCH_NUL_RATE ?? 200);
 const STUCK = Number(process.env.BENCH_STUCK ?? 8);
 const SSE = Number(process.env.BENCH_SSE ?? 2_000);
+/** BENCH_STUCK_READS=1: the same devices and traffic, but reading: what the traffic costs apart from not reading. */
+const STUCK_READS = process.env.BENCH_STUCK_READS === '1';
 /** Sockets per silent-socket process: below its open-files limit (20,000 here), and below the 28k local ports per source address. */
 const SILENT_PER_PROCESS = 12_000;
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'quiet,silent,nul,stuck,sse').split(',');
@@ -253,7 +255,8 @@ async function stuckDevices(server: BenchServer): Promise<Abuse> {
                 continue;
               }
               sessions++;
-              device.subscribeAndStopReading(`devices/${login.id}/#`);
+              if (STUCK_READS) device.subscribe(`devices/${login.id}/#`);
+              else device.subscribeAndStopReading(`devices/${login.id}/#`);
               let open = true;
               void device.closed.then(() => (open = false));
               // Within the default publish rate limit (50/s): 40 a second, echoed back to the device.
@@ -271,7 +274,7 @@ async function stuckDevices(server: BenchServer): Promise<Abuse> {
       running = false;
       await Promise.all(loops);
       const closed = (await scrapeMetric(srv, 'edgefleet_mqtt_connections_closed_total{reason="outbound-queue"}')) - closed0;
-      return `non-reading devices: ${STUCK}, ${sessions} sessions; ${closed} closed by the server for their outbound queue (MQTT_MAX_OUTBOUND_KB)`;
+      return `${STUCK_READS ? 'reading (BENCH_STUCK_READS=1)' : 'non-reading'} devices: ${STUCK}, ${sessions} sessions; ${closed} closed by the server for their outbound queue (MQTT_MAX_OUTBOUND_KB)`;
     },
   };
 }

@@ -105,11 +105,16 @@ export class RawMqttDevice {
     this.socket.write(Buffer.concat(Array.from({ length: times }, () => packet)));
   }
 
-  /** SUBSCRIBE (QoS 0) to `filter`, then never read the socket again: a device that stops reading. */
-  subscribeAndStopReading(filter: string): void {
+  /** SUBSCRIBE (QoS 0) to `filter` (§3.8); what arrives is read and skipped. */
+  subscribe(filter: string): void {
     const topic = utf8Field(filter);
     const body = Buffer.concat([Buffer.from([0x00, 0x01]), topic, Buffer.from([0x00])]);
     this.socket.write(Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]));
+  }
+
+  /** SUBSCRIBE, then never read the socket again: a device that stops reading. */
+  subscribeAndStopReading(filter: string): void {
+    this.subscribe(filter);
     this.socket.removeAllListeners('data');
     this.socket.pause();
   }

@@ -94,9 +94,13 @@ describe(`fuzzed device payloads and REST bodies (seed ${SEED}; real app, real b
         .map((method) => ({ method: method.toUpperCase(), path })),
     );
     expect(routes.length).toBeGreaterThan(15);
+    // Presence and reported firmware are the devices' doing (the previous test's sessions and reports may still be
+    // settling), and an API key's last use is written once a minute whatever the request.
+    const byDevices = new Set(['status', 'lastSeenAt', 'firmwareVersion', 'lastUsedAt']);
     const snapshot = async () =>
       JSON.stringify(
         await Promise.all(['/api/v1/devices?limit=1000', '/api/v1/groups', '/api/v1/rollouts', '/api/v1/api-keys', '/api/v1/devices/fz-target/twin'].map(async (url) => (await t.request('GET', url)).body)),
+        (key, value) => (byDevices.has(key) ? undefined : value),
       );
     const serverErrors: string[] = [];
     const changedByRefusal: string[] = [];

@@ -7,6 +7,7 @@ import { ApiKeyController } from './api-key.controller';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
+import { MeController } from './me.controller';
 import { AUTH_THROTTLE_OPTIONS, AuthThrottle } from './auth-throttle';
 
 @Module({})
@@ -15,7 +16,7 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports: [AuditModule],
-      controllers: [ApiKeyController],
+      controllers: [ApiKeyController, MeController],
       providers: [
         { provide: AUTH_THROTTLE_OPTIONS, useValue: throttle },
         AuthThrottle,

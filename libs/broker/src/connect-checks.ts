@@ -38,8 +38,10 @@ export async function runConnectChecks(checks: readonly ConnectCheck[], attempt:
 
 /** Refusals that count against the source's failed-authentication budget (AUTH_THROTTLE_*). */
 export function isAuthenticationFailure(refusal: ConnectRefusal): boolean {
-  return refusal.reason === 'missing-credentials' || refusal.reason === 'unknown-device' || refusal.reason === 'bad-password' || refusal.reason === 'client-id-mismatch';
+  return AUTHENTICATION_FAILURES.has(refusal.reason);
 }
+
+const AUTHENTICATION_FAILURES = new Set<ConnectRefusalReason>(['invalid-client-id', 'client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password']);
 
 /**
  * MQTT_MAX_CONNECTIONS: past it a CONNECT is answered 0x03 Server unavailable (MQTT 3.1.1

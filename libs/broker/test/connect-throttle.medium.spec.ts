@@ -13,7 +13,9 @@ describe('embedded broker: failed CONNECTs throttled per source address', () => 
   it('answers 0x03 without a credential lookup once an address has failed too often, then lets it in again', async () => {
     const login = await t.registerDevice('guessed-1');
     const wrong = { clientId: 'guessed-1', username: 'guessed-1', password: 'not-the-password' };
-    for (let i = 0; i < 3; i++) expect(await connackCode(t.broker.mqtt, wrong)).toBe(4);
+    for (let i = 0; i < 2; i++) expect(await connackCode(t.broker.mqtt, wrong)).toBe(4);
+    // A NUL client id counts too (issue #15: a storm of them was a denial of service).
+    expect(await connackCode(t.broker.mqtt, { clientId: 'x\u0000', username: 'x\u0000', password: 'x' })).toBe(2);
 
     const lookups = jest.spyOn(t.app.get(DeviceRepository), 'findCredentialHashes');
     try {
@@ -23,7 +25,8 @@ describe('embedded broker: failed CONNECTs throttled per source address', () => 
     } finally {
       lookups.mockRestore();
     }
-    expect(await metric('bad-password')).toBe(3);
+    expect(await metric('bad-password')).toBe(2);
+    expect(await metric('invalid-client-id')).toBe(1);
     expect(await metric('throttled')).toBe(2);
 
     // One failure a second refills: within about a second the device gets in.

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type DbTx, Prisma, PrismaService } from '@edgefleet/database';
-import { type DeviceJobStatus, FINAL_JOB_STATUSES, IN_FLIGHT_JOB_STATUSES, type RolloutType } from '@edgefleet/contracts';
-import type { JobRef, RolloutJob } from './rollout';
+import { type DeviceJobStatus, FINAL_JOB_STATUSES, IN_FLIGHT_JOB_STATUSES, type RolloutState, type RolloutType } from '@edgefleet/contracts';
+import type { DeviceRolloutJob, JobRef, RolloutJob } from './rollout';
 import type { PlannedJob } from './wave-planner';
 
 const IN_FLIGHT: string[] = [...IN_FLIGHT_JOB_STATUSES];
@@ -282,6 +282,22 @@ export class RolloutJobRepository {
     return rows.length > 0;
   }
 
+  /** A device's jobs in any rollout, most recently changed first. */
+  async ofDevice(deviceId: string, limit: number): Promise<DeviceRolloutJob[]> {
+    const rows = await this.prisma.rolloutJob.findMany({
+      where: { deviceId },
+      include: { rollout: { select: { name: true, state: true, type: true } } },
+      orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map((row) => ({
+      ...toRolloutJob(row),
+      rolloutName: row.rollout.name,
+      rolloutState: row.rollout.state as RolloutState,
+      rolloutType: row.rollout.type as RolloutType,
+    }));
+  }
+
   /** A page of a rollout's jobs ordered by device id. */
   async page(rolloutId: string, filter: { status?: DeviceJobStatus; wave?: number }, limit: number, afterDeviceId?: string): Promise<RolloutJob[]> {
     const rows = await this.prisma.rolloutJob.findMany({
@@ -294,20 +310,24 @@ export class RolloutJobRepository {
       orderBy: { deviceId: 'asc' },
       take: limit + 1,
     });
-    return rows.map((row) => ({
-      jobId: row.id,
-      rolloutId: row.rolloutId,
-      deviceId: row.deviceId,
-      wave: row.wave,
-      status: row.status as DeviceJobStatus,
-      attempts: row.attempts,
-      progress: row.progress,
-      lastError: row.lastError,
-      dispatchedAt: row.dispatchedAt,
-      finishedAt: row.finishedAt,
-      updatedAt: row.updatedAt,
-    }));
+    return rows.map(toRolloutJob);
   }
+}
+
+function toRolloutJob(row: Prisma.RolloutJobGetPayload<object>): RolloutJob {
+  return {
+    jobId: row.id,
+    rolloutId: row.rolloutId,
+    deviceId: row.deviceId,
+    wave: row.wave,
+    status: row.status as DeviceJobStatus,
+    attempts: row.attempts,
+    progress: row.progress,
+    lastError: row.lastError,
+    dispatchedAt: row.dispatchedAt,
+    finishedAt: row.finishedAt,
+    updatedAt: row.updatedAt,
+  };
 }
 
 function toRef(row: JobRefRow): JobRef {

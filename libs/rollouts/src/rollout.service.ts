@@ -4,7 +4,8 @@ import { AuditService } from '@edgefleet/audit';
 import { type Actor, DomainError, DomainErrorCode, InvalidInputError, NotFoundError, type Page, decodeCursor, toPage } from '@edgefleet/common';
 import type { DeviceJobStatus, RolloutState } from '@edgefleet/contracts';
 import { Transactor } from '@edgefleet/database';
-import type { Rollout, RolloutJob, RolloutPayload, RolloutProgress } from './rollout';
+import { DeviceRepository } from '@edgefleet/registry';
+import type { DeviceRolloutJob, Rollout, RolloutJob, RolloutPayload, RolloutProgress } from './rollout';
 import { type RolloutRequest, buildDefinition } from './rollout-definition';
 import { summarize } from './rollout-progress';
 import { RolloutJobRepository } from './rollout-job.repository';
@@ -13,17 +14,21 @@ import { RolloutStepper } from './rollout-stepper';
 import { RolloutTargets, preview } from './rollout-targets';
 import { RolloutRepository, isUuid } from './rollout.repository';
 import { cumulativeWaveEnds } from './wave-planner';
+import { type WindowStatus, windowStatus } from './maintenance-window';
 
 export interface RolloutPreview {
   targetCount: number;
   /** Firmware: devices left out because the artifact is not for their type (creating the rollout refuses them). */
   mismatched: { deviceId: string; type: string }[];
-  waves: { wave: number; percent: number; count: number; deviceIds: string[] }[];
+  /** `offline`: of the wave's devices, how many are not connected now. */
+  waves: { wave: number; percent: number; count: number; offline: number; deviceIds: string[] }[];
 }
 
 export interface RolloutView {
   rollout: Rollout;
   progress: RolloutProgress;
+  /** Rollouts with a maintenance window: whether it is open now, else when it opens next. */
+  window?: WindowStatus;
 }
 
 /** Creating, previewing and reading rollouts. */
@@ -38,6 +43,7 @@ export class RolloutService {
     private readonly artifacts: ArtifactService,
     private readonly audit: AuditService,
     private readonly transactor: Transactor,
+    private readonly registry: DeviceRepository,
   ) {}
 
   /**
@@ -74,8 +80,9 @@ export class RolloutService {
     const { targets, mismatched } = await this.targets.resolve(definition.target, payload);
     const planned = this.targets.plan(request.name, payload, targets, definition.strategy.waves);
     const ends = cumulativeWaveEnds(targets.length, definition.strategy.waves);
-    const waves = definition.strategy.waves.map((percent, wave) => ({ wave, percent, count: ends[wave] - (wave ? ends[wave - 1] : 0), deviceIds: [] as string[] }));
+    const waves = definition.strategy.waves.map((percent, wave) => ({ wave, percent, count: ends[wave] - (wave ? ends[wave - 1] : 0), offline: 0, deviceIds: [] as string[] }));
     for (const job of planned) waves[job.wave].deviceIds.push(job.deviceId);
+    for (const wave of waves) wave.offline = await this.registry.countOffline(wave.deviceIds);
     return { targetCount: targets.length, mismatched: mismatched.map((t) => ({ deviceId: t.deviceId, type: t.type })), waves };
   }
 
@@ -95,6 +102,11 @@ export class RolloutService {
     return toPage(await this.jobs.page(rollout.id, filter, limit, decodeCursor(cursor)), limit, (job) => job.deviceId);
   }
 
+  /** A device's jobs across rollouts, newest first. */
+  async jobsOfDevice(deviceId: string, limit: number): Promise<DeviceRolloutJob[]> {
+    return this.jobs.ofDevice(deviceId, limit);
+  }
+
   async find(id: string): Promise<Rollout> {
     const rollout = await this.rollouts.findById(id);
     if (!rollout) throw new NotFoundError('rollout', id);
@@ -102,7 +114,9 @@ export class RolloutService {
   }
 
   async view(rollout: Rollout): Promise<RolloutView> {
-    return { rollout, progress: summarize(await this.jobs.countsByWave(rollout.id), rollout.definition.strategy.waves) };
+    const progress = summarize(await this.jobs.countsByWave(rollout.id), rollout.definition.strategy.waves);
+    const window = rollout.definition.schedule.window;
+    return { rollout, progress, ...(window ? { window: windowStatus(window, new Date()) } : {}) };
   }
 
   private async payloadOf(request: RolloutRequest): Promise<RolloutPayload> {

@@ -116,6 +116,13 @@ export interface RolloutJob {
   updatedAt: Date;
 }
 
+/** One device's job with the rollout it belongs to. */
+export interface DeviceRolloutJob extends RolloutJob {
+  rolloutName: string;
+  rolloutState: RolloutState;
+  rolloutType: RolloutType;
+}
+
 /** A job to send to or withdraw from a device. */
 export interface JobRef {
   jobId: string;

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@edgefleet/audit';
 import { RegistryModule } from '@edgefleet/registry';
 import { ArtifactAccessRegistration } from './artifact-access.registration';
+import { DeviceJobsController } from './device-jobs.controller';
 import { DeviceActivityListener } from './device-activity.listener';
 import { JobPublisher } from './job-publisher';
 import { JobStatusHandler } from './job-status.handler';
@@ -31,7 +32,7 @@ export class RolloutsModule {
     return {
       module: RolloutsModule,
       imports: [AuditModule, RegistryModule],
-      controllers: [RolloutController, JobStatusHandler],
+      controllers: [RolloutController, DeviceJobsController, JobStatusHandler],
       providers: [
         { provide: ROLLOUTS_OPTIONS, useValue: options },
         ArtifactAccessRegistration,

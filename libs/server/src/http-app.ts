@@ -7,6 +7,7 @@ import { DomainExceptionFilter, createValidationPipe, refuseUnstorableInput, set
 import type { FleetConfig } from '@edgefleet/config';
 import type { DatabaseProcess } from '@edgefleet/database';
 import { MetricsRegistry, PinoNestLogger, instrumentHttp } from '@edgefleet/observability';
+import { registerWebConsole } from '@edgefleet/web-console';
 import { FleetServerModule } from './fleet-server.module';
 
 export const VERSION = '0.1.0';
@@ -34,5 +35,6 @@ export async function createHttpApp(
   app.useGlobalPipes(createValidationPipe());
   instrumentHttp(app.getHttpAdapter().getInstance(), app.get(MetricsRegistry));
   setupOpenApi(app as INestApplication, VERSION);
+  await registerWebConsole(app.getHttpAdapter().getInstance());
   return app;
 }
