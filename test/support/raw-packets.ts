@@ -48,10 +48,11 @@ export class RawConnection {
     socket.on('error', () => undefined);
   }
 
-  static open(url: string): Promise<RawConnection> {
+  /** `localAddress` (another loopback address, say) makes the connection come from another source. */
+  static open(url: string, localAddress?: string): Promise<RawConnection> {
     const { hostname, port } = new URL(url);
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: hostname, port: Number(port) });
+      const socket = connect({ host: hostname, port: Number(port), ...(localAddress ? { localAddress } : {}) });
       socket.once('connect', () => resolve(new RawConnection(socket)));
       socket.once('error', reject);
     });

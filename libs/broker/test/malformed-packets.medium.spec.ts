@@ -50,7 +50,8 @@ describe('malformed MQTT input (real broker, real Postgres)', () => {
     });
     try {
       const storm = Array.from({ length: 200 }, async (_, i) => {
-        const raw = await RawConnection.open(url);
+        // From another address, as an attacker's would be: failed CONNECTs are also throttled per source.
+        const raw = await RawConnection.open(url, '127.0.0.2');
         raw.write(connectPacket(`x${i}\u0000`, `x${i}\u0000`, 'guess'));
         await waitFor(() => raw.connackCode, (code) => code !== undefined);
         raw.destroy();
@@ -62,7 +63,9 @@ describe('malformed MQTT input (real broker, real Postgres)', () => {
         return 0;
       });
       const [stormCodes, honestCodes] = await Promise.all([Promise.all(storm), Promise.all(honest)]);
-      expect(new Set(stormCodes)).toEqual(new Set([0x02]));
+      // 0x02 until the per-source throttle of failed CONNECTs takes over with 0x03.
+      expect(stormCodes.filter((code) => code === 0x02).length).toBeGreaterThan(0);
+      expect(stormCodes.every((code) => code === 0x02 || code === 0x03)).toBe(true);
       expect(honestCodes).toEqual(logins.map(() => 0));
       expect(lookups.flat().filter((id) => id.includes('\u0000'))).toEqual([]);
     } finally {
