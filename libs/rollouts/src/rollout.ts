@@ -1,6 +1,7 @@
 import type { DeviceJobStatus, RolloutState, RolloutType } from '@edgefleet/contracts';
 import type { DeviceCriteria } from '@edgefleet/registry';
 import type { FailureThreshold } from './failure-threshold';
+import type { HealthSpec } from './health/health-spec';
 import type { MaintenanceWindow } from './maintenance-window';
 
 /** Which devices a rollout is for: the union of all three. */
@@ -25,6 +26,8 @@ export interface RolloutStrategy {
   bakeTimeSeconds: number;
   /** A device offline this long after its turn came is `timed_out`; unset: it waits for as long as the rollout runs. */
   offlineTimeoutSeconds?: number;
+  /** Health gate (bake, checks, wave gate, action); none: a wave is promoted once it settles. */
+  health?: HealthSpec;
 }
 
 export interface RolloutSchedule {
