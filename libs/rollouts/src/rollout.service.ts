@@ -8,6 +8,8 @@ import type { Rollout, RolloutJob, RolloutPayload, RolloutProgress } from './rol
 import { type RolloutRequest, buildDefinition } from './rollout-definition';
 import { summarize } from './rollout-progress';
 import { RolloutJobRepository } from './rollout-job.repository';
+import { RolloutHealthRepository } from './health/rollout-health.repository';
+import { type RolloutDecision, RolloutDecisionRepository } from './health/rollout-decision.repository';
 import { RolloutScheduler } from './rollout-scheduler';
 import { RolloutStepper } from './rollout-stepper';
 import { RolloutTargets, preview } from './rollout-targets';
@@ -32,6 +34,8 @@ export class RolloutService {
   constructor(
     private readonly rollouts: RolloutRepository,
     private readonly jobs: RolloutJobRepository,
+    private readonly health: RolloutHealthRepository,
+    private readonly decisionRecord: RolloutDecisionRepository,
     private readonly targets: RolloutTargets,
     private readonly stepper: RolloutStepper,
     private readonly scheduler: RolloutScheduler,
@@ -92,7 +96,17 @@ export class RolloutService {
 
   async devices(id: string, filter: { status?: DeviceJobStatus; wave?: number }, limit: number, cursor?: string): Promise<Page<RolloutJob>> {
     const rollout = await this.find(id);
-    return toPage(await this.jobs.page(rollout.id, filter, limit, decodeCursor(cursor)), limit, (job) => job.deviceId);
+    const page = toPage(await this.jobs.page(rollout.id, filter, limit, decodeCursor(cursor)), limit, (job) => job.deviceId);
+    const views = await this.health.viewsOf(rollout.id, page.items.map((job) => job.deviceId));
+    return { items: page.items.map((job) => ({ ...job, health: views.get(job.deviceId) })), nextCursor: page.nextCursor };
+  }
+
+  /** The rollout's decision record, oldest first. */
+  async decisions(id: string, limit: number, cursor?: string): Promise<Page<RolloutDecision>> {
+    const rollout = await this.find(id);
+    const after = decodeCursor(cursor);
+    if (after !== undefined && !/^\d{1,19}$/.test(after)) throw new InvalidInputError('is not a cursor returned by this API', 'cursor');
+    return toPage(await this.decisionRecord.list(rollout.id, limit, after), limit, (decision) => decision.id);
   }
 
   async find(id: string): Promise<Rollout> {

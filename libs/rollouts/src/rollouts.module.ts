@@ -3,6 +3,9 @@ import { AuditModule } from '@edgefleet/audit';
 import { RegistryModule } from '@edgefleet/registry';
 import { ArtifactAccessRegistration } from './artifact-access.registration';
 import { DeviceActivityListener } from './device-activity.listener';
+import { HealthGate } from './health/health-gate.service';
+import { RolloutDecisionRepository } from './health/rollout-decision.repository';
+import { RolloutHealthRepository } from './health/rollout-health.repository';
 import { JobPublisher } from './job-publisher';
 import { JobStatusHandler } from './job-status.handler';
 import { JobStatusService } from './job-status.service';
@@ -36,11 +39,14 @@ export class RolloutsModule {
         { provide: ROLLOUTS_OPTIONS, useValue: options },
         ArtifactAccessRegistration,
         DeviceActivityListener,
+        HealthGate,
         JobPublisher,
         JobStatusService,
         NewDeviceChecks,
         RolloutControlService,
+        RolloutDecisionRepository,
         RolloutEvents,
+        RolloutHealthRepository,
         RolloutJobRepository,
         RolloutMetrics,
         RolloutRepository,
