@@ -7,16 +7,19 @@ import { RolloutControlService } from './rollout-control.service';
 import { RolloutEvents } from './rollout-events';
 import { CreateRolloutDto, toRolloutRequest } from './rollout-request.dto';
 import {
+  RolloutDecisionPageDto,
   RolloutDto,
   RolloutJobPageDto,
   RolloutJobQueryDto,
   RolloutListQueryDto,
   RolloutPageDto,
   RolloutPreviewDto,
+  toRolloutDecisionDto,
   toRolloutDto,
   toRolloutJobDto,
   toRolloutPreviewDto,
 } from './rollout.dto';
+import { PageQueryDto } from '@edgefleet/api';
 import { RolloutService } from './rollout.service';
 
 const EVENT_POLL_MS = 1_000;
@@ -91,6 +94,38 @@ export class RolloutController {
   @ApiOkResponse({ type: RolloutDto })
   async cancel(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<RolloutDto> {
     return toRolloutDto(await this.controls.cancel(actor, id));
+  }
+
+  @Get(':id/decisions')
+  @ApiOperation({ summary: 'The decision record, oldest first: every health gate evaluation that changed something (wave, rule, thresholds, counts per verdict, worst devices and their values, action) and every operator override' })
+  @ApiOkResponse({ type: RolloutDecisionPageDto })
+  async decisions(@Param('id') id: string, @Query() query: PageQueryDto): Promise<RolloutDecisionPageDto> {
+    const page = await this.rollouts.decisions(id, query.limit, query.cursor);
+    return { items: page.items.map(toRolloutDecisionDto), nextCursor: page.nextCursor };
+  }
+
+  @Post(':id/promote')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Promote the wave held by its health gate (paused or waiting for verdicts): the next wave starts; recorded as an operator decision' })
+  @ApiOkResponse({ type: RolloutDto })
+  async promote(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<RolloutDto> {
+    return toRolloutDto(await this.controls.promote(actor, id));
+  }
+
+  @Post(':id/revert')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revert the whole rollout: devices not started are cancelled, each succeeded device gets a revert job back to its own previous version; ends `reverted`' })
+  @ApiOkResponse({ type: RolloutDto })
+  async revert(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<RolloutDto> {
+    return toRolloutDto(await this.controls.revert(actor, id));
+  }
+
+  @Post(':id/devices/:deviceId/revert')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revert one device of a running, paused or reverting rollout to its own previous version (its job must have succeeded; at most one revert per device)' })
+  @ApiOkResponse({ type: RolloutDto })
+  async revertDevice(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('deviceId') deviceId: string): Promise<RolloutDto> {
+    return toRolloutDto(await this.controls.revertDevice(actor, id, deviceId));
   }
 
   @Get(':id/events')
