@@ -9,6 +9,7 @@ import { HealthGate } from './health/health-gate.service';
 import { RolloutHealthRepository } from './health/rollout-health.repository';
 import { RolloutScheduler } from './rollout-scheduler';
 import { RolloutJobRepository } from './rollout-job.repository';
+import { settledThrough, summarize } from './rollout-progress';
 import { tripReasonOf } from './rollout-stepper';
 import { RolloutRepository } from './rollout.repository';
 import { type RolloutView, RolloutService, auditView } from './rollout.service';
@@ -64,7 +65,9 @@ export class RolloutControlService {
     return this.control(actor, id, 'promote', async (rollout, tx) => {
       if (!rollout.definition.strategy.health) throw new ConflictError('this rollout has no health gate to promote past');
       if (rollout.revertingSince) throw new ConflictError('this rollout is reverting');
-      if (rollout.gateWave >= rollout.currentWave) throw new ConflictError(`wave ${rollout.currentWave} is not held by its health gate`);
+      const progress = summarize(await this.jobs.countsByWave(rollout.id, tx), rollout.definition.strategy.waves);
+      // Held: every device of the wave has finished its job and the gate has not passed it.
+      if (rollout.gateWave >= rollout.currentWave || !settledThrough(progress, rollout.currentWave)) throw new ConflictError(`wave ${rollout.currentWave} is not held by its health gate`);
       const reason = `wave ${rollout.currentWave} promoted by ${actor.name}`;
       await this.gate.record(rollout, rollout.definition.strategy.health, rollout.currentWave, { rule: 'manual', action: 'promote', reason }, actor, tx);
       return { changes: { state: 'running', gateWave: rollout.currentWave, reason: null, nextTickAt: new Date() }, withdrawn: [] };
