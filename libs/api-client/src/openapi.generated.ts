@@ -804,6 +804,8 @@ export type components = {
              * @default 100
              */
             minEvaluatedPercent: number;
+            /** @description Signals beyond the checks; each is decisive unless a dry run */
+            signals?: components["schemas"]["HealthSignalsDto"];
         };
         HealthSampleDto: {
             /** @description What the device reported at that path */
@@ -823,6 +825,12 @@ export type components = {
             path: string;
             /** @description The check’s value */
             value: (string | number | boolean) | null;
+        };
+        HealthSignalsDto: {
+            /** @description Firmware rollouts: the device reports another firmware.version than the artifact’s again (it rolled itself back) */
+            versionRegression?: components["schemas"]["VersionRegressionSignalDto"];
+            /** @description Went dark: offline for too long after its success (offline is otherwise never unhealthy) */
+            wentDark?: components["schemas"]["WentDarkSignalDto"];
         };
         MaintenanceWindowDto: {
             /**
@@ -1204,6 +1212,13 @@ export type components = {
              */
             version: string;
         };
+        VersionRegressionSignalDto: {
+            /**
+             * @description Evaluate and record, never act
+             * @default false
+             */
+            dryRun: boolean;
+        };
         WaveProgressDto: {
             /** @description Devices of this wave per job status */
             counts: components["schemas"]["StatusCountsDto"];
@@ -1213,6 +1228,18 @@ export type components = {
             total: number;
             /** @description Wave index, from 0 */
             wave: number;
+        };
+        WentDarkSignalDto: {
+            /**
+             * @description A device offline for more than this many seconds during its bake is unhealthy
+             * @example 600
+             */
+            afterSeconds: number;
+            /**
+             * @description Evaluate and record, never act
+             * @default false
+             */
+            dryRun: boolean;
         };
     };
     responses: never;

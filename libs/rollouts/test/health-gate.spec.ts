@@ -123,6 +123,34 @@ describe('device bake', () => {
   });
 });
 
+describe('signals', () => {
+  const t0 = new Date('2026-12-01T00:00:00Z');
+  const at = (s: number) => new Date(t0.getTime() + s * 1000);
+  const spec = buildHealth({ ...request, checks: [], signals: { wentDark: { afterSeconds: 30 }, versionRegression: {} } });
+  const seen = (extra: Partial<BakeObservation>): BakeObservation => ({ succeededAt: t0, online: true, lastSeenAt: t0, values: [], expectedVersion: '2.0.0', firmwareVersion: '2.0.0', ...extra });
+
+  it('went dark: offline longer than afterSeconds during the bake is unhealthy; shorter is not', () => {
+    const record = stepBake(spec, newBake(), seen({}), at(0))!;
+    expect(stepBake(spec, record, seen({ online: false, lastSeenAt: at(1) }), at(20))).toMatchObject({ health: 'pending' });
+    const dark = stepBake(spec, record, seen({ online: false, lastSeenAt: at(1) }), at(40))!;
+    expect(dark.health).toBe('unhealthy');
+    expect(dark.samples).toContainEqual(expect.objectContaining({ signal: 'wentDark', actual: 39, value: 30, passed: false }));
+  });
+
+  it('version regression: a device reporting another version again is unhealthy', () => {
+    const record = stepBake(spec, newBake(), seen({}), at(0))!;
+    const back = stepBake(spec, record, seen({ firmwareVersion: '1.0.0' }), at(2))!;
+    expect(back).toMatchObject({ health: 'unhealthy', samples: [expect.objectContaining({ signal: 'versionRegression', actual: '1.0.0', value: '2.0.0' })] });
+  });
+
+  it('a dry-run signal is recorded, never acted on', () => {
+    const dry = buildHealth({ ...request, bakeSeconds: 5, checks: [], signals: { versionRegression: { dryRun: true } } });
+    const record = stepBake(dry, stepBake(dry, newBake(), seen({}), at(0))!, seen({ firmwareVersion: '1.0.0' }), at(1))!;
+    expect(record).toMatchObject({ health: 'pending', samples: [expect.objectContaining({ signal: 'versionRegression', dryRun: true })] });
+    expect(stepBake(dry, record, seen({ firmwareVersion: '1.0.0' }), at(6))).toMatchObject({ health: 'healthy' });
+  });
+});
+
 describe('wave gate', () => {
   const spec = buildHealth(request);
   const wave = (counts: Partial<WaveHealth>): WaveHealth => ({ wave: 0, settled: true, succeeded: 10, pending: 0, healthy: 0, unhealthy: 0, inconclusive: 0, ...counts });

@@ -113,4 +113,22 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
     const decisions = (await t.request('GET', `/api/v1/rollouts/${rollout.id}/decisions`)).body.items;
     expect(decisions).toMatchObject([{ action: 'revert', rule: 'manual', actedBy: 'operator' }]);
   });
+
+  it('a device that rolls itself back is unhealthy (versionRegression) and the abort action stops the rollout without a revert', async () => {
+    const fleet = ids('hv', 4);
+    const cams = await connectFleet(t, fleet);
+    devices.push(...cams);
+    await waitForFirmware(t, cams);
+    const artifact = await uploadFirmware(t, '7.0.0');
+    const health = { bakeSeconds: 30, checks: [], minEvaluated: 1, maxUnhealthyPercent: 0, action: 'abort', signals: { versionRegression: {} } };
+    const rollout = await createRollout(t, firmwareRollout('self rollback', artifact.id, fleet.map((d) => d.id), { waves: [50, 100], health }));
+    const baking = await waitFor(() => rolloutJobs(t, rollout.id, '&wave=0'), (jobs) => [...jobs.values()].some((j) => j.health === 'pending'));
+    const rolledBack = cams.find((cam) => baking.get(cam.id)?.health === 'pending')!;
+    await rolledBack.reportFirmware('1.0.0');
+    const done = await waitForRollout(t, rollout.id, (r) => r.state === 'aborted');
+    expect(done.reason).toMatch(/versionRegression failed on 1 device/);
+    expect(done.revertCounts.queued + done.revertCounts.succeeded).toBe(0);
+    expect((await rolloutJobs(t, rollout.id)).get(rolledBack.id).healthDetail.samples).toContainEqual(expect.objectContaining({ signal: 'versionRegression', actual: '1.0.0', value: '7.0.0' }));
+    expect(done.waves[1].counts.cancelled).toBe(2);
+  });
 });

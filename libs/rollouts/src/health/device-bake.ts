@@ -10,6 +10,8 @@ export interface HealthSample {
   passed: boolean;
   at: string;
   dryRun?: boolean;
+  /** Set for a signal's sample: `offlineSeconds lte N` (wentDark), `firmware.version eq V` (versionRegression). */
+  signal?: 'wentDark' | 'versionRegression';
 }
 
 /** A device's bake as stored on its job; written only when one of these changes. */
@@ -35,6 +37,9 @@ export interface BakeObservation {
   lastSeenAt: Date | null;
   /** The reported value at each check's path, MISSING when absent. */
   values: Observed[];
+  /** Firmware rollouts: the version the device reports now, and the artifact's. */
+  firmwareVersion?: string | null;
+  expectedVersion?: string | null;
 }
 
 export function newBake(): BakeRecord {
@@ -86,7 +91,14 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
     });
     if (failing) failures++;
     else if (anyRead) failures = 0;
-    if (read.length) samples = read;
+    if (read.length) samples = [...read, ...record.samples.filter((sample) => sample.signal)];
+  }
+
+  const signal = signalFailure(spec, observation, now);
+  if (signal) {
+    if (!signal.dryRun) failures = Math.max(failures, spec.failureLimit);
+    else if (!record.samples.some((s) => s.signal === signal.signal)) dryRunNewlyFailed = true;
+    samples = [...samples.filter((s) => s.signal !== signal.signal), signal];
   }
 
   let health: DeviceHealth = 'pending';
@@ -108,4 +120,22 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
     seenMask !== record.seenMask ||
     dryRunNewlyFailed;
   return changed ? { health, bakedMs, onlineSince, failures, seenMask, samples } : null;
+}
+
+/** A failing signal's sample, or null. Went-dark is read from presence alone; version regression only while online. */
+function signalFailure(spec: HealthSpec, observation: BakeObservation, now: Date): HealthSample | null {
+  const at = now.toISOString();
+  const dark = spec.signals?.wentDark;
+  if (dark && !observation.online && observation.lastSeenAt) {
+    const offlineSeconds = Math.floor((now.getTime() - observation.lastSeenAt.getTime()) / 1000);
+    if (offlineSeconds > dark.afterSeconds) {
+      return { path: 'offlineSeconds', op: 'lte', value: dark.afterSeconds, actual: offlineSeconds, passed: false, at, signal: 'wentDark', ...(dark.dryRun ? { dryRun: true } : {}) };
+    }
+  }
+  const regression = spec.signals?.versionRegression;
+  const { firmwareVersion, expectedVersion } = observation;
+  if (regression && observation.online && expectedVersion && firmwareVersion && firmwareVersion !== expectedVersion) {
+    return { path: 'firmware.version', op: 'eq', value: expectedVersion, actual: firmwareVersion, passed: false, at, signal: 'versionRegression', ...(regression.dryRun ? { dryRun: true } : {}) };
+  }
+  return null;
 }

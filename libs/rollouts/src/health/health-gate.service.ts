@@ -40,7 +40,8 @@ export class HealthGate {
     if (this.bakedAt.size >= 1024) this.bakedAt.clear();
     this.bakedAt.set(rollout.id, now.getTime());
     const writes: BakeWrite[] = [];
-    for (const job of await this.health.baking(rollout.id, spec, tx)) {
+    const expectedVersion = rollout.payload.type === 'firmware' ? rollout.payload.artifact.version : null;
+    for (const job of await this.health.baking(rollout.id, spec, expectedVersion, tx)) {
       const record = job.record ?? newBake();
       const next = stepBake(spec, record, job.observation, now);
       if (next) writes.push({ jobId: job.jobId, record: next });
@@ -88,8 +89,9 @@ export class HealthGate {
     for (const device of worst) {
       for (const sample of device.samples) {
         if (sample.passed || sample.dryRun) continue;
-        const check = spec.checks.find((c) => c.path === sample.path && c.op === sample.op);
-        if (check) failing.set(describeCheck(check), (failing.get(describeCheck(check)) ?? 0) + 1);
+        const check = sample.signal ?? spec.checks.find((c) => c.path === sample.path && c.op === sample.op);
+        const name = typeof check === 'string' ? check : check ? describeCheck(check) : null;
+        if (name) failing.set(name, (failing.get(name) ?? 0) + 1);
       }
     }
     const checks = [...failing].map(([check, n]) => `${check} failed on ${n} device(s)`).join(', ');

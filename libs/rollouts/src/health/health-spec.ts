@@ -24,6 +24,14 @@ export interface HealthCheck {
   dryRun?: boolean;
 }
 
+/** Signals beyond reported-state checks; each is decisive (one failure makes the device unhealthy) unless it is a dry run. */
+export interface HealthSignals {
+  /** Offline for more than `afterSeconds` during its bake (it was online when its job was sent). */
+  wentDark?: { afterSeconds: number; dryRun?: boolean };
+  /** Firmware rollouts: the device reports a firmware.version other than the artifact's again (it rolled itself back). */
+  versionRegression?: { dryRun?: boolean };
+}
+
 /** `strategy.health` with defaults filled in. */
 export interface HealthSpec {
   bakeSeconds: number;
@@ -41,6 +49,7 @@ export interface HealthSpec {
   maxBakeSeconds: number;
   maxInconclusivePercent: number;
   inconclusiveAction: InconclusiveAction;
+  signals?: HealthSignals;
 }
 
 /** `strategy.health` as the API received it. */
@@ -78,6 +87,15 @@ export function buildHealth(request: HealthRequest): HealthSpec {
     maxBakeSeconds,
     maxInconclusivePercent: request.maxInconclusivePercent ?? 0,
     inconclusiveAction: request.inconclusiveAction ?? 'pause',
+    ...(request.signals && (request.signals.wentDark || request.signals.versionRegression) ? { signals: copySignals(request.signals) } : {}),
+  };
+}
+
+function copySignals(signals: HealthSignals): HealthSignals {
+  const { wentDark, versionRegression } = signals;
+  return {
+    ...(wentDark ? { wentDark: { afterSeconds: wentDark.afterSeconds, ...(wentDark.dryRun ? { dryRun: true } : {}) } } : {}),
+    ...(versionRegression ? { versionRegression: versionRegression.dryRun ? { dryRun: true } : {} } : {}),
   };
 }
 

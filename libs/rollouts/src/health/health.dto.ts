@@ -26,6 +26,40 @@ export class HealthCheckDto {
   dryRun?: boolean;
 }
 
+export class WentDarkSignalDto {
+  @ApiProperty({ description: 'A device offline for more than this many seconds during its bake is unhealthy', example: 600 })
+  @IsInt()
+  @Min(1)
+  @Max(30 * DAY_SECONDS)
+  afterSeconds!: number;
+
+  @ApiPropertyOptional({ description: 'Evaluate and record, never act', default: false })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+export class VersionRegressionSignalDto {
+  @ApiPropertyOptional({ description: 'Evaluate and record, never act', default: false })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+export class HealthSignalsDto {
+  @ApiPropertyOptional({ type: WentDarkSignalDto, description: 'Went dark: offline for too long after its success (offline is otherwise never unhealthy)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WentDarkSignalDto)
+  wentDark?: WentDarkSignalDto;
+
+  @ApiPropertyOptional({ type: VersionRegressionSignalDto, description: 'Firmware rollouts: the device reports another firmware.version than the artifact’s again (it rolled itself back)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => VersionRegressionSignalDto)
+  versionRegression?: VersionRegressionSignalDto;
+}
+
 export class HealthGateDto {
   @ApiProperty({ description: 'Online seconds a device must stay healthy after its success is confirmed (offline time does not count)', example: 300 })
   @IsInt()
@@ -93,4 +127,10 @@ export class HealthGateDto {
   @IsOptional()
   @IsIn(INCONCLUSIVE_ACTIONS)
   inconclusiveAction?: InconclusiveAction;
+
+  @ApiPropertyOptional({ type: HealthSignalsDto, description: 'Signals beyond the checks; each is decisive unless a dry run' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HealthSignalsDto)
+  signals?: HealthSignalsDto;
 }

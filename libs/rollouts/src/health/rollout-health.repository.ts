@@ -49,8 +49,8 @@ export interface DeviceHealthView {
 export class RolloutHealthRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Succeeded install jobs without a verdict, with their device's presence and the reported value at each check's path. */
-  async baking(rolloutId: string, spec: HealthSpec, tx: DbTx): Promise<BakingJob[]> {
+  /** Succeeded install jobs without a verdict (and no revert), with their device's presence and the reported value at each check's path. */
+  async baking(rolloutId: string, spec: HealthSpec, expectedVersion: string | null, tx: DbTx): Promise<BakingJob[]> {
     const values = spec.checks.length
       ? Prisma.sql`jsonb_build_array(${Prisma.join(
           spec.checks.map((check) => {
@@ -74,13 +74,16 @@ export class RolloutHealthRepository {
         finished_at: Date;
         online: boolean;
         last_seen_at: Date | null;
+        firmware_version: string | null;
         vals: unknown[][];
       }[]
     >`
       SELECT j.id, j.device_id, j.wave, j.health, j.baked_ms, j.online_since, j.health_failures, j.health_seen, j.health_samples, j.finished_at,
-        d.online, d.last_seen_at, ${values} AS vals
+        d.online, d.last_seen_at, d.firmware_version, ${values} AS vals
       FROM rollout_jobs j JOIN devices d ON d.id = j.device_id LEFT JOIN device_twins t ON t.device_id = j.device_id
-      WHERE j.rollout_id = ${rolloutId}::uuid AND j.phase = 'install' AND j.status = 'succeeded' AND (j.health IS NULL OR j.health = 'pending')`;
+      WHERE j.rollout_id = ${rolloutId}::uuid AND j.phase = 'install' AND j.status = 'succeeded' AND (j.health IS NULL OR j.health = 'pending')
+        -- A device an operator sent back has left the bake: its old version is no regression.
+        AND NOT EXISTS (SELECT 1 FROM rollout_jobs r WHERE r.rollout_id = j.rollout_id AND r.device_id = j.device_id AND r.phase = 'revert')`;
     return rows.map((row) => ({
       jobId: row.id,
       deviceId: row.device_id,
@@ -94,6 +97,8 @@ export class RolloutHealthRepository {
         online: row.online,
         lastSeenAt: row.last_seen_at,
         values: spec.checks.map((_, index) => (row.vals[index]?.length ? row.vals[index][0] : MISSING)),
+        firmwareVersion: row.firmware_version,
+        expectedVersion,
       },
     }));
   }
