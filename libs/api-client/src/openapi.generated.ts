@@ -850,6 +850,16 @@ export type components = {
              */
             timeZone: string;
         };
+        PreviewHealthDto: {
+            /** @description The health gate with its defaults filled in */
+            gate: components["schemas"]["HealthGateDto"];
+            /** @description Targets a revert could send back to a known previous version (firmware: a confirmed earlier firmware job whose artifact exists; config: all) */
+            revertTargetsKnown: number;
+            /** @description Targets with no known previous version: a revert would leave them as they are */
+            revertTargetsUnknown: number;
+            /** @description Up to 100 of those, by id */
+            unknownDeviceIds: string[];
+        };
         PreviewMismatchDto: {
             /** @description Device id */
             deviceId: string;
@@ -1024,6 +1034,8 @@ export type components = {
             nextCursor: string | null;
         };
         RolloutPreviewDto: {
+            /** @description With strategy.health: the health plan */
+            health?: components["schemas"]["PreviewHealthDto"];
             /** @description Firmware: matched devices the artifact is not for (creating the rollout is refused while there are any) */
             mismatched: components["schemas"]["PreviewMismatchDto"][];
             /** @description Devices the rollout would target if it started now */

@@ -6,6 +6,7 @@ import { DEVICE_JOB_STATUSES, type DeviceJobStatus, ROLLOUT_STATES, ROLLOUT_TYPE
 import { DEVICE_HEALTH, type DeviceHealth, HEALTH_OPS, type HealthOp } from './health/health-spec';
 import type { RolloutDecision } from './health/rollout-decision.repository';
 import type { RolloutJob, StatusCounts } from './rollout';
+import { HealthGateDto } from './health/health.dto';
 import { RolloutScheduleDto, RolloutStrategyDto, RolloutTargetDto } from './rollout-request.dto';
 import type { RolloutPreview, RolloutView } from './rollout.service';
 
@@ -142,11 +143,19 @@ export class PreviewWaveDto {
   @ApiProperty({ type: [String], description: 'The devices of this wave, in dispatch order' }) deviceIds!: string[];
 }
 
+export class PreviewHealthDto {
+  @ApiProperty({ type: HealthGateDto, description: 'The health gate with its defaults filled in' }) gate!: HealthGateDto;
+  @ApiProperty({ description: 'Targets a revert could send back to a known previous version (firmware: a confirmed earlier firmware job whose artifact exists; config: all)' }) revertTargetsKnown!: number;
+  @ApiProperty({ description: 'Targets with no known previous version: a revert would leave them as they are' }) revertTargetsUnknown!: number;
+  @ApiProperty({ type: [String], description: 'Up to 100 of those, by id' }) unknownDeviceIds!: string[];
+}
+
 export class RolloutPreviewDto {
   @ApiProperty({ description: 'Devices the rollout would target if it started now' }) targetCount!: number;
   @ApiProperty({ type: [PreviewMismatchDto], description: 'Firmware: matched devices the artifact is not for (creating the rollout is refused while there are any)' })
   mismatched!: PreviewMismatchDto[];
   @ApiProperty({ type: [PreviewWaveDto], description: 'Wave membership' }) waves!: PreviewWaveDto[];
+  @ApiPropertyOptional({ type: PreviewHealthDto, description: 'With strategy.health: the health plan' }) health?: PreviewHealthDto;
 }
 
 export function toRolloutDto({ rollout, progress }: RolloutView): RolloutDto {
@@ -217,5 +226,5 @@ export function toRolloutDecisionDto(decision: RolloutDecision): RolloutDecision
 }
 
 export function toRolloutPreviewDto(preview: RolloutPreview): RolloutPreviewDto {
-  return { targetCount: preview.targetCount, mismatched: preview.mismatched, waves: preview.waves };
+  return { targetCount: preview.targetCount, mismatched: preview.mismatched, waves: preview.waves, ...(preview.health ? { health: preview.health } : {}) };
 }

@@ -8,6 +8,7 @@ import type { Rollout, RolloutJob, RolloutPayload, RolloutProgress } from './rol
 import { type RolloutRequest, buildDefinition } from './rollout-definition';
 import { summarize } from './rollout-progress';
 import { RolloutJobRepository } from './rollout-job.repository';
+import type { HealthSpec } from './health/health-spec';
 import { RolloutHealthRepository } from './health/rollout-health.repository';
 import { type RolloutDecision, RolloutDecisionRepository } from './health/rollout-decision.repository';
 import { RolloutScheduler } from './rollout-scheduler';
@@ -21,6 +22,8 @@ export interface RolloutPreview {
   /** Firmware: devices left out because the artifact is not for their type (creating the rollout refuses them). */
   mismatched: { deviceId: string; type: string }[];
   waves: { wave: number; percent: number; count: number; deviceIds: string[] }[];
+  /** The health plan: the gate with its defaults, and which targets a revert could send back (as of now). */
+  health?: { gate: HealthSpec; revertTargetsKnown: number; revertTargetsUnknown: number; unknownDeviceIds: string[] };
 }
 
 export interface RolloutView {
@@ -80,7 +83,15 @@ export class RolloutService {
     const ends = cumulativeWaveEnds(targets.length, definition.strategy.waves);
     const waves = definition.strategy.waves.map((percent, wave) => ({ wave, percent, count: ends[wave] - (wave ? ends[wave - 1] : 0), deviceIds: [] as string[] }));
     for (const job of planned) waves[job.wave].deviceIds.push(job.deviceId);
-    return { targetCount: targets.length, mismatched: mismatched.map((t) => ({ deviceId: t.deviceId, type: t.type })), waves };
+    const gate = definition.strategy.health;
+    // Config reverts always know what to restore (absent keys are removed again).
+    const unknown = gate && payload.type === 'firmware' ? await this.health.withoutKnownFirmware(targets.map((t) => t.deviceId)) : [];
+    return {
+      targetCount: targets.length,
+      mismatched: mismatched.map((t) => ({ deviceId: t.deviceId, type: t.type })),
+      waves,
+      ...(gate ? { health: { gate, revertTargetsKnown: targets.length - unknown.length, revertTargetsUnknown: unknown.length, unknownDeviceIds: unknown.slice(0, 100) } } : {}),
+    };
   }
 
   async get(id: string): Promise<RolloutView> {

@@ -59,6 +59,9 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
     await waitForFirmware(t, cams);
     const artifact = await uploadFirmware(t, '5.1.0');
     const health = { bakeSeconds: 1, checks: [appOk, { path: 'health.camera', op: 'eq', value: 'up', dryRun: true }], minEvaluated: 3, maxUnhealthyPercent: 0, action: 'revert' };
+    // Nothing was ever installed on these devices by a job: a revert would not know where to send them.
+    const preview = await t.request('POST', '/api/v1/rollouts/preview', firmwareRollout('dry run', artifact.id, fleet.map((d) => d.id), { health }));
+    expect(preview.body.health).toMatchObject({ revertTargetsKnown: 0, revertTargetsUnknown: 3, unknownDeviceIds: fleet.map((d) => d.id) });
     const rollout = await createRollout(t, firmwareRollout('dry run', artifact.id, fleet.map((d) => d.id), { health }));
     const done = await waitForRollout(t, rollout.id, (r) => r.state === 'completed');
     expect(done.revertCounts.queued + done.revertCounts.succeeded).toBe(0);

@@ -40,6 +40,8 @@ describe('health-gated firmware rollout with automatic revert (real Postgres, re
     const wave0: string[] = preview.body.waves[0].deviceIds;
     const wave1: string[] = preview.body.waves[1].deviceIds;
     expect(wave0).toHaveLength(10);
+    // The health plan: the gate with its defaults, and every target has a known previous version.
+    expect(preview.body.health).toMatchObject({ gate: { bakeSeconds: 1, maxBakeSeconds: 602, inconclusiveAction: 'pause' }, revertTargetsKnown: 20, revertTargetsUnknown: 0 });
     // Wave 0 mixes both previous versions (every other device went to 1.1.0).
     expect(new Set(wave0.map((id) => before.get(id))).size).toBe(2);
     for (const id of wave0.slice(0, 3)) bad.add(id);

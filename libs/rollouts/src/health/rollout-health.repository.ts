@@ -164,6 +164,17 @@ export class RolloutHealthRepository {
     return row;
   }
 
+  /** Of these devices, those with no confirmed firmware job whose artifact still exists: a revert could not send them back. */
+  async withoutKnownFirmware(deviceIds: readonly string[]): Promise<string[]> {
+    if (deviceIds.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT u.id FROM unnest(${[...deviceIds]}::text[]) AS u(id) WHERE NOT EXISTS (
+        SELECT 1 FROM rollout_jobs p JOIN rollouts pr ON pr.id = p.rollout_id JOIN artifacts a ON a.id = coalesce(p.target_artifact_id, pr.artifact_id)
+        WHERE p.device_id = u.id AND p.status = 'succeeded' AND pr.type = 'firmware')
+      ORDER BY u.id`;
+    return rows.map((row) => row.id);
+  }
+
   /** Devices of the rollout whose revert found no previous version (up to `limit`). */
   async unknownPrevious(rolloutId: string, limit: number): Promise<{ count: number; deviceIds: string[] }> {
     const [row] = await this.prisma.$queryRaw<{ count: number; ids: string[] }[]>`
