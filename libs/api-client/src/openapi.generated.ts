@@ -395,7 +395,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, then `end` once nothing is left to do */
+        /** Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, a `decision` event (a RolloutDecisionDto) for each new health gate decision, then `end` once nothing is left to do */
         get: operations["RolloutController_stream"];
         put?: never;
         post?: never;

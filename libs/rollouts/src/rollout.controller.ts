@@ -129,7 +129,7 @@ export class RolloutController {
   }
 
   @Get(':id/events')
-  @ApiOperation({ summary: 'Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, then `end` once nothing is left to do' })
+  @ApiOperation({ summary: 'Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, a `decision` event (a RolloutDecisionDto) for each new health gate decision, then `end` once nothing is left to do' })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'text/event-stream of `progress` events whose data is a RolloutDto' })
   async stream(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -140,8 +140,9 @@ export class RolloutController {
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     try {
-      for await (const view of this.events.watch(id, EVENT_POLL_MS, abort.signal)) {
-        raw.write(`event: progress\ndata: ${JSON.stringify(toRolloutDto(view))}\n\n`);
+      for await (const event of this.events.watch(id, EVENT_POLL_MS, abort.signal)) {
+        if (event.kind === 'decision') raw.write(`event: decision\ndata: ${JSON.stringify(toRolloutDecisionDto(event.decision))}\n\n`);
+        else raw.write(`event: progress\ndata: ${JSON.stringify(toRolloutDto(event.view))}\n\n`);
       }
       if (!abort.signal.aborted) raw.write('event: end\ndata: {}\n\n');
     } catch (error) {

@@ -120,6 +120,11 @@ export class RolloutService {
     return toPage(await this.decisionRecord.list(rollout.id, limit, after), limit, (decision) => decision.id);
   }
 
+  /** Every decision after `afterId` (all of them without), oldest first. */
+  async decisionsAfter(id: string, afterId: string | undefined): Promise<RolloutDecision[]> {
+    return this.decisionRecord.list(id, 10_000, afterId);
+  }
+
   async find(id: string): Promise<Rollout> {
     const rollout = await this.rollouts.findById(id);
     if (!rollout) throw new NotFoundError('rollout', id);

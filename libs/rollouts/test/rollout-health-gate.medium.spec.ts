@@ -25,6 +25,7 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
     const artifact = await uploadFirmware(t, '5.0.0');
     const health = { bakeSeconds: 1, maxBakeSeconds: 2, checks: [appOk], minEvaluated: 2, maxUnhealthyPercent: 10, action: 'revert' };
     const rollout = await createRollout(t, firmwareRollout('silent health', artifact.id, fleet.map((d) => d.id), { waves: [50, 100], health }));
+    const stream = t.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: `/api/v1/rollouts/${rollout.id}/events`, headers: { authorization: `Bearer ${t.adminToken}` } });
     const paused = await waitForRollout(t, rollout.id, (r) => r.state === 'paused');
     expect(paused.reason).toMatch(/inconclusive > maxInconclusivePercent 0%/);
     expect(paused.currentWave).toBe(0);
@@ -50,6 +51,9 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
       [1, 'pause', 'rule'],
       [1, 'promote', 'operator'],
     ]);
+    // The events stream carried each decision as it was made.
+    const streamed = (await stream).body.split('\n\n').filter((block: string) => block.startsWith('event: decision'));
+    expect(streamed.map((block: string) => JSON.parse(block.split('data: ')[1]).id)).toEqual(decisions.map((d: { id: string }) => d.id));
   });
 
   it('a failing dry-run check is recorded and changes nothing', async () => {
