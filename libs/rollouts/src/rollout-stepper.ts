@@ -88,7 +88,7 @@ export class RolloutStepper {
       const failed = await this.gate.continueRevert({ ...rollout, ...changes }, tx);
       if (failed.count > 0) {
         state = changes.state = 'paused';
-        changes.reason = `revert failed on ${failed.count} device(s): ${preview(failed.deviceIds, failed.count)}; resume to retry them; ${tripReasonOf(changes.reason ?? rollout.reason)}`;
+        changes.reason = `revert failed on ${failed.count} device(s): ${idsAndMore(failed.deviceIds, failed.count)}; resume to retry them; ${tripReasonOf(changes.reason ?? rollout.reason)}`;
       }
     }
     // In-flight devices finish; nobody new starts (CONTRACT §4). Repeated while any are in flight, so a
@@ -103,6 +103,8 @@ export class RolloutStepper {
         // The next wave (or completion) waits for this wave's health gate.
         if (health && gateWave < wave) break;
         if (wave >= lastWave) {
+          // A one-device revert an operator asked for finishes before the rollout does.
+          if (unfinishedCount(progress.revert) > 0) break;
           // Without this last look, a device that came to match since the previous check would miss a rollout ending now.
           if (follows && !checkedNow && (await this.addNewMatches(rollout, changes, now, tx)) > 0) break;
           state = changes.state = 'completed';
@@ -218,7 +220,8 @@ export function tripReasonOf(reason: string | null | undefined): string {
   return (reason ?? '').replace(REVERT_FAILED_NOTE, '');
 }
 
-function preview(ids: readonly string[], count: number): string {
+/** The first ids of `count`, and how many more. */
+function idsAndMore(ids: readonly string[], count: number): string {
   return `${ids.join(', ')}${count > ids.length ? ` and ${count - ids.length} more` : ''}`;
 }
 

@@ -109,7 +109,14 @@ export class RolloutService {
     const rollout = await this.find(id);
     const page = toPage(await this.jobs.page(rollout.id, filter, limit, decodeCursor(cursor)), limit, (job) => job.deviceId);
     const views = await this.health.viewsOf(rollout.id, page.items.map((job) => job.deviceId));
-    return { items: page.items.map((job) => ({ ...job, health: views.get(job.deviceId) })), nextCursor: page.nextCursor };
+    const gated = rollout.definition.strategy.health !== undefined && rollout.revertingSince === null;
+    const withHealth = (job: RolloutJob): RolloutJob => {
+      const view = views.get(job.deviceId);
+      // Succeeded since the last bake pass: its bake has begun, the row is written at the next pass.
+      if (view && gated && job.status === 'succeeded' && view.health === null) return { ...job, health: { ...view, health: 'pending' } };
+      return { ...job, health: view };
+    };
+    return { items: page.items.map(withHealth), nextCursor: page.nextCursor };
   }
 
   /** The rollout's decision record, oldest first. */

@@ -138,4 +138,27 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
     expect((await rolloutJobs(t, rollout.id)).get(rolledBack.id).healthDetail.samples).toContainEqual(expect.objectContaining({ signal: 'versionRegression', actual: '1.0.0', value: '7.0.0' }));
     expect(done.waves[1].counts.cancelled).toBe(2);
   });
+
+  it('an operator reverts one device while its wave bakes; a second revert of it is refused', async () => {
+    const fleet = ids('h1', 4);
+    const cams = await connectFleet(t, fleet, { stateAfter: () => ({ health: { app: 'ok' } }) });
+    devices.push(...cams);
+    await waitForFirmware(t, cams);
+    const [v1, v2] = [await uploadFirmware(t, '8.0.0'), await uploadFirmware(t, '8.1.0')];
+    await waitForRollout(t, (await createRollout(t, firmwareRollout('to 8.0', v1.id, fleet.map((d) => d.id)))).id, (r) => r.state === 'completed');
+    const health = { bakeSeconds: 60, checks: [appOk], minEvaluated: 2, maxUnhealthyPercent: 0, action: 'revert' };
+    const rollout = await createRollout(t, firmwareRollout('to 8.1', v2.id, fleet.map((d) => d.id), { waves: [50, 100], health }));
+    const baking = await waitFor(() => rolloutJobs(t, rollout.id, '&wave=0'), (jobs) => [...jobs.values()].filter((j) => j.health === 'pending').length === 2, 20_000);
+    const [chosen] = [...baking.keys()];
+    expect((await t.request('POST', `/api/v1/rollouts/${rollout.id}/devices/${chosen}/revert`)).status).toBe(200);
+    const reverted = await waitFor(() => rolloutJobs(t, rollout.id), (jobs) => jobs.get(chosen)?.healthDetail.revert?.status === 'succeeded', 20_000);
+    expect(reverted.get(chosen).healthDetail.revert).toMatchObject({ version: '8.0.0', attempts: 1 });
+    expect(cams.find((c) => c.id === chosen)!.firmware).toBe('8.0.0');
+    expect((await t.request('POST', `/api/v1/rollouts/${rollout.id}/devices/${chosen}/revert`)).status).toBe(409);
+    const view = (await t.request('GET', `/api/v1/rollouts/${rollout.id}`)).body;
+    expect(view).toMatchObject({ state: 'running', currentWave: 0, revertCounts: { succeeded: 1 } });
+    const decisions = (await t.request('GET', `/api/v1/rollouts/${rollout.id}/decisions`)).body.items;
+    expect(decisions).toMatchObject([{ action: 'revertDevice', rule: 'manual', actedBy: 'operator' }]);
+    expect((await t.request('POST', `/api/v1/rollouts/${rollout.id}/cancel`)).status).toBe(200);
+  });
 });

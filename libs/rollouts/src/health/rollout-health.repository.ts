@@ -103,16 +103,22 @@ export class RolloutHealthRepository {
     }));
   }
 
+  /**
+   * Rows a report batch holds right now are skipped, not waited for: the scheduler's transaction
+   * already holds rows it confirmed, and waiting here could deadlock with a batch (which locks in
+   * id order). A skipped bake is advanced at the next interval from the same stored state.
+   */
   async writeBakes(writes: readonly BakeWrite[], tx: DbTx): Promise<void> {
     if (writes.length === 0) return;
     const r = writes.map((w) => w.record);
     await tx.$executeRaw`
+      WITH free AS (SELECT id FROM rollout_jobs WHERE id = ANY(${writes.map((w) => w.jobId)}::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED)
       UPDATE rollout_jobs j SET health = u.health, baked_ms = u.baked_ms, online_since = u.online_since, health_failures = u.failures,
         health_seen = u.seen, health_samples = u.samples::jsonb, health_at = CASE WHEN u.health <> 'pending' THEN now() ELSE NULL END, updated_at = now()
       FROM unnest(${writes.map((w) => w.jobId)}::uuid[], ${r.map((x) => x.health)}::text[], ${r.map((x) => x.bakedMs)}::int[],
         ${r.map((x) => x.onlineSince)}::timestamptz[], ${r.map((x) => x.failures)}::int[], ${r.map((x) => x.seenMask)}::int[],
         ${r.map((x) => JSON.stringify(x.samples))}::text[]) AS u(id, health, baked_ms, online_since, failures, seen, samples)
-      WHERE j.id = u.id`;
+      WHERE j.id = u.id AND j.id IN (SELECT id FROM free)`;
   }
 
   async verdictCounts(rolloutId: string, wave: number, tx: DbTx): Promise<VerdictCounts> {
