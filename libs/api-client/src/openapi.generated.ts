@@ -48,7 +48,7 @@ export type paths = {
         put?: never;
         /**
          * Upload firmware
-         * @description Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit.
+         * @description Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit; 507 when the disk is full (nothing is kept).
          */
         post: operations["ArtifactController_upload"];
         delete?: never;
@@ -180,6 +180,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices/{id}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A device's jobs across rollouts, most recently changed first */
+        get: operations["DeviceJobsController_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices/{id}/twin": {
         parameters: {
             query?: never;
@@ -231,6 +248,57 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many devices match the list filters (the same query parameters as the list, without paging) */
+        get: operations["DeviceController_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/online-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices online over time: one sample a minute, the last 24 hours (kept in memory since the server started) */
+        get: operations["FleetController_onlineHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices per status, per type and per firmware version, and how many are offline over 24 hours (at most 5 s old) */
+        get: operations["FleetController_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups": {
         parameters: {
             query?: never;
@@ -264,6 +332,24 @@ export type paths = {
         delete: operations["GroupController_delete"];
         options?: never;
         head?: never;
+        /** Rename a group, or replace a dynamic group's selector */
+        patch: operations["GroupController_update"];
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add many devices to a static group in one call; ids that are not registered are listed, the rest are added */
+        post: operations["GroupController_addDevices"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -280,6 +366,23 @@ export type paths = {
         post?: never;
         /** Remove a device from a static group (idempotent) */
         delete: operations["GroupController_removeDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API key behind this token and its role (how a client learns what it may do) */
+        get: operations["MeController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -395,7 +498,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, a `decision` event (a RolloutDecisionDto) for each new health gate decision, then `end` once nothing is left to do */
+        /** Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, a `decision` event (a RolloutDecisionDto) for each health gate decision (those made before the stream opened first), then `end` once nothing is left to do. 429 (with Retry-After) past SSE_MAX_STREAMS open streams, or SSE_MAX_STREAMS_PER_TOKEN for this token */
         get: operations["RolloutController_stream"];
         put?: never;
         post?: never;
@@ -531,7 +634,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Overall status and each component (db, broker); 503 when degraded */
+        /**
+         * Overall status and each component (db, broker, disk); 503 when degraded
+         * @description `warnings` (present when not empty) lists what needs attention without being an outage, such as free disk space under FLEET_DISK_MIN_FREE_MB.
+         */
         get: operations["ObservabilityController_getHealth"];
         put?: never;
         post?: never;
@@ -562,9 +668,117 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        AddedGroupDevicesDto: {
+            /** @description Devices that became members now (already members are not counted) */
+            added: number;
+            /** @description Ids that are not registered devices; the others were added */
+            unknown: string[];
+        };
+        AddGroupDevicesDto: {
+            /** @description 1 to 10000 device ids to add to a static group */
+            deviceIds: string[];
+        };
+        ApiErrorDto: {
+            /**
+             * @description HTTP status text
+             * @example Bad Request
+             */
+            error: string;
+            /**
+             * @description What went wrong; names the field at fault for bad input
+             * @example type: must be a string
+             */
+            message: string;
+            /**
+             * @description HTTP status code
+             * @example 400
+             */
+            statusCode: number;
+        };
+        ApiKeyDto: {
+            /** @description When it was created */
+            createdAt: string;
+            /** @description Key id */
+            id: string;
+            /** @description Last time it authenticated a request (updated at most once a minute) */
+            lastUsedAt: string | null;
+            /** @description Label given at creation */
+            name: string;
+            /** @description First characters of the token, to recognise it */
+            prefix: string;
+            /** @description When it was revoked; revoked keys authenticate nothing */
+            revokedAt: string | null;
+            /**
+             * @description Role
+             * @enum {string}
+             */
+            role: "admin" | "operator" | "viewer";
+        };
+        ApiKeyPageDto: {
+            /** @description Keys, oldest id first */
+            items: components["schemas"]["ApiKeyDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        ArtifactDto: {
+            /** @description Upload time */
+            createdAt: string;
+            /** @description Device types it is for */
+            deviceTypes: string[];
+            /** @description Artifact id (UUID) */
+            id: string;
+            /** @description Artifact name */
+            name: string;
+            /** @description SHA-256 of the bytes, lowercase hex; also the download ETag */
+            sha256: string;
+            /** @description base64 Ed25519 signature over the UTF-8 bytes of `edgefleet-artifact-v1\n{id}\n{version}\n{sha256}\n{size}` */
+            signature: string;
+            /** @description Id of the signing key that made `signature` (GET /api/v1/signing-keys) */
+            signingKeyId: string;
+            /** @description Size in bytes */
+            size: number;
+            /** @description Semantic version */
+            version: string;
+        };
+        ArtifactPageDto: {
+            /** @description Artifacts ordered by id */
+            items: components["schemas"]["ArtifactDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        AuditEntryDto: {
+            /** @description What was done, e.g. `device.create` */
+            action: string;
+            /** @description API key id of who made it; null for the system */
+            actorId: string | null;
+            /** @description Name of who made it */
+            actorName: string;
+            /** @description The resource after the change */
+            after?: Record<string, never>;
+            /** @description When the change was committed */
+            at: string;
+            /** @description The resource before the change */
+            before?: Record<string, never>;
+            /** @description Entry id, increasing */
+            id: string;
+            /** @description Id of the resource changed */
+            resourceId: string;
+            /** @description Kind of resource changed */
+            resourceType: string;
+        };
+        AuditPageDto: {
+            /** @description Entries, newest first */
+            items: components["schemas"]["AuditEntryDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
         BatchRegisterDto: {
             /** @description 1 to 10000 devices; all are registered or none */
             devices: components["schemas"]["RegisterDeviceDto"][];
+        };
+        BatchRegisteredDto: {
+            /** @description The devices, in request order, with their credentials */
+            devices: components["schemas"]["RegisteredDeviceDto"][];
         };
         CreateApiKeyDto: {
             /**
@@ -577,6 +791,27 @@ export type components = {
              * @enum {string}
              */
             role: "admin" | "operator" | "viewer";
+        };
+        CreatedApiKeyDto: {
+            /** @description When it was created */
+            createdAt: string;
+            /** @description Key id */
+            id: string;
+            /** @description Last time it authenticated a request (updated at most once a minute) */
+            lastUsedAt: string | null;
+            /** @description Label given at creation */
+            name: string;
+            /** @description First characters of the token, to recognise it */
+            prefix: string;
+            /** @description When it was revoked; revoked keys authenticate nothing */
+            revokedAt: string | null;
+            /**
+             * @description Role
+             * @enum {string}
+             */
+            role: "admin" | "operator" | "viewer";
+            /** @description The bearer token. Shown only in this response; only its hash is stored. */
+            token: string;
         };
         CreateGroupDto: {
             /**
@@ -617,6 +852,16 @@ export type components = {
              * @enum {string}
              */
             type: "firmware" | "config";
+        };
+        CredentialsDto: {
+            /** @description MQTT password. Shown only in this response; only its hash is stored. */
+            password: string;
+            /** @description MQTT username (the device id) */
+            username: string;
+        };
+        DeviceCountDto: {
+            /** @description Devices matching the filters */
+            total: number;
         };
         DeviceCriteriaDto: {
             /**
@@ -721,6 +966,56 @@ export type components = {
             /** @description Firmware: the version the device goes back to */
             version: string | null;
         };
+        DeviceRolloutJobDto: {
+            /** @description Times the job was sent (1 + retries used) */
+            attempts: number;
+            /** @description Device id */
+            deviceId: string;
+            /** @description When the job was last sent */
+            dispatchedAt: string | null;
+            /** @description When it reached a final status */
+            finishedAt: string | null;
+            /**
+             * @description Health verdict (health-gated rollouts, once the job succeeded): pending | healthy | unhealthy | inconclusive
+             * @enum {string|null}
+             */
+            health: "pending" | "healthy" | "unhealthy" | "inconclusive" | null;
+            /** @description Bake, deciding samples, previous version and revert job */
+            healthDetail: components["schemas"]["DeviceHealthDto"] | null;
+            /** @description Job id, as in the device topics `devices/{id}/jobs/{jobId}` */
+            jobId: string;
+            /** @description Last failure reason (device reason, timeout, cancellation) */
+            lastError: string | null;
+            /** @description Last progress the device reported, 0-100 */
+            progress: number | null;
+            /** @description Rollout id */
+            rolloutId: string;
+            /** @description Rollout name */
+            rolloutName: string;
+            /**
+             * @description Rollout state now
+             * @enum {string}
+             */
+            rolloutState: "scheduled" | "running" | "paused" | "completed" | "aborted" | "cancelled" | "reverting" | "reverted";
+            /**
+             * @description Firmware or config
+             * @enum {string}
+             */
+            rolloutType: "firmware" | "config";
+            /**
+             * @description Job status
+             * @enum {string}
+             */
+            status: "queued" | "pending_offline" | "notified" | "accepted" | "downloading" | "installing" | "rebooting" | "succeeded" | "failed" | "rejected" | "timed_out" | "cancelled";
+            /** @description Last change */
+            updatedAt: string;
+            /** @description Wave index, from 0 */
+            wave: number;
+        };
+        DeviceRolloutJobListDto: {
+            /** @description The device's jobs, most recently changed first */
+            items: components["schemas"]["DeviceRolloutJobDto"][];
+        };
         FailureThresholdDto: {
             /**
              * @description Only judge once at least this many devices have finished
@@ -732,6 +1027,46 @@ export type components = {
              * @example 5
              */
             percent: number;
+        };
+        FirmwareCountDto: {
+            /** @description Devices reporting it */
+            count: number;
+            /** @description Reported firmware version; null for devices that reported none yet */
+            firmware: string | null;
+        };
+        FleetSummaryDto: {
+            /** @description Devices per reported firmware version, most first */
+            byFirmware: components["schemas"]["FirmwareCountDto"][];
+            /** @description Devices per type, most first */
+            byType: components["schemas"]["TypeCountDto"][];
+            /** @description Not connected now */
+            offline: number;
+            /** @description Offline and not seen for over 24 hours (or never seen) */
+            offlineOver24h: number;
+            /** @description Connected now */
+            online: number;
+            /** @description Registered devices */
+            total: number;
+        };
+        GroupDto: {
+            /** @description Creation time */
+            createdAt: string;
+            /** @description true when membership comes from the selector */
+            dynamic: boolean;
+            /** @description Group id */
+            id: string;
+            /** @description Members now: of a static group its devices, of a dynamic one the devices its selector matches */
+            memberCount: number;
+            /** @description Group name */
+            name: string;
+            /** @description The selector of a dynamic group; null for a static one */
+            selector: components["schemas"]["DeviceCriteriaDto"] | null;
+        };
+        GroupPageDto: {
+            /** @description Groups ordered by id */
+            items: components["schemas"]["GroupDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
         };
         HealthCheckDto: {
             /**
@@ -850,6 +1185,31 @@ export type components = {
              */
             timeZone: string;
         };
+        MeDto: {
+            /** @description Id of the API key the token belongs to */
+            id: string;
+            /** @description Its name */
+            name: string;
+            /**
+             * @description Its role: what this token may do
+             * @enum {string}
+             */
+            role: "admin" | "operator" | "viewer";
+        };
+        OnlineHistoryDto: {
+            /** @description Seconds between samples */
+            intervalSeconds: number;
+            /** @description Samples oldest first, up to the last 24 hours since the server started */
+            points: components["schemas"]["OnlineSampleDto"][];
+        };
+        OnlineSampleDto: {
+            /** @description When the sample was taken */
+            at: string;
+            /** @description Devices online then */
+            online: number;
+            /** @description Devices registered then */
+            total: number;
+        };
         PreviewHealthDto: {
             /** @description The health gate with its defaults filled in */
             gate: components["schemas"]["HealthGateDto"];
@@ -871,6 +1231,8 @@ export type components = {
             count: number;
             /** @description The devices of this wave, in dispatch order */
             deviceIds: string[];
+            /** @description Of them, how many are offline now (they would wait as pending_offline) */
+            offline: number;
             /** @description Cumulative percentage */
             percent: number;
             /** @description Wave index, from 0 */
@@ -901,6 +1263,38 @@ export type components = {
              * @example cam
              */
             type: string;
+        };
+        RegisteredDeviceDto: {
+            /** @description Registration time */
+            createdAt: string;
+            /** @description MQTT credentials */
+            credentials: components["schemas"]["CredentialsDto"];
+            /** @description Firmware version from the reported state */
+            firmwareVersion: string | null;
+            /** @description Device id */
+            id: string;
+            /** @description Last time the device was heard from */
+            lastSeenAt: string | null;
+            /** @description Display name */
+            name: string | null;
+            /**
+             * @description Connected to the broker now or not
+             * @enum {string}
+             */
+            status: "online" | "offline";
+            /**
+             * @description Tags as {key: value}; a list of "key:value" strings is accepted too
+             * @example {
+             *       "site": "syd"
+             *     }
+             */
+            tags: {
+                [key: string]: string;
+            };
+            /** @description Device type */
+            type: string;
+            /** @description Last change to name or tags */
+            updatedAt: string;
         };
         RolloutDecisionDto: {
             /**
@@ -988,6 +1382,8 @@ export type components = {
             updatedAt: string;
             /** @description Progress of each wave */
             waves: components["schemas"]["WaveProgressDto"][];
+            /** @description With a maintenance window: open now, or when it opens next */
+            window?: components["schemas"]["WindowStatusDto"];
         };
         RolloutJobDto: {
             /** @description Times the job was sent (1 + retries used) */
@@ -1187,6 +1583,12 @@ export type components = {
              */
             reportedVersion: number;
         };
+        TypeCountDto: {
+            /** @description Devices of this type */
+            count: number;
+            /** @description Device type */
+            type: string;
+        };
         UpdateDeviceDto: {
             /** @description New display name; null clears it */
             name?: string | null;
@@ -1199,6 +1601,12 @@ export type components = {
             tags?: {
                 [key: string]: string;
             };
+        };
+        UpdateGroupDto: {
+            /** @description New unique name */
+            name?: string;
+            /** @description New selector of a dynamic group (replaces the old one) */
+            selector?: components["schemas"]["DeviceCriteriaDto"];
         };
         UploadArtifactDto: {
             /**
@@ -1253,6 +1661,12 @@ export type components = {
              */
             dryRun: boolean;
         };
+        WindowStatusDto: {
+            /** @description While closed: when it opens next (a running rollout waits for it) */
+            nextOpenAt: string | null;
+            /** @description The maintenance window is open now: devices may start */
+            open: boolean;
+        };
     };
     responses: never;
     parameters: never;
@@ -1280,7 +1694,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPageDto"];
+                };
             };
         };
     };
@@ -1301,7 +1717,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKeyDto"];
+                };
             };
         };
     };
@@ -1320,7 +1738,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyDto"];
+                };
             };
         };
     };
@@ -1342,7 +1762,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArtifactPageDto"];
+                };
             };
         };
     };
@@ -1363,7 +1785,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArtifactDto"];
+                };
             };
         };
     };
@@ -1382,7 +1806,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArtifactDto"];
+                };
             };
         };
     };
@@ -1461,6 +1887,10 @@ export interface operations {
                 resourceId?: string;
                 /** @description Only entries about this kind of resource, e.g. `device` */
                 resourceType?: string;
+                /** @description Only entries at or after this time (ISO 8601) */
+                since?: string;
+                /** @description Only entries before this time (ISO 8601) */
+                until?: string;
             };
             header?: never;
             path?: never;
@@ -1472,7 +1902,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
             };
         };
     };
@@ -1483,7 +1915,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Firmware version the device reports, exact match */
                 firmware?: string;
-                /** @description Group id: members of a static group, or devices matching a dynamic group */
+                /** @description Group id or name: members of a static group, or devices matching a dynamic group */
                 group?: string;
                 /** @description Page size, 1-1000 */
                 limit?: number;
@@ -1533,7 +1965,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RegisteredDeviceDto"];
+                };
             };
         };
     };
@@ -1552,7 +1986,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceDto"];
+                };
             };
         };
     };
@@ -1594,7 +2030,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceDto"];
+                };
             };
         };
     };
@@ -1613,7 +2051,33 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CredentialsDto"];
+                };
+            };
+        };
+    };
+    DeviceJobsController_jobs: {
+        parameters: {
+            query?: {
+                /** @description At most this many jobs, 1-1000 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceRolloutJobListDto"];
+                };
             };
         };
     };
@@ -1696,7 +2160,83 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BatchRegisteredDto"];
+                };
+            };
+        };
+    };
+    DeviceController_count: {
+        parameters: {
+            query?: {
+                /** @description Firmware version the device reports, exact match */
+                firmware?: string;
+                /** @description Group id or name: members of a static group, or devices matching a dynamic group */
+                group?: string;
+                /** @description Case-insensitive search in id and name */
+                q?: string;
+                /** @description Reported-state values from the device twin, all must match (text form of the value). In the device list as `reported.<path>=<value>` query parameters, e.g. `reported.firmware.version=2.1.0`; in a group selector as an object */
+                reported?: {
+                    [key: string]: string;
+                };
+                /** @description Connection status */
+                status?: "online" | "offline";
+                /** @description Tag `key:value` the device must have; repeat for several (all must match) */
+                tag?: string[];
+                /** @description Device type, exact match */
+                type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceCountDto"];
+                };
+            };
+        };
+    };
+    FleetController_onlineHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineHistoryDto"];
+                };
+            };
+        };
+    };
+    FleetController_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetSummaryDto"];
+                };
             };
         };
     };
@@ -1718,7 +2258,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupPageDto"];
+                };
             };
         };
     };
@@ -1739,7 +2281,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupDto"];
+                };
             };
         };
     };
@@ -1758,7 +2302,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupDto"];
+                };
             };
         };
     };
@@ -1778,6 +2324,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    GroupController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateGroupDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDto"];
+                };
+            };
+        };
+    };
+    GroupController_addDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddGroupDevicesDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddedGroupDevicesDto"];
+                };
             };
         };
     };
@@ -1818,6 +2414,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    MeController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeDto"];
+                };
             };
         };
     };
@@ -2007,6 +2622,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Too many event streams open (in total or for this token); try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };

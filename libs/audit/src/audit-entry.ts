@@ -18,6 +18,10 @@ export interface AuditQuery {
   resourceId?: string;
   actorId?: string;
   action?: string;
+  /** At or after. */
+  since?: Date;
+  /** Before. */
+  until?: Date;
   limit: number;
   cursor?: string;
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditPageDto, AuditQueryDto, toAuditEntryDto } from './audit.dto';
 import { AuditService } from './audit.service';
 
@@ -11,6 +11,7 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'Who changed what, when: newest first' })
+  @ApiOkResponse({ type: AuditPageDto })
   async list(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
     const page = await this.audit.list(query);
     return { items: page.items.map(toAuditEntryDto), nextCursor: page.nextCursor };

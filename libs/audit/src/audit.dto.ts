@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '@edgefleet/api';
 import type { AuditEntry } from './audit-entry';
 
@@ -19,6 +20,14 @@ export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Only this action, e.g. `device.update`' })
   @IsOptional() @IsString() @MaxLength(64)
   action?: string;
+
+  @ApiPropertyOptional({ description: 'Only entries at or after this time (ISO 8601)', type: String, example: '2026-12-01T00:00:00Z' })
+  @IsOptional() @Type(() => Date) @IsDate({ message: 'must be an ISO 8601 time' })
+  since?: Date;
+
+  @ApiPropertyOptional({ description: 'Only entries before this time (ISO 8601)', type: String, example: '2026-12-02T00:00:00Z' })
+  @IsOptional() @Type(() => Date) @IsDate({ message: 'must be an ISO 8601 time' })
+  until?: Date;
 }
 
 export class AuditEntryDto {

@@ -30,6 +30,7 @@ export class AuditRepository {
         resourceId: query.resourceId,
         actorId: query.actorId,
         action: query.action,
+        ...(query.since || query.until ? { at: { gte: query.since, lt: query.until } } : {}),
         ...(beforeId !== undefined ? { id: { lt: beforeId } } : {}),
       },
       orderBy: { id: 'desc' },

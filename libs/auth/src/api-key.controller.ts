@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '@edgefleet/common';
 import { PageQueryDto } from '@edgefleet/api';
 import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto, toApiKeyDto } from './api-key.dto';
@@ -15,6 +15,7 @@ export class ApiKeyController {
 
   @Post()
   @ApiOperation({ summary: 'Create an API token (shown once)' })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
   async create(@CurrentActor() actor: Actor, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const { key, token } = await this.keys.create(actor, body.name, body.role);
     return { ...toApiKeyDto(key), token };
@@ -22,6 +23,7 @@ export class ApiKeyController {
 
   @Get()
   @ApiOperation({ summary: 'List API keys (tokens are never shown again)' })
+  @ApiOkResponse({ type: ApiKeyPageDto })
   async list(@Query() query: PageQueryDto): Promise<ApiKeyPageDto> {
     const page = await this.keys.list(query.limit, query.cursor);
     return { items: page.items.map(toApiKeyDto), nextCursor: page.nextCursor };
@@ -29,6 +31,7 @@ export class ApiKeyController {
 
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke an API key; it stops authenticating within 5 seconds everywhere, at once in this process' })
+  @ApiOkResponse({ type: ApiKeyDto })
   async revoke(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<ApiKeyDto> {
     return toApiKeyDto(await this.keys.revoke(actor, id));
   }

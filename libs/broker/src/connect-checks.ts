@@ -1,8 +1,10 @@
 import { secretMatches } from '@edgefleet/common';
+import { isValidDeviceId } from '@edgefleet/contracts';
 import type { ConnectRefusalReason } from './broker-metrics';
 
 /** CONNACK return codes, MQTT 3.1.1 §3.2.2.3 Table 3.1. */
 export enum ConnackCode {
+  UnacceptableProtocolVersion = 0x01,
   IdentifierRejected = 0x02,
   ServerUnavailable = 0x03,
   BadUsernameOrPassword = 0x04,
@@ -34,6 +36,13 @@ export async function runConnectChecks(checks: readonly ConnectCheck[], attempt:
   return undefined;
 }
 
+/** Refusals that count against the source's failed-authentication budget (AUTH_THROTTLE_*). */
+export function isAuthenticationFailure(refusal: ConnectRefusal): boolean {
+  return AUTHENTICATION_FAILURES.has(refusal.reason);
+}
+
+const AUTHENTICATION_FAILURES = new Set<ConnectRefusalReason>(['invalid-client-id', 'client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password']);
+
 /**
  * MQTT_MAX_CONNECTIONS: past it a CONNECT is answered 0x03 Server unavailable (MQTT 3.1.1
  * §3.2.2.3), so a well-behaved client backs off instead of seeing a bare socket close.
@@ -49,6 +58,16 @@ export function withinCapacity(connectedClients: () => number, maxConnections: n
 export function hasCredentials(attempt: ConnectAttempt): ConnectRefusal | undefined {
   if (attempt.username && attempt.password?.length) return undefined;
   return { code: ConnackCode.BadUsernameOrPassword, reason: 'missing-credentials', message: 'user name and password are required' };
+}
+
+/**
+ * A client identifier that cannot be a device id (U+0000, `/`, wildcards, too long) is refused
+ * with 0x02 before any database work: such ids used to reach the batched credential lookup,
+ * where one of them failed the query for every device waiting in the same batch.
+ */
+export function clientIdIsDeviceId(attempt: ConnectAttempt): ConnectRefusal | undefined {
+  if (isValidDeviceId(attempt.clientId)) return undefined;
+  return { code: ConnackCode.IdentifierRejected, reason: 'invalid-client-id', message: 'client identifier is not a valid device id' };
 }
 
 /** The client identifier must be the device id, which is also the user name (CONTRACT §3). */

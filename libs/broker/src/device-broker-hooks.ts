@@ -1,20 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
-import { openFilesLimit } from '@edgefleet/common';
+import { FailureThrottle } from '@edgefleet/common';
 import { type DeviceErrorNotice, isDeviceTopicFilter } from '@edgefleet/contracts';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 import { BrokerMetrics } from './broker-metrics';
 import {
   ConnackCode,
   type ConnectRefusal,
+  clientIdIsDeviceId,
   clientIdIsUsername,
   deviceIsRegistered,
   hasCredentials,
+  isAuthenticationFailure,
   passwordMatches,
   runConnectChecks,
   withinCapacity,
 } from './connect-checks';
-import { connectionCap } from './connection-cap';
 import { CredentialCache } from './credential-cache';
 import { IngestGate } from './ingest-gate';
 import { topicIsOwn, runPublishChecks, withinRateLimit } from './publish-checks';
@@ -31,11 +32,15 @@ import { RevocationGuard } from './revocation-guard';
  * to it.
  */
 const INGEST_GATE = { maxLagMs: 200, releaseSliceMs: 5, drainSliceMs: 25 };
+/** Source addresses the failed-authentication throttle remembers (~150 bytes each). */
+const MAX_THROTTLED_SOURCES = 10_000;
 
 export type BrokerHooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
 
 export interface HookContext {
   connectedClients(): number;
+  /** MQTT_MAX_CONNECTIONS as lowered to fit the open-files limit. */
+  maxConnections: number;
   /** Hands an authorized device PUBLISH to the server; handled on return, or once the returned promise settles. */
   accepted(client: Client, packet: PublishPacket): Promise<void> | void;
   notify(deviceId: string, notice: DeviceErrorNotice): void;
@@ -47,6 +52,7 @@ export class DeviceBrokerHooks {
   private readonly logger = new Logger('Broker');
   readonly revocations = new RevocationGuard<Client>();
   readonly ingestGate: IngestGate;
+  private readonly throttle: FailureThrottle;
   /** PUBLISH packets authorized only to be dropped; see `isDropped`. */
   private readonly dropped = new WeakSet<object>();
   private readonly connectChecks;
@@ -57,10 +63,12 @@ export class DeviceBrokerHooks {
     private readonly metrics: BrokerMetrics,
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
   ) {
-    this.connectChecks = [hasCredentials, clientIdIsUsername, deviceIsRegistered((id) => credentials.lookup(id)), passwordMatches];
+    this.connectChecks = [hasCredentials, clientIdIsDeviceId, clientIdIsUsername, deviceIsRegistered((id) => credentials.lookup(id)), passwordMatches];
     const limiter = new PublishRateLimiter<Client>(options.rateLimit.perSecond, options.rateLimit.burst);
     this.publishChecks = [topicIsOwn, withinRateLimit(limiter)];
     this.ingestGate = new IngestGate(INGEST_GATE, () => metrics.heldMessages.inc());
+    this.throttle = new FailureThrottle({ ...options.authThrottle, maxSources: MAX_THROTTLED_SOURCES });
+    metrics.countThrottledSourcesWith(() => this.throttle.size);
   }
 
   /**
@@ -75,16 +83,22 @@ export class DeviceBrokerHooks {
   create(context: HookContext): BrokerHooks {
     const { metrics, options, logger } = this;
     // Capacity first: the cheapest refusal, before any database work.
-    const maxConnections = connectionCap(options.maxConnections, openFilesLimit());
-    if (maxConnections < options.maxConnections) {
-      logger.warn(`MQTT_MAX_CONNECTIONS ${options.maxConnections} lowered to ${maxConnections} to fit the open-files limit (ulimit -n); raise it for more devices`);
-    }
-    const connectChecks = [withinCapacity(context.connectedClients, maxConnections), ...this.connectChecks];
+    const connectChecks = [withinCapacity(context.connectedClients, context.maxConnections), ...this.connectChecks];
 
+    const { throttle } = this;
     const authenticate: BrokerHooks['authenticate'] = (client, username, password, done) => {
+      const source = sourceAddress(client);
+      // Refused before any lookup: failures from one address cannot keep the credential queries busy.
+      if (throttle.retryAfterMs(source) > 0) {
+        return done(refuse({ code: ConnackCode.ServerUnavailable, reason: 'throttled', message: 'too many failed attempts from this address' }, metrics), false);
+      }
       runConnectChecks(connectChecks, { clientId: client.id, username: username ?? undefined, password: password ?? undefined }).then(
         (refusal) => {
-          if (refusal) return done(refuse(refusal, metrics), false);
+          if (refusal) {
+            if (isAuthenticationFailure(refusal)) throttle.failed(source);
+            return done(refuse(refusal, metrics), false);
+          }
+          throttle.succeeded(source);
           this.revocations.authenticated(client);
           metrics.connects.inc();
           done(null, true);
@@ -139,13 +153,32 @@ export class DeviceBrokerHooks {
       done(null, null);
     };
 
-    const authorizeForward = (_client: Client, packet: AedesPublishPacket): AedesPublishPacket => {
+    const outboundQueueFull = metrics.closedConnections.labels('outbound-queue');
+    const authorizeForward = (client: Client, packet: AedesPublishPacket): AedesPublishPacket | undefined => {
+      // aedes writes every delivery to the stream at once and only then waits for 'drain', so a
+      // client that stops reading holds all it was sent in memory (108 MB in 10 s in issue #15).
+      // Its queue is bounded by the cap plus one packet; the others' deliveries never wait on it.
+      const queued = client.conn.writableLength;
+      if (queued > options.maxOutboundBytes) {
+        if (!client.conn.destroyed) {
+          outboundQueueFull.inc();
+          logger.warn(`closing '${client.id}': ${queued} bytes queued to it unread, over MQTT_MAX_OUTBOUND_KB`);
+          client.conn.destroy();
+        }
+        return undefined;
+      }
       metrics.messagesOut.inc();
       return packet;
     };
 
     return { authenticate, authorizePublish, authorizeSubscribe, authorizeForward };
   }
+}
+
+/** The peer address of the accepted socket (for WebSocket, the HTTP request's). */
+function sourceAddress(client: Client): string {
+  const conn = client.conn as { remoteAddress?: string };
+  return conn.remoteAddress ?? client.req?.socket?.remoteAddress ?? 'unknown';
 }
 
 function refuse(refusal: ConnectRefusal, metrics: BrokerMetrics): Error & { returnCode: number } {

@@ -5,3 +5,8 @@ export * from './domain-error';
 export * from './secret-token';
 export * from './free-port';
 export * from './open-files-limit';
+export * from './make-directory';
+export * from './bisect-batch';
+export * from './unavailable-error';
+export * from './token-bucket';
+export * from './failure-throttle';

@@ -48,6 +48,27 @@ export class WindowSchedule {
     this.cached = { minute, open };
     return open;
   }
+
+  /** The next minute at or after `now` at which a window opens, within a week and a day; null if none. */
+  nextOpening(now: Date): Date | null {
+    const first = Math.ceil(now.getTime() / MINUTE_MS);
+    for (let minute = first; minute < first + MAX_WINDOW_MINUTES + 24 * 60; minute++) {
+      if (cronMatches(this.cron, this.localTime(new Date(minute * MINUTE_MS)))) return new Date(minute * MINUTE_MS);
+    }
+    return null;
+  }
+}
+
+export interface WindowStatus {
+  open: boolean;
+  /** When closed: when it opens next. */
+  nextOpenAt: Date | null;
+}
+
+export function windowStatus(window: MaintenanceWindow, now: Date): WindowStatus {
+  const schedule = new WindowSchedule(window);
+  const open = schedule.isOpen(now);
+  return { open, nextOpenAt: open ? null : schedule.nextOpening(now) };
 }
 
 const WEEKDAY_INDEX: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type DbTx, Prisma, PrismaService } from '@edgefleet/database';
-import { type DeviceJobStatus, FINAL_JOB_STATUSES, IN_FLIGHT_JOB_STATUSES, type RolloutType } from '@edgefleet/contracts';
-import type { JobPhase, JobRef, RevertTarget, RolloutJob, RolloutPayload } from './rollout';
+import { type DeviceJobStatus, FINAL_JOB_STATUSES, IN_FLIGHT_JOB_STATUSES, type RolloutState, type RolloutType } from '@edgefleet/contracts';
+import type { DeviceRolloutJob, JobPhase, JobRef, RevertTarget, RolloutJob, RolloutPayload } from './rollout';
 import type { PlannedJob } from './wave-planner';
 
 const IN_FLIGHT: string[] = [...IN_FLIGHT_JOB_STATUSES];
@@ -114,14 +114,15 @@ export class RolloutJobRepository {
   }
 
   /**
-   * Firmware jobs whose device said `succeeded` and now reports the artifact's version (CONTRACT §4).
+   * Firmware jobs whose device said `succeeded` and now reports the artifact's version (CONTRACT §4),
+   * cancelled ones included: the device installed it anyway, and what it runs is the truth.
    * Rows are locked in id order, as report batches lock them, so the two never deadlock.
    */
   async confirmFirmware(rolloutId: string, version: string, tx: DbTx): Promise<JobRef[]> {
     const rows = await tx.$queryRaw<JobRefRow[]>`
       WITH due AS (
         SELECT j.id FROM rollout_jobs j JOIN devices d ON d.id = j.device_id
-        WHERE j.rollout_id = ${rolloutId}::uuid AND j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[])) AND d.firmware_version = coalesce(j.target_version, ${version})
+        WHERE j.rollout_id = ${rolloutId}::uuid AND j.device_succeeded AND (j.status = 'cancelled' OR NOT (j.status = ANY(${FINAL}::text[]))) AND d.firmware_version = coalesce(j.target_version, ${version})
         ORDER BY j.id FOR UPDATE OF j)
       UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
       FROM due WHERE j.id = due.id
@@ -136,7 +137,7 @@ export class RolloutJobRepository {
       WITH due AS (
         SELECT j.id FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
           JOIN unnest(${reports.map((r) => r.deviceId)}::text[], ${reports.map((r) => r.version)}::text[]) AS u(device_id, version) ON u.device_id = j.device_id
-        WHERE j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[])) AND r.type = 'firmware' AND coalesce(j.target_version, r.payload->'artifact'->>'version') = u.version
+        WHERE j.device_succeeded AND (j.status = 'cancelled' OR NOT (j.status = ANY(${FINAL}::text[]))) AND r.type = 'firmware' AND coalesce(j.target_version, r.payload->'artifact'->>'version') = u.version
         ORDER BY j.id FOR UPDATE OF j)
       UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
       FROM due WHERE j.id = due.id
@@ -287,6 +288,22 @@ export class RolloutJobRepository {
     return rows.length > 0;
   }
 
+  /** A device's jobs in any rollout, most recently changed first. */
+  async ofDevice(deviceId: string, limit: number): Promise<DeviceRolloutJob[]> {
+    const rows = await this.prisma.rolloutJob.findMany({
+      where: { deviceId },
+      include: { rollout: { select: { name: true, state: true, type: true } } },
+      orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map((row) => ({
+      ...toRolloutJob(row),
+      rolloutName: row.rollout.name,
+      rolloutState: row.rollout.state as RolloutState,
+      rolloutType: row.rollout.type as RolloutType,
+    }));
+  }
+
   /** A page of a rollout's jobs ordered by device id. */
   async page(rolloutId: string, filter: { status?: DeviceJobStatus; wave?: number }, limit: number, afterDeviceId?: string): Promise<RolloutJob[]> {
     const rows = await this.prisma.rolloutJob.findMany({
@@ -300,20 +317,24 @@ export class RolloutJobRepository {
       orderBy: { deviceId: 'asc' },
       take: limit + 1,
     });
-    return rows.map((row) => ({
-      jobId: row.id,
-      rolloutId: row.rolloutId,
-      deviceId: row.deviceId,
-      wave: row.wave,
-      status: row.status as DeviceJobStatus,
-      attempts: row.attempts,
-      progress: row.progress,
-      lastError: row.lastError,
-      dispatchedAt: row.dispatchedAt,
-      finishedAt: row.finishedAt,
-      updatedAt: row.updatedAt,
-    }));
+    return rows.map(toRolloutJob);
   }
+}
+
+function toRolloutJob(row: Prisma.RolloutJobGetPayload<object>): RolloutJob {
+  return {
+    jobId: row.id,
+    rolloutId: row.rolloutId,
+    deviceId: row.deviceId,
+    wave: row.wave,
+    status: row.status as DeviceJobStatus,
+    attempts: row.attempts,
+    progress: row.progress,
+    lastError: row.lastError,
+    dispatchedAt: row.dispatchedAt,
+    finishedAt: row.finishedAt,
+    updatedAt: row.updatedAt,
+  };
 }
 
 function toRef(row: JobRefRow): JobRef {

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '@edgefleet/audit';
+import { SYSTEM_ACTOR } from '@edgefleet/common';
 import type { DbTx } from '@edgefleet/database';
 import { thresholdBreach } from './failure-threshold';
 import { HealthGate } from './health/health-gate.service';
@@ -36,6 +38,7 @@ export class RolloutStepper {
     private readonly jobs: RolloutJobRepository,
     private readonly targets: RolloutTargets,
     private readonly newDevices: NewDeviceChecks,
+    private readonly audit: AuditService,
     private readonly gate: HealthGate,
     @Inject(ROLLOUTS_OPTIONS) private readonly options: RolloutsOptions,
   ) {}
@@ -78,6 +81,12 @@ export class RolloutStepper {
         state = changes.state = 'aborted';
         changes.reason = breach;
         changes.finishedAt = now;
+        // An automatic decision is audited like an operator's, by the system actor, in the same transaction.
+        await this.audit.record(
+          SYSTEM_ACTOR,
+          { action: 'rollout.abort', resourceType: 'rollout', resourceId: rollout.id, before: { state: rollout.state }, after: { state, reason: breach } },
+          tx,
+        );
       }
     }
     if (health && (state === 'running' || state === 'paused') && rollout.gateWave < rollout.currentWave) {

@@ -5,7 +5,7 @@ import { PageQueryDto } from '@edgefleet/api';
 import { DEVICE_JOB_STATUSES, type DeviceJobStatus, ROLLOUT_STATES, ROLLOUT_TYPES, type RolloutState, type RolloutType } from '@edgefleet/contracts';
 import { DEVICE_HEALTH, type DeviceHealth, HEALTH_OPS, type HealthOp } from './health/health-spec';
 import type { RolloutDecision } from './health/rollout-decision.repository';
-import type { RolloutJob, StatusCounts } from './rollout';
+import type { DeviceRolloutJob, RolloutJob, StatusCounts } from './rollout';
 import { HealthGateDto } from './health/health.dto';
 import { RolloutScheduleDto, RolloutStrategyDto, RolloutTargetDto } from './rollout-request.dto';
 import type { RolloutPreview, RolloutView } from './rollout.service';
@@ -32,6 +32,11 @@ export class WaveProgressDto {
   @ApiProperty({ type: StatusCountsDto, description: 'Devices of this wave per job status' }) counts!: StatusCountsDto;
 }
 
+export class WindowStatusDto {
+  @ApiProperty({ description: 'The maintenance window is open now: devices may start' }) open!: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'While closed: when it opens next (a running rollout waits for it)' }) nextOpenAt!: string | null;
+}
+
 export class RolloutDto {
   @ApiProperty({ description: 'Rollout id' }) id!: string;
   @ApiProperty({ description: 'Name' }) name!: string;
@@ -44,6 +49,7 @@ export class RolloutDto {
   @ApiProperty({ type: RolloutTargetDto, description: 'The target as given' }) target!: RolloutTargetDto;
   @ApiProperty({ type: RolloutStrategyDto, description: 'The strategy with defaults filled in' }) strategy!: RolloutStrategyDto;
   @ApiProperty({ type: RolloutScheduleDto, description: 'The schedule' }) schedule!: RolloutScheduleDto;
+  @ApiPropertyOptional({ type: WindowStatusDto, description: 'With a maintenance window: open now, or when it opens next' }) window?: WindowStatusDto;
   @ApiProperty({ description: 'Index (from 0) of the wave devices are being started from' }) currentWave!: number;
   @ApiProperty({ description: 'Devices in the target list, frozen when the rollout starts (0 until then); with includeNewDevices it grows as devices come to match' }) targetCount!: number;
   @ApiProperty({ description: 'Devices matched by the target but left out (artifact not for their type): at the start, and with includeNewDevices as of the last check' }) excludedCount!: number;
@@ -126,6 +132,27 @@ export class RolloutJobDto {
   @ApiProperty({ type: DeviceHealthDto, nullable: true, description: 'Bake, deciding samples, previous version and revert job' }) healthDetail!: DeviceHealthDto | null;
 }
 
+export class DeviceRolloutJobDto extends RolloutJobDto {
+  @ApiProperty({ description: 'Rollout id' }) rolloutId!: string;
+  @ApiProperty({ description: 'Rollout name' }) rolloutName!: string;
+  @ApiProperty({ enum: ROLLOUT_STATES, description: 'Rollout state now' }) rolloutState!: RolloutState;
+  @ApiProperty({ enum: ROLLOUT_TYPES, description: 'Firmware or config' }) rolloutType!: RolloutType;
+}
+
+export class DeviceJobsQueryDto {
+  @ApiPropertyOptional({ description: 'At most this many jobs, 1-1000', default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit: number = 100;
+}
+
+export class DeviceRolloutJobListDto {
+  @ApiProperty({ type: [DeviceRolloutJobDto], description: "The device's jobs, most recently changed first" }) items!: DeviceRolloutJobDto[];
+}
+
 export class RolloutJobPageDto {
   @ApiProperty({ type: [RolloutJobDto], description: 'Jobs ordered by device id' }) items!: RolloutJobDto[];
   @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' }) nextCursor!: string | null;
@@ -140,6 +167,7 @@ export class PreviewWaveDto {
   @ApiProperty({ description: 'Wave index, from 0' }) wave!: number;
   @ApiProperty({ description: 'Cumulative percentage' }) percent!: number;
   @ApiProperty({ description: 'Devices in this wave' }) count!: number;
+  @ApiProperty({ description: 'Of them, how many are offline now (they would wait as pending_offline)' }) offline!: number;
   @ApiProperty({ type: [String], description: 'The devices of this wave, in dispatch order' }) deviceIds!: string[];
 }
 
@@ -158,7 +186,7 @@ export class RolloutPreviewDto {
   @ApiPropertyOptional({ type: PreviewHealthDto, description: 'With strategy.health: the health plan' }) health?: PreviewHealthDto;
 }
 
-export function toRolloutDto({ rollout, progress }: RolloutView): RolloutDto {
+export function toRolloutDto({ rollout, progress, window }: RolloutView): RolloutDto {
   const { definition, payload } = rollout;
   return {
     id: rollout.id,
@@ -170,6 +198,7 @@ export function toRolloutDto({ rollout, progress }: RolloutView): RolloutDto {
     target: definition.target,
     strategy: definition.strategy,
     schedule: definition.schedule,
+    ...(window ? { window: { open: window.open, nextOpenAt: window.nextOpenAt?.toISOString() ?? null } } : {}),
     currentWave: rollout.currentWave,
     targetCount: rollout.targetCount,
     excludedCount: rollout.excludedCount,
@@ -227,4 +256,8 @@ export function toRolloutDecisionDto(decision: RolloutDecision): RolloutDecision
 
 export function toRolloutPreviewDto(preview: RolloutPreview): RolloutPreviewDto {
   return { targetCount: preview.targetCount, mismatched: preview.mismatched, waves: preview.waves, ...(preview.health ? { health: preview.health } : {}) };
+}
+
+export function toDeviceRolloutJobDto(job: DeviceRolloutJob): DeviceRolloutJobDto {
+  return { ...toRolloutJobDto(job), rolloutId: job.rolloutId, rolloutName: job.rolloutName, rolloutState: job.rolloutState, rolloutType: job.rolloutType };
 }

@@ -4,7 +4,8 @@ import { AuditService } from '@edgefleet/audit';
 import { type Actor, DomainError, DomainErrorCode, InvalidInputError, NotFoundError, type Page, decodeCursor, toPage } from '@edgefleet/common';
 import type { DeviceJobStatus, RolloutState } from '@edgefleet/contracts';
 import { Transactor } from '@edgefleet/database';
-import type { Rollout, RolloutJob, RolloutPayload, RolloutProgress } from './rollout';
+import { DeviceRepository } from '@edgefleet/registry';
+import type { DeviceRolloutJob, Rollout, RolloutJob, RolloutPayload, RolloutProgress } from './rollout';
 import { type RolloutRequest, buildDefinition } from './rollout-definition';
 import { summarize } from './rollout-progress';
 import { RolloutJobRepository } from './rollout-job.repository';
@@ -16,12 +17,14 @@ import { RolloutStepper } from './rollout-stepper';
 import { RolloutTargets, preview } from './rollout-targets';
 import { RolloutRepository, isUuid } from './rollout.repository';
 import { cumulativeWaveEnds } from './wave-planner';
+import { type WindowStatus, windowStatus } from './maintenance-window';
 
 export interface RolloutPreview {
   targetCount: number;
   /** Firmware: devices left out because the artifact is not for their type (creating the rollout refuses them). */
   mismatched: { deviceId: string; type: string }[];
-  waves: { wave: number; percent: number; count: number; deviceIds: string[] }[];
+  /** `offline`: of the wave's devices, how many are not connected now. */
+  waves: { wave: number; percent: number; count: number; offline: number; deviceIds: string[] }[];
   /** The health plan: the gate with its defaults, and which targets a revert could send back (as of now). */
   health?: { gate: HealthSpec; revertTargetsKnown: number; revertTargetsUnknown: number; unknownDeviceIds: string[] };
 }
@@ -29,6 +32,8 @@ export interface RolloutPreview {
 export interface RolloutView {
   rollout: Rollout;
   progress: RolloutProgress;
+  /** Rollouts with a maintenance window: whether it is open now, else when it opens next. */
+  window?: WindowStatus;
 }
 
 /** Creating, previewing and reading rollouts. */
@@ -45,6 +50,7 @@ export class RolloutService {
     private readonly artifacts: ArtifactService,
     private readonly audit: AuditService,
     private readonly transactor: Transactor,
+    private readonly registry: DeviceRepository,
   ) {}
 
   /**
@@ -81,8 +87,9 @@ export class RolloutService {
     const { targets, mismatched } = await this.targets.resolve(definition.target, payload);
     const planned = this.targets.plan(request.name, payload, targets, definition.strategy.waves);
     const ends = cumulativeWaveEnds(targets.length, definition.strategy.waves);
-    const waves = definition.strategy.waves.map((percent, wave) => ({ wave, percent, count: ends[wave] - (wave ? ends[wave - 1] : 0), deviceIds: [] as string[] }));
+    const waves = definition.strategy.waves.map((percent, wave) => ({ wave, percent, count: ends[wave] - (wave ? ends[wave - 1] : 0), offline: 0, deviceIds: [] as string[] }));
     for (const job of planned) waves[job.wave].deviceIds.push(job.deviceId);
+    for (const wave of waves) wave.offline = await this.registry.countOffline(wave.deviceIds);
     const gate = definition.strategy.health;
     // Config reverts always know what to restore (absent keys are removed again).
     const unknown = gate && payload.type === 'firmware' ? await this.health.withoutKnownFirmware(targets.map((t) => t.deviceId)) : [];
@@ -132,6 +139,11 @@ export class RolloutService {
     return this.decisionRecord.list(id, 10_000, afterId);
   }
 
+  /** A device's jobs across rollouts, newest first. */
+  async jobsOfDevice(deviceId: string, limit: number): Promise<DeviceRolloutJob[]> {
+    return this.jobs.ofDevice(deviceId, limit);
+  }
+
   async find(id: string): Promise<Rollout> {
     const rollout = await this.rollouts.findById(id);
     if (!rollout) throw new NotFoundError('rollout', id);
@@ -139,7 +151,9 @@ export class RolloutService {
   }
 
   async view(rollout: Rollout): Promise<RolloutView> {
-    return { rollout, progress: summarize(await this.jobs.countsByWave(rollout.id), rollout.definition.strategy.waves) };
+    const progress = summarize(await this.jobs.countsByWave(rollout.id), rollout.definition.strategy.waves);
+    const window = rollout.definition.schedule.window;
+    return { rollout, progress, ...(window ? { window: windowStatus(window, new Date()) } : {}) };
   }
 
   private async payloadOf(request: RolloutRequest): Promise<RolloutPayload> {

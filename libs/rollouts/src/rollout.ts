@@ -129,6 +129,13 @@ export interface RolloutJob {
   health?: DeviceHealthView;
 }
 
+/** One device's job with the rollout it belongs to. */
+export interface DeviceRolloutJob extends RolloutJob {
+  rolloutName: string;
+  rolloutState: RolloutState;
+  rolloutType: RolloutType;
+}
+
 /** `install`: the rollout's own job; `revert`: back to what the device ran before it. */
 export type JobPhase = 'install' | 'revert';
 

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '@edgefleet/audit';
 import { RegistryModule } from '@edgefleet/registry';
 import { ArtifactAccessRegistration } from './artifact-access.registration';
+import { DeviceJobsController } from './device-jobs.controller';
 import { DeviceActivityListener } from './device-activity.listener';
 import { HealthGate } from './health/health-gate.service';
 import { RolloutDecisionRepository } from './health/rollout-decision.repository';
@@ -34,7 +35,7 @@ export class RolloutsModule {
     return {
       module: RolloutsModule,
       imports: [AuditModule, RegistryModule],
-      controllers: [RolloutController, JobStatusHandler],
+      controllers: [RolloutController, DeviceJobsController, JobStatusHandler],
       providers: [
         { provide: ROLLOUTS_OPTIONS, useValue: options },
         ArtifactAccessRegistration,

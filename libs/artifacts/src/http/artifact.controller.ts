@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PageQueryDto } from '@edgefleet/api';
 import { CurrentActor } from '@edgefleet/auth';
@@ -27,15 +27,24 @@ export class ArtifactController {
   @ApiBody({ type: UploadArtifactDto })
   @ApiOperation({
     summary: 'Upload firmware',
-    description: 'Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit.',
+    description: 'Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit; 507 when the disk is full (nothing is kept).',
   })
-  async upload(@CurrentActor() actor: Actor, @Req() request: FastifyRequest): Promise<ArtifactDto> {
-    const { description, staged } = await receiveArtifactUpload(request, this.uploads, this.options.maxUploadBytes);
-    return toArtifactDto(await this.uploads.create(actor, description, staged));
+  @ApiCreatedResponse({ type: ArtifactDto })
+  async upload(@CurrentActor() actor: Actor, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ArtifactDto> {
+    try {
+      const { description, staged } = await receiveArtifactUpload(request, this.uploads, this.options.maxUploadBytes);
+      return toArtifactDto(await this.uploads.create(actor, description, staged));
+    } catch (error) {
+      // Refused before its body was read to the end (disk full, too large): the rest of the body
+      // would be the start of the next request on this connection, so it is closed after the answer.
+      if (!request.raw.complete) reply.header('connection', 'close');
+      throw error;
+    }
   }
 
   @Get()
   @ApiOperation({ summary: 'List artifacts' })
+  @ApiOkResponse({ type: ArtifactPageDto })
   async list(@Query() query: PageQueryDto): Promise<ArtifactPageDto> {
     const page = await this.artifacts.list(query.limit, query.cursor);
     return { items: page.items.map(toArtifactDto), nextCursor: page.nextCursor };
@@ -43,6 +52,7 @@ export class ArtifactController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Read an artifact' })
+  @ApiOkResponse({ type: ArtifactDto })
   async get(@Param('id') id: string): Promise<ArtifactDto> {
     return toArtifactDto(await this.artifacts.get(id));
   }

@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '@edgefleet/common';
 import { CurrentActor } from '@edgefleet/auth';
 import {
   BatchRegisterDto,
   BatchRegisteredDto,
   CredentialsDto,
+  DeviceCountQueryDto,
   DeviceDto,
   DeviceListQueryDto,
   DevicePageDto,
@@ -16,6 +17,7 @@ import {
   toDeviceDto,
   toRegisteredDeviceDto,
 } from './device.dto';
+import { DeviceCountDto } from '../fleet/fleet.dto';
 import { BatchRegistrationPipe, RawBody } from './batch-registration.pipe';
 import { type DeviceRegistration, DeviceService } from './device.service';
 import { ReportedFilterQueryInterceptor } from './reported-filter';
@@ -28,6 +30,7 @@ export class DeviceController {
 
   @Post()
   @ApiOperation({ summary: 'Register a device; the response holds its MQTT password, shown once' })
+  @ApiCreatedResponse({ type: RegisteredDeviceDto })
   async register(@CurrentActor() actor: Actor, @Body() body: RegisterDeviceDto): Promise<RegisteredDeviceDto> {
     return toRegisteredDeviceDto(await this.devices.register(actor, body));
   }
@@ -35,6 +38,7 @@ export class DeviceController {
   @Post('batch')
   @ApiOperation({ summary: 'Register up to 10,000 devices at once, all or nothing' })
   @ApiBody({ type: BatchRegisterDto })
+  @ApiCreatedResponse({ type: BatchRegisteredDto })
   async registerBatch(@CurrentActor() actor: Actor, @RawBody(BatchRegistrationPipe) body: { devices: DeviceRegistration[] }): Promise<BatchRegisteredDto> {
     const devices = await this.devices.registerMany(actor, body.devices);
     return { devices: devices.map(toRegisteredDeviceDto) };
@@ -50,14 +54,24 @@ export class DeviceController {
     return this.devices.listJson(filter, limit, cursor);
   }
 
+  @Get('count')
+  @ApiOkResponse({ type: DeviceCountDto })
+  @ApiOperation({ summary: 'How many devices match the list filters (the same query parameters as the list, without paging)' })
+  @UseInterceptors(ReportedFilterQueryInterceptor)
+  async count(@Query() query: DeviceCountQueryDto): Promise<DeviceCountDto> {
+    return { total: await this.devices.count(query) };
+  }
+
   @Get(':id')
   @ApiOperation({ summary: 'Read a device' })
+  @ApiOkResponse({ type: DeviceDto })
   async get(@Param('id') id: string): Promise<DeviceDto> {
     return toDeviceDto(await this.devices.get(id));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change name or tags' })
+  @ApiOkResponse({ type: DeviceDto })
   async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: UpdateDeviceDto): Promise<DeviceDto> {
     return toDeviceDto(await this.devices.update(actor, id, body));
   }
@@ -72,6 +86,7 @@ export class DeviceController {
   @Post(':id/credentials/rotate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new MQTT password; the old one stops working at once' })
+  @ApiOkResponse({ type: CredentialsDto })
   async rotate(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<CredentialsDto> {
     return toCredentialsDto(await this.devices.rotateCredentials(actor, id));
   }

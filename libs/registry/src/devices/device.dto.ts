@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '@edgefleet/api';
 import { DEVICE_ID_PATTERN, DEVICE_STATUSES, type DeviceStatus, type Tags } from '@edgefleet/contracts';
 import { IsTags, TagsInput } from '../tags.validation';
@@ -60,12 +60,15 @@ export class UpdateDeviceDto {
   tags?: Tags;
 }
 
-export class DeviceListQueryDto extends IntersectionType(PageQueryDto, DeviceCriteriaDto) {
-  @ApiPropertyOptional({ description: 'Group id: members of a static group, or devices matching a dynamic group' })
+export class DeviceCountQueryDto extends DeviceCriteriaDto {
+  @ApiPropertyOptional({ description: 'Group id or name: members of a static group, or devices matching a dynamic group' })
   @IsOptional()
-  @IsUUID()
+  @IsString()
+  @Length(1, 200)
   group?: string;
 }
+
+export class DeviceListQueryDto extends IntersectionType(PageQueryDto, DeviceCountQueryDto) {}
 
 export class CredentialsDto {
   @ApiProperty({ description: 'MQTT username (the device id)' }) username!: string;

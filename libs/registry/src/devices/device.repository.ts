@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type DbTx, Prisma, PrismaService, preparedStatement } from '@edgefleet/database';
 import { tagsFromList, tagsToList } from '@edgefleet/contracts';
-import type { Device, DeviceChanges, NewDevice, PresenceChange } from './device';
+import type { Device, DeviceChanges, FleetSummary, NewDevice, PresenceChange } from './device';
 import type { DeviceQuery } from './device-filter';
 import { DEVICE_JSON, deviceQuerySql } from './device-query.sql';
 import { registryJson } from './registry-json';
@@ -65,6 +65,13 @@ export class DeviceRepository {
     return row ? toDevice(row) : null;
   }
 
+  /** How many of the given devices are not connected now. */
+  async countOffline(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [row] = await this.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM devices WHERE id = ANY(${ids}::text[]) AND NOT online`;
+    return row.n;
+  }
+
   /** One array parameter: Prisma's `in` sends one parameter per id (10,000 for a full batch). */
   async existingIds(ids: string[]): Promise<string[]> {
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`SELECT id FROM devices WHERE id = ANY(${ids}::text[])`;
@@ -87,6 +94,42 @@ export class DeviceRepository {
     const hasMore = rows.length > limit;
     const page = hasMore ? rows.slice(0, limit) : rows;
     return { itemsJson: `[${page.map((row) => row.json).join(',')}]`, lastId: page.at(-1)?.id ?? null, hasMore };
+  }
+
+  /** How many devices match, the true total behind a filtered list. */
+  async count(query: DeviceQuery): Promise<number> {
+    const sql = Prisma.sql`SELECT count(*)::int AS n FROM devices d WHERE ${deviceQuerySql(query)}`;
+    const { rows } = await this.prisma.pool.query<{ n: number }>(preparedStatement(sql.text, sql.values));
+    return rows[0].n;
+  }
+
+  async presenceCounts(): Promise<{ online: number; total: number }> {
+    const [row] = await this.prisma.$queryRaw<{ online: number; total: number }[]>`
+      SELECT count(*) FILTER (WHERE online)::int AS online, count(*)::int AS total FROM devices`;
+    return row;
+  }
+
+  /** Devices per status, type and firmware version, and those offline since before `staleBefore`: one scan. */
+  async summary(staleBefore: Date): Promise<FleetSummary> {
+    const rows = await this.prisma.$queryRaw<{ kind: string; key: string | null; n: number }[]>`
+      SELECT CASE GROUPING(type, firmware_version, online) WHEN 3 THEN 'type' WHEN 5 THEN 'firmware' ELSE 'status' END AS kind,
+             coalesce(type, firmware_version, online::text) AS key, count(*)::int AS n
+      FROM devices GROUP BY GROUPING SETS ((type), (firmware_version), (online))`;
+    const [stale] = await this.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM devices WHERE NOT online AND (last_seen_at IS NULL OR last_seen_at < ${staleBefore})`;
+    const summary: FleetSummary = { total: 0, online: 0, offline: 0, offlineStale: stale.n, byType: [], byFirmware: [] };
+    for (const row of rows) {
+      if (row.kind === 'status') {
+        if (row.key === 'true') summary.online = row.n;
+        else summary.offline = row.n;
+      } else if (row.kind === 'type') summary.byType.push({ key: row.key!, count: row.n });
+      else summary.byFirmware.push({ key: row.key, count: row.n });
+    }
+    summary.total = summary.online + summary.offline;
+    const byCount = (a: { count: number }, b: { count: number }) => b.count - a.count;
+    summary.byType.sort(byCount);
+    summary.byFirmware.sort(byCount);
+    return summary;
   }
 
   async update(id: string, changes: DeviceChanges, tx: DbTx): Promise<Device> {

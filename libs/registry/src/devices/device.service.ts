@@ -89,6 +89,11 @@ export class DeviceService {
     return `{"items":${page.itemsJson},"nextCursor":${JSON.stringify(nextCursor)}}`;
   }
 
+  /** The true total of devices matching a list filter. */
+  async count(filter: DeviceCriteria & { group?: string }): Promise<number> {
+    return this.devices.count(await this.queries.resolve(filter, filter.group));
+  }
+
   async update(actor: Actor, id: string, changes: DeviceChanges): Promise<Device> {
     const device = await this.transactor.run(async (tx) => {
       const before = await this.devices.findById(id, tx);

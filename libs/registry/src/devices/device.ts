@@ -36,3 +36,19 @@ export interface PresenceChange {
   online: boolean;
   at: Date;
 }
+
+/** How many devices share one value (a type, or a firmware version: null when none reported yet). */
+export interface FleetCount<K = string> {
+  key: K;
+  count: number;
+}
+
+export interface FleetSummary {
+  total: number;
+  online: number;
+  offline: number;
+  /** Offline and not seen for the stale period (24 h), or never seen. */
+  offlineStale: number;
+  byType: FleetCount[];
+  byFirmware: FleetCount<string | null>[];
+}

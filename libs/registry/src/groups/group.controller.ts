@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '@edgefleet/common';
 import { PageQueryDto } from '@edgefleet/api';
 import { CurrentActor } from '@edgefleet/auth';
-import { CreateGroupDto, GroupDto, GroupPageDto, toGroupDto } from './group.dto';
+import type { Group } from './group';
+import { AddGroupDevicesDto, AddedGroupDevicesDto, CreateGroupDto, GroupDto, GroupPageDto, UpdateGroupDto, toGroupDto } from './group.dto';
 import { GroupService } from './group.service';
 
 @ApiTags('groups')
@@ -14,21 +15,39 @@ export class GroupController {
 
   @Post()
   @ApiOperation({ summary: 'Create a static group, or a dynamic one with a selector' })
+  @ApiCreatedResponse({ type: GroupDto })
   async create(@CurrentActor() actor: Actor, @Body() body: CreateGroupDto): Promise<GroupDto> {
-    return toGroupDto(await this.groups.create(actor, body.name, body.selector ? { ...body.selector } : null));
+    return this.toDto(await this.groups.create(actor, body.name, body.selector ? { ...body.selector } : null));
   }
 
   @Get()
   @ApiOperation({ summary: 'List groups' })
+  @ApiOkResponse({ type: GroupPageDto })
   async list(@Query() query: PageQueryDto): Promise<GroupPageDto> {
     const page = await this.groups.list(query.limit, query.cursor);
-    return { items: page.items.map(toGroupDto), nextCursor: page.nextCursor };
+    return { items: await Promise.all(page.items.map((group) => this.toDto(group))), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Read a group (its devices: GET /api/v1/devices?group={id})' })
+  @ApiOkResponse({ type: GroupDto })
   async get(@Param('id') id: string): Promise<GroupDto> {
-    return toGroupDto(await this.groups.get(id));
+    return this.toDto(await this.groups.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: "Rename a group, or replace a dynamic group's selector" })
+  @ApiOkResponse({ type: GroupDto })
+  async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: UpdateGroupDto): Promise<GroupDto> {
+    return this.toDto(await this.groups.update(actor, id, { name: body.name, selector: body.selector ? { ...body.selector } : undefined }));
+  }
+
+  @Post(':id/devices')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add many devices to a static group in one call; ids that are not registered are listed, the rest are added' })
+  @ApiOkResponse({ type: AddedGroupDevicesDto })
+  async addDevices(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: AddGroupDevicesDto): Promise<AddedGroupDevicesDto> {
+    return this.groups.addDevices(actor, id, body.deviceIds);
   }
 
   @Delete(':id')
@@ -50,5 +69,9 @@ export class GroupController {
   @ApiOperation({ summary: 'Remove a device from a static group (idempotent)' })
   async removeDevice(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('deviceId') deviceId: string): Promise<void> {
     await this.groups.removeDevice(actor, id, deviceId);
+  }
+
+  private async toDto(group: Group): Promise<GroupDto> {
+    return toGroupDto(group, await this.groups.memberCount(group));
   }
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { DEVICE_ID_PATTERN } from '@edgefleet/contracts';
 import { DeviceCriteriaDto } from '../devices/device-criteria.dto';
 import type { Group } from './group';
 
@@ -17,6 +18,36 @@ export class CreateGroupDto {
   selector?: DeviceCriteriaDto;
 }
 
+export const MAX_GROUP_ADD = 10_000;
+
+export class UpdateGroupDto {
+  @ApiPropertyOptional({ description: 'New unique name' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ type: DeviceCriteriaDto, description: 'New selector of a dynamic group (replaces the old one)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeviceCriteriaDto)
+  selector?: DeviceCriteriaDto;
+}
+
+export class AddGroupDevicesDto {
+  @ApiProperty({ type: [String], description: `1 to ${MAX_GROUP_ADD} device ids to add to a static group` })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_GROUP_ADD)
+  @Matches(DEVICE_ID_PATTERN, { each: true, message: 'each must be a device id' })
+  deviceIds!: string[];
+}
+
+export class AddedGroupDevicesDto {
+  @ApiProperty({ description: 'Devices that became members now (already members are not counted)' }) added!: number;
+  @ApiProperty({ type: [String], description: 'Ids that are not registered devices; the others were added' }) unknown!: string[];
+}
+
 export class GroupDto {
   @ApiProperty({ description: 'Group id' }) id!: string;
   @ApiProperty({ description: 'Group name' }) name!: string;
@@ -24,6 +55,7 @@ export class GroupDto {
   @ApiProperty({ type: DeviceCriteriaDto, nullable: true, description: 'The selector of a dynamic group; null for a static one' })
   selector!: DeviceCriteriaDto | null;
   @ApiProperty({ description: 'Creation time' }) createdAt!: string;
+  @ApiProperty({ description: 'Members now: of a static group its devices, of a dynamic one the devices its selector matches' }) memberCount!: number;
 }
 
 export class GroupPageDto {
@@ -32,6 +64,6 @@ export class GroupPageDto {
   nextCursor!: string | null;
 }
 
-export function toGroupDto(group: Group): GroupDto {
-  return { id: group.id, name: group.name, dynamic: group.selector !== null, selector: group.selector, createdAt: group.createdAt.toISOString() };
+export function toGroupDto(group: Group, memberCount: number): GroupDto {
+  return { id: group.id, name: group.name, dynamic: group.selector !== null, selector: group.selector, createdAt: group.createdAt.toISOString(), memberCount };
 }

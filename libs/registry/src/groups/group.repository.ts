@@ -18,6 +18,11 @@ export class GroupRepository {
     return row ? toGroup(row) : null;
   }
 
+  async findByName(name: string): Promise<Group | null> {
+    const row = await this.prisma.group.findUnique({ where: { name } });
+    return row ? toGroup(row) : null;
+  }
+
   async list(limit: number, afterId?: string): Promise<Group[]> {
     const rows = await this.prisma.group.findMany({
       where: afterId ? { id: { gt: afterId } } : {},
@@ -25,6 +30,11 @@ export class GroupRepository {
       take: limit + 1,
     });
     return rows.map(toGroup);
+  }
+
+  async update(id: string, changes: { name?: string; selector?: DeviceCriteria }, tx: DbTx): Promise<Group> {
+    const row = await tx.group.update({ where: { id }, data: { name: changes.name, selector: changes.selector as Prisma.InputJsonValue | undefined } });
+    return toGroup(row);
   }
 
   async delete(id: string, tx: DbTx): Promise<void> {
@@ -35,6 +45,21 @@ export class GroupRepository {
   async addMember(groupId: string, deviceId: string, tx: DbTx): Promise<boolean> {
     const { count } = await tx.groupMember.createMany({ data: [{ groupId, deviceId }], skipDuplicates: true });
     return count > 0;
+  }
+
+  /** Adds the registered devices among `deviceIds` (one statement); returns those that are not registered. */
+  async addMembers(groupId: string, deviceIds: readonly string[], tx: DbTx): Promise<{ added: number; unknown: string[] }> {
+    const known = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM devices WHERE id = ANY(${deviceIds}::text[])`;
+    const knownIds = new Set(known.map((row) => row.id));
+    const added = await tx.$executeRaw`
+      INSERT INTO group_members (group_id, device_id)
+      SELECT ${groupId}::uuid, id FROM unnest(${[...knownIds]}::text[]) AS id
+      ON CONFLICT DO NOTHING`;
+    return { added, unknown: deviceIds.filter((id) => !knownIds.has(id)) };
+  }
+
+  async countMembers(groupId: string): Promise<number> {
+    return this.prisma.groupMember.count({ where: { groupId } });
   }
 
   async removeMember(groupId: string, deviceId: string, tx: DbTx): Promise<boolean> {
