@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { waitFor } from '../support/mqtt-device';
@@ -73,6 +73,23 @@ describe('embedded Postgres: supervised, owned by one server, private', () => {
     expect((await operator.request('POST', '/api/v1/devices', { id: 'after-restart', type: 'cam' })).status).toBe(201);
     expect(await server.stop('SIGTERM')).toBe(0);
   });
+
+  it('gives up after bounded restart attempts: one line, exit 4', async () => {
+    const dir = dataDir();
+    const server = spawn({ FLEET_DATA_DIR: dir });
+    const { http } = await server.ready();
+    // Every restart will now fail: Postgres refuses its configuration.
+    appendFileSync(join(dir, 'postgres', 'postgresql.conf'), '\nshared_buffers = lots\n');
+    process.kill(postmasterPid(dir), 'SIGKILL');
+    const restarting = await waitFor(() => health(http), (h) => h.db.embedded?.state === 'restarting');
+    expect(restarting.status).toBe('degraded');
+
+    expect(await server.exit()).toBe(4);
+    const lines = server.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^EdgeFleet: the embedded Postgres died and 5 restart attempts failed; last: Postgres did not start \(exit code 1\): .*configuration file/);
+    expect(existsSync(join(dir, 'postgres.lock'))).toBe(false);
+  }, 90_000);
 
   it('refuses a second server on the same data folder, which touches nothing of the first', async () => {
     const dir = dataDir();

@@ -1,0 +1,3 @@
+export * from './exit-codes';
+export * from './cli-io';
+export * from './program';
