@@ -20,7 +20,9 @@ const FIRMWARE_FROM = '1.0.0';
 const FIRMWARE_TO = '2.0.0';
 const POLL_MS = 500;
 const PROGRESS_EVERY_MS = 5_000;
-const FINAL_STATES = new Set(['completed', 'aborted', 'cancelled']);
+const FINAL_STATES = new Set(['completed', 'aborted', 'cancelled', 'reverted']);
+// Health mode: 1.0.0 → 1.1.0 without a gate, 1.1.0 → 2.0.0 with one (all healthy), then 2.0.0 → 2.1.0 on which a share crashes: reverted to 2.0.0.
+const HEALTH_VERSIONS = ['1.1.0', '2.0.0', '2.1.0'] as const;
 
 interface Usage {
   seconds: number;
@@ -31,6 +33,8 @@ interface Usage {
 }
 
 interface RunResult {
+  name: string;
+  rolloutId: string;
   devices: number;
   state: string;
   reason: string | null;
@@ -63,14 +67,15 @@ async function main(): Promise<void> {
   );
   const results: RunResult[] = [];
   for (const size of options.sizes) {
-    const result = await runOnce(size, options);
-    results.push(result);
-    printRun(result);
+    for (const result of await runOnce(size, options)) {
+      results.push(result);
+      printRun(result);
+    }
   }
   if (results.length > 1) printComparison(results);
 }
 
-async function runOnce(devices: number, options: RolloutBenchOptions): Promise<RunResult> {
+async function runOnce(devices: number, options: RolloutBenchOptions): Promise<RunResult[]> {
   console.log(`\n── ${devices} devices ──`);
   const server = await startBenchServer({ MQTT_MAX_CONNECTIONS: String(devices + 1_000) });
   const api = new FleetApi(server.http, server.token);
@@ -81,7 +86,7 @@ async function runOnce(devices: number, options: RolloutBenchOptions): Promise<R
     const logins = await registerDevices(server, devices, `rb${devices}`, DEVICE_TYPE);
     const image = join(server.dataDir, 'firmware.bin');
     writeFileSync(image, randomBytes(options.artifactBytes));
-    const artifact = await api.uploadArtifact(image, { name: 'bench-fw', version: FIRMWARE_TO, deviceTypes: [DEVICE_TYPE] });
+    const artifact = await api.uploadArtifact(image, { name: 'bench-fw', version: options.health ? HEALTH_VERSIONS[0] : FIRMWARE_TO, deviceTypes: [DEVICE_TYPE] });
 
     fleet = new Fleet({
       ...INSTANT_DEVICES,
@@ -93,6 +98,7 @@ async function runOnce(devices: number, options: RolloutBenchOptions): Promise<R
       failRate: options.failRate,
       installTime: options.installTime,
       rebootTime: options.rebootTime,
+      ...(options.health ? { unhealthyVersion: HEALTH_VERSIONS[2], unhealthyShare: options.health.unhealthyShare } : {}),
     });
     const connectStarted = performance.now();
     await fleet.start();
@@ -105,47 +111,117 @@ async function runOnce(devices: number, options: RolloutBenchOptions): Promise<R
     const idleCounters = await stats.settledCounters();
     const idleUsage = idle.stop(counterDelta(beforeIdle, idleCounters));
 
-    const dispatchedBefore = await scrapeMetric(server, 'edgefleet_rollout_jobs_dispatched_total');
-    const usage = startUsage(server);
-    const created = await api.createRollout({
-      name: `bench ${devices}`,
-      type: 'firmware',
-      artifactId: artifact.id,
-      target: { selector: { type: DEVICE_TYPE } },
-      strategy: { waves: options.waves, maxInFlight: options.maxInFlight, deviceTimeoutSeconds: 600, retries: 2 },
-    });
-    const final = await watchRollout(api, created.id, options.timeoutSeconds).catch(async (error: Error) => {
-      console.log(`  fleet: ${JSON.stringify(fleet!.stats())}`);
-      for (const job of await stuckJobs(stats!, created.id)) console.log(`  not finished: ${JSON.stringify(job)}`);
-      throw error;
-    });
-    const rolloutCpu = usage.cpu();
-    const afterCounters = await stats.settledCounters();
-    // The settle wait after completion is idle time: its share of the baseline rate is taken out.
-    const idleRate = (n: number) => (n / idleUsage.seconds) * (STATS_FLUSH_MS / 1000);
-    const raw = counterDelta(idleCounters, afterCounters);
-    const db = { transactions: raw.transactions - idleRate(idleUsage.db.transactions), rowsWritten: raw.rowsWritten - idleRate(idleUsage.db.rowsWritten) };
-    const timing = await jobTiming(stats, created.id);
-    const fleetStats = fleet.stats();
-    console.log(`  fleet at the end: online ${fleetStats.online}/${devices}, refused ${fleetStats.refused}, reconnects ${fleetStats.reconnects}, firmware ${JSON.stringify(fleetStats.firmware)}`);
-    return {
-      devices,
-      state: final.state,
-      reason: (final.reason as string | null) ?? null,
-      succeeded: final.counts?.succeeded ?? 0,
-      rolloutSeconds: timing.rolloutSeconds,
-      dispatched: (await scrapeMetric(server, 'edgefleet_rollout_jobs_dispatched_total')) - dispatchedBefore,
-      dispatchSeconds: timing.dispatchSeconds,
-      peakDispatchPerSecond: timing.peakPerSecond,
-      deviceSeconds: { p50: timing.p50, p99: timing.p99 },
-      idle: idleUsage,
-      rollout: { serverMs: rolloutCpu.serverMs, postgresMs: rolloutCpu.postgresMs, fleetMs: rolloutCpu.fleetMs, seconds: rolloutCpu.wallSeconds, db },
-    };
+    const measure = (name: string, artifactId: string, target: object, strategy: object) =>
+      measureRollout({ server, api, stats: stats!, fleet: fleet!, idleUsage, idleCounters, devices, timeoutSeconds: options.timeoutSeconds }, {
+        name,
+        type: 'firmware',
+        artifactId,
+        target,
+        strategy: { waves: options.waves, maxInFlight: options.maxInFlight, deviceTimeoutSeconds: 600, retries: 2, ...strategy },
+      });
+    if (!options.health) return [await measure(`bench ${devices}`, artifact.id, { selector: { type: DEVICE_TYPE } }, {})];
+    return await healthRuns(options, devices, measure, artifact.id, async (version) => (await api.uploadArtifact(image, { name: 'bench-fw', version, deviceTypes: [DEVICE_TYPE] })).id, logins.map((l) => l.id), api, stats, fleet);
   } finally {
     await fleet?.stop();
     await stats?.close();
     await server.stop();
   }
+}
+
+interface MeasureContext {
+  server: BenchServer;
+  api: FleetApi;
+  stats: PostgresStats;
+  fleet: Fleet;
+  idleUsage: Usage;
+  idleCounters: DatabaseCounters;
+  devices: number;
+  timeoutSeconds: number;
+}
+
+type RolloutBody = { name: string; type: 'firmware'; artifactId: string; target: object; strategy: object };
+
+/** One rollout from create to its final state: time, dispatch rate, CPU of server and Postgres, transactions and rows written. */
+async function measureRollout(context: MeasureContext, body: RolloutBody): Promise<RunResult> {
+  const { server, api, stats, fleet, idleUsage, idleCounters, timeoutSeconds } = context;
+  const devices = (body.target as { deviceIds?: string[] }).deviceIds?.length ?? context.devices;
+  console.log(`  ${body.name}:`);
+    const dispatchedBefore = await scrapeMetric(server, 'edgefleet_rollout_jobs_dispatched_total');
+  const usage = startUsage(server);
+  const created = await api.createRollout(body);
+  const final = await watchRollout(api, created.id, timeoutSeconds).catch(async (error: Error) => {
+    console.log(`  fleet: ${JSON.stringify(fleet.stats())}`);
+    for (const job of await stuckJobs(stats, created.id)) console.log(`  not finished: ${JSON.stringify(job)}`);
+    throw error;
+  });
+  const rolloutCpu = usage.cpu();
+  const afterCounters = await stats.settledCounters();
+  // The settle wait after completion is idle time: its share of the baseline rate is taken out.
+  const idleRate = (n: number) => (n / idleUsage.seconds) * (STATS_FLUSH_MS / 1000);
+  const raw = counterDelta(idleCounters, afterCounters);
+  const db = { transactions: raw.transactions - idleRate(idleUsage.db.transactions), rowsWritten: raw.rowsWritten - idleRate(idleUsage.db.rowsWritten) };
+  const timing = await jobTiming(stats, created.id);
+  const fleetStats = fleet.stats();
+  console.log(`  fleet at the end: online ${fleetStats.online}/${devices}, refused ${fleetStats.refused}, reconnects ${fleetStats.reconnects}, firmware ${JSON.stringify(fleetStats.firmware)}`);
+  return {
+    name: body.name,
+    rolloutId: created.id,
+    devices,
+    state: final.state,
+    reason: (final.reason as string | null) ?? null,
+    succeeded: final.counts?.succeeded ?? 0,
+    rolloutSeconds: timing.rolloutSeconds,
+    dispatched: (await scrapeMetric(server, 'edgefleet_rollout_jobs_dispatched_total')) - dispatchedBefore,
+    dispatchSeconds: timing.dispatchSeconds,
+    peakDispatchPerSecond: timing.peakPerSecond,
+    deviceSeconds: { p50: timing.p50, p99: timing.p99 },
+    idle: idleUsage,
+    rollout: { serverMs: rolloutCpu.serverMs, postgresMs: rolloutCpu.postgresMs, fleetMs: rolloutCpu.fleetMs, seconds: rolloutCpu.wallSeconds, db },
+  };
+}
+
+/**
+ * Health mode: the same fleet takes an ungated rollout, then a gated one (every device healthy),
+ * and the difference is the gate's cost; then the first `revertDevices` devices take a version on
+ * which a share of them crash: the gate trips, and the revert is timed from the decision to
+ * `reverted`, with the devices' own firmware reports as the check.
+ */
+async function healthRuns(
+  options: RolloutBenchOptions,
+  devices: number,
+  measure: (name: string, artifactId: string, target: object, strategy: object) => Promise<RunResult>,
+  firstArtifactId: string,
+  upload: (version: string) => Promise<string>,
+  ids: string[],
+  api: FleetApi,
+  stats: PostgresStats,
+  fleet: Fleet,
+): Promise<RunResult[]> {
+  const health = options.health!;
+  const gate = { bakeSeconds: health.bakeSeconds, checks: [{ path: 'health.app', op: 'eq', value: 'ok' }], minEvaluated: 20, maxUnhealthyPercent: 10, action: 'revert' };
+  const all = { selector: { type: DEVICE_TYPE } };
+  const [gatedId, badId] = [await upload(HEALTH_VERSIONS[1]), await upload(HEALTH_VERSIONS[2])];
+  const ungated = await measure(`ungated ${FIRMWARE_FROM} → ${HEALTH_VERSIONS[0]}`, firstArtifactId, all, {});
+  const gated = await measure(`gated ${HEALTH_VERSIONS[0]} → ${HEALTH_VERSIONS[1]} (bake ${health.bakeSeconds} s)`, gatedId, all, { health: gate });
+  const revertIds = ids.slice(0, Math.min(health.revertDevices, devices));
+  const revert = await measure(`revert: ${HEALTH_VERSIONS[1]} → ${HEALTH_VERSIONS[2]} on ${revertIds.length} devices, ${Math.round(health.unhealthyShare * 100)}% crash`, badId, { deviceIds: revertIds }, { waves: [100], health: gate });
+  const [decision] = (await api.request<{ items: { at: string; action: string }[] }>('GET', `/api/v1/rollouts/${revert.rolloutId}/decisions`)).items;
+  const view = await api.rollout(revert.rolloutId);
+  const [row] = await stats.query<{ finished: Date }>(`SELECT finished_at AS finished FROM rollouts WHERE id = $1`, [revert.rolloutId]);
+  const revertSeconds = decision ? (row.finished.getTime() - Date.parse(decision.at)) / 1000 : NaN;
+  const verified = (view as unknown as { revertCounts?: Record<string, number> }).revertCounts?.succeeded ?? 0;
+  const back = fleet.stats().firmware[HEALTH_VERSIONS[1]] ?? 0;
+  console.log('\nhealth gate cost (same fleet, gated minus ungated):');
+  const per = (r: RunResult) => ({ xact: r.rollout.db.transactions / r.devices, rows: r.rollout.db.rowsWritten / r.devices, pg: r.rollout.postgresMs / r.devices, server: r.rollout.serverMs / r.devices });
+  const [u, g] = [per(ungated), per(gated)];
+  const pct = (a: number, b: number) => `${b === 0 ? '—' : `${(((a - b) / b) * 100).toFixed(1)}%`}`;
+  console.log(`  time: ungated ${ungated.rolloutSeconds.toFixed(1)} s, gated ${gated.rolloutSeconds.toFixed(1)} s (+${(gated.rolloutSeconds - ungated.rolloutSeconds).toFixed(1)} s; ${options.waves.length} waves × ${health.bakeSeconds} s bake is the floor)`);
+  console.log(`  Postgres transactions per device: ${u.xact.toFixed(2)} → ${g.xact.toFixed(2)} (${pct(g.xact, u.xact)}); rows written per device ${u.rows.toFixed(1)} → ${g.rows.toFixed(1)} (${pct(g.rows, u.rows)})`);
+  console.log(`  Postgres CPU per device: ${u.pg.toFixed(2)} → ${g.pg.toFixed(2)} ms (${pct(g.pg, u.pg)}); server CPU per device ${u.server.toFixed(2)} → ${g.server.toFixed(2)} ms (${pct(g.server, u.server)})`);
+  console.log(`  target: under 10% more database work per device: ${g.rows <= u.rows * 1.1 && g.pg <= u.pg * 1.1 ? 'met' : 'NOT met'} (rows written and Postgres CPU)`);
+  console.log(`revert of ${revertIds.length} devices: ${view.state}, ${verified} reverts verified (device reported the previous version), ${back} fleet devices report ${HEALTH_VERSIONS[1]}`);
+  console.log(`  decision → reverted: ${revertSeconds.toFixed(1)} s (target for 2,000: < 30 s${revertSeconds < 30 && verified === revertIds.length ? ', met' : ', NOT met'}); reason: ${view.reason}`);
+  return [ungated, gated, revert];
 }
 
 /** CPU of the server, its Postgres and this process (the fleet) from now until stop(). */

@@ -12,6 +12,8 @@ export interface RolloutBenchOptions {
   failRate: number;
   connectRate: number;
   timeoutSeconds: number;
+  /** Health-gate mode: an ungated rollout, the same gated, then a revert; null when off. */
+  health: { bakeSeconds: number; revertDevices: number; unhealthyShare: number } | null;
 }
 
 export const ROLLOUT_BENCH_USAGE = `npm run bench:rollout -- [options]   (each also as an environment variable)
@@ -25,6 +27,11 @@ export const ROLLOUT_BENCH_USAGE = `npm run bench:rollout -- [options]   (each a
   --fail-rate P        probability an install fails                       BENCH_FAIL_RATE (default 0)
   --connect-rate N     device connections per second before the rollout  BENCH_CONNECT_RATE (default 2000)
   --timeout S          give up on a rollout after S seconds               BENCH_ROLLOUT_TIMEOUT_S (default 300)
+  --health             per size: a rollout without a gate, the same with a health gate, then a revert
+                                                                          BENCH_HEALTH=1
+  --bake S             the gate's bakeSeconds                             BENCH_BAKE_S (default 30)
+  --revert-devices N   devices in the revert run                          BENCH_REVERT_DEVICES (default 2000)
+  --unhealthy-share P  share of them unhealthy on the bad version         BENCH_UNHEALTHY_SHARE (default 0.3)
 `;
 
 function positive(text: string, name: string, min = 1): number {
@@ -51,8 +58,14 @@ export function parseRolloutBenchArgs(argv: string[], env: NodeJS.ProcessEnv = p
       'fail-rate': { type: 'string', default: env.BENCH_FAIL_RATE ?? '0' },
       'connect-rate': { type: 'string', default: env.BENCH_CONNECT_RATE ?? '2000' },
       timeout: { type: 'string', default: env.BENCH_ROLLOUT_TIMEOUT_S ?? '300' },
+      health: { type: 'boolean', default: env.BENCH_HEALTH === '1' },
+      bake: { type: 'string', default: env.BENCH_BAKE_S ?? '30' },
+      'revert-devices': { type: 'string', default: env.BENCH_REVERT_DEVICES ?? '2000' },
+      'unhealthy-share': { type: 'string', default: env.BENCH_UNHEALTHY_SHARE ?? '0.3' },
     },
   });
+  const unhealthyShare = Number(values['unhealthy-share']);
+  if (!(unhealthyShare > 0 && unhealthyShare <= 1)) throw new Error(`--unhealthy-share: expected above 0 and at most 1, got '${values['unhealthy-share']}'`);
   const sizes = list(values.devices!, '--devices');
   // The simulator's own cap: every device is an MQTT connection of this process (plus a download while in flight).
   if (sizes.some((n) => n < 1 || n > 20_000)) throw new Error('--devices: each size from 1 to 20000');
@@ -68,5 +81,8 @@ export function parseRolloutBenchArgs(argv: string[], env: NodeJS.ProcessEnv = p
     failRate,
     connectRate: positive(values['connect-rate']!, '--connect-rate'),
     timeoutSeconds: positive(values.timeout!, '--timeout'),
+    health: values.health
+      ? { bakeSeconds: positive(values.bake!, '--bake', 0), revertDevices: positive(values['revert-devices']!, '--revert-devices'), unhealthyShare }
+      : null,
   };
 }

@@ -440,6 +440,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rollouts/{id}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The decision record, oldest first: every health gate evaluation that changed something (wave, rule, thresholds, counts per verdict, worst devices and their values, action) and every operator override */
+        get: operations["RolloutController_decisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rollouts/{id}/devices": {
         parameters: {
             query?: never;
@@ -457,6 +474,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rollouts/{id}/devices/{deviceId}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revert one device of a running, paused or reverting rollout to its own previous version (its job must have succeeded; at most one revert per device) */
+        post: operations["RolloutController_revertDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rollouts/{id}/events": {
         parameters: {
             query?: never;
@@ -464,7 +498,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, then `end` once nothing is left to do. 429 (with Retry-After) past SSE_MAX_STREAMS open streams, or SSE_MAX_STREAMS_PER_TOKEN for this token */
+        /** Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, a `decision` event (a RolloutDecisionDto) for each health gate decision (those made before the stream opened first), then `end` once nothing is left to do. 429 (with Retry-After) past SSE_MAX_STREAMS open streams, or SSE_MAX_STREAMS_PER_TOKEN for this token */
         get: operations["RolloutController_stream"];
         put?: never;
         post?: never;
@@ -491,6 +525,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rollouts/{id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Promote the wave held by its health gate (paused or waiting for verdicts): the next wave starts; recorded as an operator decision */
+        post: operations["RolloutController_promote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rollouts/{id}/resume": {
         parameters: {
             query?: never;
@@ -502,6 +553,23 @@ export type paths = {
         put?: never;
         /** Resume a paused rollout */
         post: operations["RolloutController_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revert the whole rollout: devices not started are cancelled, each succeeded device gets a revert job back to its own previous version; ends `reverted` */
+        post: operations["RolloutController_revert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -860,11 +928,43 @@ export type components = {
             /** @description Last change to name or tags */
             updatedAt: string;
         };
+        DeviceHealthDto: {
+            /** @description Online seconds baked since success was confirmed */
+            bakedSeconds: number;
+            /**
+             * @description pending | healthy | unhealthy | inconclusive; null before the job succeeded or without a health gate
+             * @enum {string|null}
+             */
+            health: "pending" | "healthy" | "unhealthy" | "inconclusive" | null;
+            /** @description What the device ran before, recorded at dispatch: firmware `{artifactId}`, config `{desired}`; null when unknown */
+            previous: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Its revert job, if it got one */
+            revert: components["schemas"]["DeviceRevertDto"] | null;
+            /** @description The samples that decided the verdict (or the latest that changed the bake) */
+            samples: components["schemas"]["HealthSampleDto"][];
+        };
         DevicePageDto: {
             /** @description Devices ordered by id */
             items: components["schemas"]["DeviceDto"][];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        DeviceRevertDto: {
+            /** @description Times it was sent */
+            attempts: number;
+            /** @description The revert job id (a job of its own, with the same topics and success rule) */
+            jobId: string;
+            /** @description Last failure reason, or why it was not sent */
+            lastError: string | null;
+            /**
+             * @description Revert job status; `cancelled` with lastError when no previous version is known
+             * @enum {string}
+             */
+            status: "queued" | "pending_offline" | "notified" | "accepted" | "downloading" | "installing" | "rebooting" | "succeeded" | "failed" | "rejected" | "timed_out" | "cancelled";
+            /** @description Firmware: the version the device goes back to */
+            version: string | null;
         };
         DeviceRolloutJobDto: {
             /** @description Times the job was sent (1 + retries used) */
@@ -875,6 +975,13 @@ export type components = {
             dispatchedAt: string | null;
             /** @description When it reached a final status */
             finishedAt: string | null;
+            /**
+             * @description Health verdict (health-gated rollouts, once the job succeeded): pending | healthy | unhealthy | inconclusive
+             * @enum {string|null}
+             */
+            health: "pending" | "healthy" | "unhealthy" | "inconclusive" | null;
+            /** @description Bake, deciding samples, previous version and revert job */
+            healthDetail: components["schemas"]["DeviceHealthDto"] | null;
             /** @description Job id, as in the device topics `devices/{id}/jobs/{jobId}` */
             jobId: string;
             /** @description Last failure reason (device reason, timeout, cancellation) */
@@ -889,7 +996,7 @@ export type components = {
              * @description Rollout state now
              * @enum {string}
              */
-            rolloutState: "scheduled" | "running" | "paused" | "completed" | "aborted" | "cancelled";
+            rolloutState: "scheduled" | "running" | "paused" | "completed" | "aborted" | "cancelled" | "reverting" | "reverted";
             /**
              * @description Firmware or config
              * @enum {string}
@@ -961,6 +1068,105 @@ export type components = {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
+        HealthCheckDto: {
+            /**
+             * @description Evaluate and record this check, never act on it
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * @description Comparison of the reported value with `value`; lt/lte/gt/gte need numbers on both sides (a non-number reported fails)
+             * @enum {string}
+             */
+            op: "eq" | "ne" | "lt" | "lte" | "gt" | "gte";
+            /**
+             * @description Dot path into the device-reported state (up to 8 keys)
+             * @example health.app
+             */
+            path: string;
+            /**
+             * @description The value to compare with: a string, number, boolean or null
+             * @example ok
+             */
+            value: (string | number | boolean) | null;
+        };
+        HealthGateDto: {
+            /**
+             * @description What a tripped gate does: `revert` every touched device to its own previous version, `pause`, or `abort` (no revert)
+             * @example revert
+             * @enum {string}
+             */
+            action: "revert" | "pause" | "abort";
+            /**
+             * @description Online seconds a device must stay healthy after its success is confirmed (offline time does not count)
+             * @example 300
+             */
+            bakeSeconds: number;
+            /** @description Conditions on device-reported state, read while the device is online during its bake */
+            checks: components["schemas"]["HealthCheckDto"][];
+            /**
+             * @description Failing evaluations in a row that make a device unhealthy
+             * @default 1
+             */
+            failureLimit: number;
+            /**
+             * @description What too many inconclusive devices do
+             * @default pause
+             * @enum {string}
+             */
+            inconclusiveAction: "pause" | "abort" | "revert" | "promote";
+            /** @description A device with no verdict this long after its success was confirmed is inconclusive; default 2 × bakeSeconds + 600 */
+            maxBakeSeconds?: number;
+            /**
+             * @description Inconclusive share of the evaluated devices above which inconclusiveAction applies
+             * @default 0
+             */
+            maxInconclusivePercent: number;
+            /** @description The gate also trips when more than this many of the wave’s devices are unhealthy */
+            maxUnhealthy?: number;
+            /**
+             * @description The gate trips when the unhealthy share of the wave’s evaluated devices is above this percentage
+             * @example 10
+             */
+            maxUnhealthyPercent: number;
+            /**
+             * @description Devices of the wave that must have a verdict before the gate decides (a smaller wave decides once all have one)
+             * @example 5
+             */
+            minEvaluated: number;
+            /**
+             * @description Share of the wave’s succeeded devices that must have finished their bake before the next wave starts
+             * @default 100
+             */
+            minEvaluatedPercent: number;
+            /** @description Signals beyond the checks; each is decisive unless a dry run */
+            signals?: components["schemas"]["HealthSignalsDto"];
+        };
+        HealthSampleDto: {
+            /** @description What the device reported at that path */
+            actual: Record<string, never> | null;
+            /** @description When it was read */
+            at: string;
+            /** @description A dry-run check: recorded, never acted on */
+            dryRun?: boolean;
+            /**
+             * @description Comparison
+             * @enum {string}
+             */
+            op: "eq" | "ne" | "lt" | "lte" | "gt" | "gte";
+            /** @description Whether it passed */
+            passed: boolean;
+            /** @description Reported-state path the check reads */
+            path: string;
+            /** @description The check’s value */
+            value: (string | number | boolean) | null;
+        };
+        HealthSignalsDto: {
+            /** @description Firmware rollouts: the device reports another firmware.version than the artifact’s again (it rolled itself back) */
+            versionRegression?: components["schemas"]["VersionRegressionSignalDto"];
+            /** @description Went dark: offline for too long after its success (offline is otherwise never unhealthy) */
+            wentDark?: components["schemas"]["WentDarkSignalDto"];
+        };
         MaintenanceWindowDto: {
             /**
              * @description Five-field cron (minute hour day-of-month month day-of-week) of when a window opens
@@ -1003,6 +1209,16 @@ export type components = {
             online: number;
             /** @description Devices registered then */
             total: number;
+        };
+        PreviewHealthDto: {
+            /** @description The health gate with its defaults filled in */
+            gate: components["schemas"]["HealthGateDto"];
+            /** @description Targets a revert could send back to a known previous version (firmware: a confirmed earlier firmware job whose artifact exists; config: all) */
+            revertTargetsKnown: number;
+            /** @description Targets with no known previous version: a revert would leave them as they are */
+            revertTargetsUnknown: number;
+            /** @description Up to 100 of those, by id */
+            unknownDeviceIds: string[];
         };
         PreviewMismatchDto: {
             /** @description Device id */
@@ -1080,6 +1296,37 @@ export type components = {
             /** @description Last change to name or tags */
             updatedAt: string;
         };
+        RolloutDecisionDto: {
+            /**
+             * @description Whether the gate’s rule or a person acted
+             * @enum {string}
+             */
+            actedBy: "rule" | "operator";
+            /** @description promote, pause, abort or revert (revertDevice for a one-device revert) */
+            action: string;
+            /** @description `health gate`, or the API key name of the operator */
+            actorName: string;
+            /** @description When */
+            at: string;
+            /** @description `thresholds`, `counts` per verdict, and the `worst` devices with their samples */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** @description Decision id (increasing) */
+            id: string;
+            /** @description Why, in words (names the failing check) */
+            reason: string;
+            /** @description Rule that fired: maxUnhealthyPercent, maxUnhealthy, maxInconclusivePercent, passed, or manual */
+            rule: string;
+            /** @description Wave index the gate judged */
+            wave: number;
+        };
+        RolloutDecisionPageDto: {
+            /** @description Decisions, oldest first */
+            items: components["schemas"]["RolloutDecisionDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
         RolloutDto: {
             /** @description Firmware rollouts: the artifact */
             artifactId?: string;
@@ -1101,21 +1348,25 @@ export type components = {
             excludedCount: number;
             /** @description When it reached completed, aborted or cancelled */
             finishedAt: string | null;
+            /** @description Highest wave whose health gate passed (or an operator promoted); -1 before any */
+            gateWave: number;
             /** @description Rollout id */
             id: string;
             /** @description Name */
             name: string;
-            /** @description Why it aborted or was cancelled, devices left out, or a completion summary */
+            /** @description Why it aborted, paused on its health gate, reverted (naming the check that tripped) or was cancelled, devices left out, or a completion summary */
             reason: string | null;
+            /** @description Revert jobs (back to each device’s own previous version) per job status; a device with no known previous version counts as cancelled */
+            revertCounts: components["schemas"]["StatusCountsDto"];
             /** @description The schedule */
             schedule: components["schemas"]["RolloutScheduleDto"];
             /** @description When it started (targets frozen) */
             startedAt: string | null;
             /**
-             * @description scheduled → running ⇄ paused → completed | aborted | cancelled
+             * @description scheduled → running ⇄ paused → completed | aborted | cancelled; a tripped health gate with action revert: running → reverting → reverted
              * @enum {string}
              */
-            state: "scheduled" | "running" | "paused" | "completed" | "aborted" | "cancelled";
+            state: "scheduled" | "running" | "paused" | "completed" | "aborted" | "cancelled" | "reverting" | "reverted";
             /** @description The strategy with defaults filled in */
             strategy: components["schemas"]["RolloutStrategyDto"];
             /** @description The target as given */
@@ -1143,6 +1394,13 @@ export type components = {
             dispatchedAt: string | null;
             /** @description When it reached a final status */
             finishedAt: string | null;
+            /**
+             * @description Health verdict (health-gated rollouts, once the job succeeded): pending | healthy | unhealthy | inconclusive
+             * @enum {string|null}
+             */
+            health: "pending" | "healthy" | "unhealthy" | "inconclusive" | null;
+            /** @description Bake, deciding samples, previous version and revert job */
+            healthDetail: components["schemas"]["DeviceHealthDto"] | null;
             /** @description Job id, as in the device topics `devices/{id}/jobs/{jobId}` */
             jobId: string;
             /** @description Last failure reason (device reason, timeout, cancellation) */
@@ -1172,6 +1430,8 @@ export type components = {
             nextCursor: string | null;
         };
         RolloutPreviewDto: {
+            /** @description With strategy.health: the health plan */
+            health?: components["schemas"]["PreviewHealthDto"];
             /** @description Firmware: matched devices the artifact is not for (creating the rollout is refused while there are any) */
             mismatched: components["schemas"]["PreviewMismatchDto"][];
             /** @description Devices the rollout would target if it started now */
@@ -1202,6 +1462,8 @@ export type components = {
             deviceTimeoutSeconds: number;
             /** @description Abort the rollout when too many devices fail; none by default */
             failureThreshold?: components["schemas"]["FailureThresholdDto"];
+            /** @description Health gate: each succeeded device bakes and gets a verdict; the next wave starts only when the wave’s gate passes */
+            health?: components["schemas"]["HealthGateDto"];
             /**
              * @description At most this many devices with a job in flight at once
              * @default 100
@@ -1370,6 +1632,13 @@ export type components = {
              */
             version: string;
         };
+        VersionRegressionSignalDto: {
+            /**
+             * @description Evaluate and record, never act
+             * @default false
+             */
+            dryRun: boolean;
+        };
         WaveProgressDto: {
             /** @description Devices of this wave per job status */
             counts: components["schemas"]["StatusCountsDto"];
@@ -1379,6 +1648,18 @@ export type components = {
             total: number;
             /** @description Wave index, from 0 */
             wave: number;
+        };
+        WentDarkSignalDto: {
+            /**
+             * @description A device offline for more than this many seconds during its bake is unhealthy
+             * @example 600
+             */
+            afterSeconds: number;
+            /**
+             * @description Evaluate and record, never act
+             * @default false
+             */
+            dryRun: boolean;
         };
         WindowStatusDto: {
             /** @description While closed: when it opens next (a running rollout waits for it) */
@@ -2163,7 +2444,7 @@ export interface operations {
                 /** @description Page size, 1-1000 */
                 limit?: number;
                 /** @description Only rollouts in this state */
-                state?: "scheduled" | "running" | "paused" | "completed" | "aborted" | "cancelled";
+                state?: "scheduled" | "running" | "paused" | "completed" | "aborted" | "cancelled" | "reverting" | "reverted";
             };
             header?: never;
             path?: never;
@@ -2246,6 +2527,32 @@ export interface operations {
             };
         };
     };
+    RolloutController_decisions: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1-1000 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutDecisionPageDto"];
+                };
+            };
+        };
+    };
     RolloutController_devices: {
         parameters: {
             query?: {
@@ -2272,6 +2579,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RolloutJobPageDto"];
+                };
+            };
+        };
+    };
+    RolloutController_revertDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deviceId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutDto"];
                 };
             };
         };
@@ -2326,7 +2655,49 @@ export interface operations {
             };
         };
     };
+    RolloutController_promote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutDto"];
+                };
+            };
+        };
+    };
     RolloutController_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutDto"];
+                };
+            };
+        };
+    };
+    RolloutController_revert: {
         parameters: {
             query?: never;
             header?: never;

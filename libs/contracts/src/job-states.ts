@@ -5,11 +5,11 @@
 export const ROLLOUT_TYPES = ['firmware', 'config'] as const;
 export type RolloutType = (typeof ROLLOUT_TYPES)[number];
 
-/** `scheduled → running ⇄ paused → completed | aborted | cancelled`. */
-export const ROLLOUT_STATES = ['scheduled', 'running', 'paused', 'completed', 'aborted', 'cancelled'] as const;
+/** `scheduled → running ⇄ paused → completed | aborted | cancelled`; a tripped health gate: `running → reverting → reverted`. */
+export const ROLLOUT_STATES = ['scheduled', 'running', 'paused', 'completed', 'aborted', 'cancelled', 'reverting', 'reverted'] as const;
 export type RolloutState = (typeof ROLLOUT_STATES)[number];
 
-export const FINAL_ROLLOUT_STATES: readonly RolloutState[] = ['completed', 'aborted', 'cancelled'];
+export const FINAL_ROLLOUT_STATES: readonly RolloutState[] = ['completed', 'aborted', 'cancelled', 'reverted'];
 
 export function isFinalRolloutState(state: RolloutState): boolean {
   return FINAL_ROLLOUT_STATES.includes(state);

@@ -42,6 +42,8 @@ export interface DeviceClientOptions {
   password: string;
   /** What the device runs now; reported as `firmware.version` on every connect. */
   firmwareVersion?: string;
+  /** Boots counted so far (kept by the device across power cycles); each reboot into a new image adds one. */
+  boots?: number;
   /** Initial reported state (besides `firmware.version`). */
   state?: JsonObject;
   handlers?: DeviceHandlers;
@@ -94,6 +96,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private readonly session: DeviceSession;
   private readonly reported: JsonObject;
   private firmware: string | undefined;
+  private bootCount: number;
   private readonly desired: DesiredTracker;
   private readonly jobs: JobRunner;
   private readonly statuses: JobStatusReporter;
@@ -106,6 +109,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     this.deviceId = options.deviceId;
     this.prefix = deviceTopicPrefix(options.deviceId);
     this.firmware = options.firmwareVersion;
+    this.bootCount = options.boots ?? 0;
     this.reported = applyMergePatch({}, structuredClone(options.state ?? {}));
     if (this.firmware !== undefined) applyMergePatch(this.reported, { firmware: { version: this.firmware } });
     const reconnect = options.reconnect ?? {};
@@ -174,6 +178,19 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   /** Drops the connection as a network failure would (no DISCONNECT); the client reconnects with backoff. */
   dropConnection(): void {
     this.session.drop();
+  }
+
+  /**
+   * Reports health keys under `health` (merged: `{app: "ok"}` leaves other keys), for a rollout's
+   * health gate: checks such as `health.app eq "ok"` read them during the bake.
+   */
+  reportHealth(health: JsonObject): void {
+    this.reportState({ health });
+  }
+
+  /** Boots into a new image this client has made (counted from `options.boots`, default 0), reported as `health.boots`. */
+  get boots(): number {
+    return this.bootCount;
   }
 
   /** Merges `patch` into the reported state (JSON merge patch: `null` deletes) and publishes it. */
@@ -301,7 +318,10 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     await this.session.stop();
     await this.options.handlers?.reboot?.(image);
     this.firmware = image.artifact.version;
-    applyMergePatch(this.reported, { firmware: { version: this.firmware } });
+    this.bootCount++;
+    applyMergePatch(this.reported, { firmware: { version: this.firmware }, health: { boots: this.bootCount } });
+    const after = this.options.handlers?.afterReboot?.(image);
+    if (after) applyMergePatch(this.reported, structuredClone(after));
     // Stopped meanwhile (powered off while rebooting): the image is in, but the device stays off
     // until started again; then the retained job document comes back and it reports success.
     signal.throwIfAborted();

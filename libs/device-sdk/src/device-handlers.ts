@@ -39,6 +39,12 @@ export interface DeviceHandlers {
    * reconnects as the new version itself. Default: reconnect at once.
    */
   reboot?(image: FirmwareImage): Promise<void>;
+  /**
+   * The reported-state patch the device sends once it is back in the new image, together with
+   * its `firmware.version` (health keys such as `{health: {app: "ok"}}`, read by a rollout's
+   * health gate during its bake). The SDK adds `health.boots` itself (see `DeviceClient.boots`).
+   */
+  afterReboot?(image: FirmwareImage): JsonObject | void;
   /** Applies a config job. Return the reported-state patch; nothing reports the config itself. Throw to fail. */
   applyConfig?(config: JsonObject, jobId: string, signal: AbortSignal): JsonObject | void | Promise<JsonObject | void>;
 }

@@ -94,6 +94,22 @@ describe('device SDK against the real server: firmware and config jobs', () => {
   const finished = (r: { state: string }) => ['completed', 'aborted', 'cancelled'].includes(r.state);
   const twin = async (id: string) => (await t.request('GET', `/api/v1/devices/${id}/twin`)).body;
 
+  it('reports health keys for a health gate: afterReboot with the new version, boots counted, reportHealth merged', async () => {
+    const fw = await firmware('2.2.0');
+    const d = await device('sdk-fw-health', { boots: 4, handlers: { install: async () => undefined, afterReboot: (image) => ({ health: { app: image.artifact.version === '2.2.0' ? 'ok' : 'starting' } }) } });
+    await d.client.start();
+    const health = { bakeSeconds: 1, checks: [{ path: 'health.app', op: 'eq', value: 'ok' }], minEvaluated: 1, maxUnhealthyPercent: 0, action: 'pause' };
+    const response = await t.request('POST', '/api/v1/rollouts', { name: 'sdk health', type: 'firmware', artifactId: fw.id, target: { deviceIds: ['sdk-fw-health'] }, strategy: { health } });
+    expect(response.status).toBe(201);
+    const rollout = await waitForRollout(t, response.body.id, finished);
+    expect(rollout.state).toBe('completed');
+    expect(d.client.boots).toBe(5);
+    expect((await twin('sdk-fw-health')).reported.health).toEqual({ app: 'ok', boots: 5 });
+    d.client.reportHealth({ camera: 'streaming' });
+    await waitFor(() => twin('sdk-fw-health'), (tw) => tw.reported.health.camera === 'streaming');
+    expect((await twin('sdk-fw-health')).reported.health).toEqual({ app: 'ok', boots: 5, camera: 'streaming' });
+  });
+
   it('downloads a good artifact over HTTP, verifies it, installs it, reboots into it, and the rollout succeeds', async () => {
     const fw = await firmware('2.0.0', 100_000);
     const d = await device('sdk-fw-good');

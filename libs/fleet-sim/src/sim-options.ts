@@ -30,6 +30,9 @@ export interface SimOptions {
   mqttDownloads: boolean;
   /** Stop after this many seconds (0: until Ctrl-C). */
   durationSeconds: number;
+  /** Share of devices reporting `health.app: "crash"` after rebooting into `unhealthyVersion` (health gate demos). */
+  unhealthyShare: number;
+  unhealthyVersion?: string;
 }
 
 export const SIM_USAGE = `npm run sim -- [options]
@@ -50,6 +53,9 @@ export const SIM_USAGE = `npm run sim -- [options]
   --credentials FILE   where device credentials are kept and reused (default .data/sim/<host>-<type>.json)
   --mqtt-downloads     fetch firmware over MQTT chunks instead of HTTP
   --duration S         stop after S seconds (default: run until Ctrl-C)
+  --unhealthy-share P  share of devices reporting health.app "crash" on --unhealthy-version (default 0;
+                       the others report "ok" after every update)
+  --unhealthy-version V  the firmware version they are unhealthy on
 `;
 
 function number(text: string, name: string, min: number, max: number): number {
@@ -80,8 +86,12 @@ export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       credentials: { type: 'string' },
       'mqtt-downloads': { type: 'boolean', default: false },
       duration: { type: 'string', default: '0' },
+      'unhealthy-share': { type: 'string', default: '0' },
+      'unhealthy-version': { type: 'string' },
     },
   });
+  const unhealthyShare = number(values['unhealthy-share']!, '--unhealthy-share', 0, 1);
+  if (unhealthyShare > 0 && !values['unhealthy-version']) throw new Error('--unhealthy-share: needs --unhealthy-version (the firmware they are unhealthy on)');
   if (!values.token) throw new Error('--token: an operator API token is needed (or set EDGEFLEET_TOKEN)');
   const server = new URL(values.server!).origin;
   const type = values.type!;
@@ -103,5 +113,7 @@ export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     credentialsFile: values.credentials ?? `.data/sim/${new URL(server).host.replace(/[^A-Za-z0-9.-]/g, '_')}-${type}.json`,
     mqttDownloads: values['mqtt-downloads']!,
     durationSeconds: number(values.duration!, '--duration', 0, 365 * 86_400),
+    unhealthyShare,
+    ...(values['unhealthy-version'] ? { unhealthyVersion: values['unhealthy-version'] } : {}),
   };
 }

@@ -8,6 +8,9 @@ export interface BehaviourOptions {
   latency: ValueRange;
   installTime: ValueRange;
   rebootTime: ValueRange;
+  /** Share (0–1) of the devices that report `health.app: "crash"` after rebooting into `unhealthyVersion`; the others report `"ok"`. */
+  unhealthyShare?: number;
+  unhealthyVersion?: string;
   random?: () => number;
 }
 
@@ -35,6 +38,10 @@ export function simulatedBehaviour(options: BehaviourOptions): DeviceHandlers {
     },
     reboot: async () => {
       await wait(options.rebootTime);
+    },
+    afterReboot: (image) => {
+      const sick = image.artifact.version === options.unhealthyVersion && random() < (options.unhealthyShare ?? 0);
+      return { health: { app: sick ? 'crash' : 'ok' } };
     },
     applyConfig: async (_config, _jobId, signal) => {
       await wait(options.latency, signal);

@@ -5,7 +5,7 @@ import { DeviceEvents } from '@edgefleet/registry';
 import { TwinEvents } from '@edgefleet/twin';
 import { JobPublisher } from './job-publisher';
 import type { JobRef } from './rollout';
-import { inFlightCount, summarize } from './rollout-progress';
+import { inFlightTotal, summarize } from './rollout-progress';
 import { RolloutJobRepository } from './rollout-job.repository';
 import { RolloutScheduler } from './rollout-scheduler';
 import { RolloutStepper } from './rollout-stepper';
@@ -67,11 +67,11 @@ export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
   private claimWaiting(rolloutId: string, deviceIds: string[]): Promise<JobRef[]> {
     return this.transactor.run(async (tx) => {
       const rollout = await this.rollouts.lock(rolloutId, tx);
-      if (!rollout || rollout.state !== 'running' || !this.stepper.windowOpen(rollout, new Date())) return [];
+      if (!rollout || !(rollout.state === 'reverting' || (rollout.state === 'running' && this.stepper.windowOpen(rollout, new Date())))) return [];
       const strategy = rollout.definition.strategy;
       const progress = summarize(await this.jobs.countsByWave(rolloutId, tx), strategy.waves);
-      const room = strategy.maxInFlight - inFlightCount(progress.counts);
-      return this.jobs.claimPendingOfDevices(rolloutId, deviceIds, room, strategy.deviceTimeoutSeconds, tx);
+      const room = strategy.maxInFlight - inFlightTotal(progress);
+      return this.jobs.claimPendingOfDevices(rolloutId, deviceIds, room, strategy.deviceTimeoutSeconds, rollout.payload, tx);
     });
   }
 

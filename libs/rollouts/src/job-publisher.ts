@@ -82,18 +82,24 @@ export class JobPublisher {
     await this.publish(jobDocumentTopic(ref.deviceId, ref.jobId), JSON.stringify(this.document(rollout, ref)));
   }
 
+  /** A revert job carries its own target (the device's previous artifact or desired values), else the rollout's payload. */
   private document(rollout: Rollout, ref: JobRef): JobDocument {
+    const target = ref.revertTo;
+    if (target && 'config' in target) return { type: 'config', rolloutId: rollout.id, config: target.config };
     const payload = rollout.payload;
-    if (payload.type === 'config') return { type: 'config', rolloutId: rollout.id, config: payload.config };
-    const { id, version, size, sha256, signature } = payload.artifact;
+    if (!target && payload.type === 'config') return { type: 'config', rolloutId: rollout.id, config: payload.config };
+    const artifact = target && 'artifact' in target ? target.artifact : payload.type === 'firmware' ? payload.artifact : undefined;
+    if (!artifact) throw new Error(`job ${ref.jobId} has no artifact`);
+    const { id, version, size, sha256, signature } = artifact;
     return { type: 'firmware', rolloutId: rollout.id, artifact: { id, version, size, sha256, url: this.links.deviceDownloadUrl(id, ref.deviceId, ref.jobId), signature } };
   }
 
   private async mergeDesired(rollout: Rollout, ref: JobRef): Promise<void> {
     if (rollout.payload.type !== 'config') return;
     const actor: Actor = { id: null, name: `rollout ${rollout.id}`, role: 'system' };
+    const patch = ref.revertTo && 'config' in ref.revertTo ? ref.revertTo.config : rollout.payload.config;
     try {
-      await this.twins.patchDesired(ref.deviceId, rollout.payload.config, actor);
+      await this.twins.patchDesired(ref.deviceId, patch, actor);
     } catch (error) {
       // The job document carries the config too; the device can still apply it. The failure is logged, not fatal.
       this.logger.warn(`config rollout ${rollout.id}: desired state of '${ref.deviceId}' not updated: ${(error as Error).message}`);

@@ -3,6 +3,7 @@ import type { RolloutType } from '@edgefleet/contracts';
 import type { DeviceCriteria } from '@edgefleet/registry';
 import { CronSyntaxError, parseCron } from './cron-expression';
 import type { FailureThreshold } from './failure-threshold';
+import { type HealthRequest, buildHealth } from './health/health-spec';
 import { MAX_WINDOW_MINUTES, type MaintenanceWindow, isKnownTimeZone } from './maintenance-window';
 import type { RolloutDefinition } from './rollout';
 
@@ -21,6 +22,7 @@ export interface RolloutRequest {
     retries?: number;
     bakeTimeSeconds?: number;
     offlineTimeoutSeconds?: number;
+    health?: HealthRequest;
   };
   schedule?: { startAt?: string; window?: MaintenanceWindow };
 }
@@ -66,6 +68,7 @@ export function buildDefinition(request: RolloutRequest): RolloutDefinition {
       bakeTimeSeconds: strategy.bakeTimeSeconds,
       ...(strategy.failureThreshold ? { failureThreshold: { ...strategy.failureThreshold } } : {}),
       ...(strategy.offlineTimeoutSeconds !== undefined ? { offlineTimeoutSeconds: strategy.offlineTimeoutSeconds } : {}),
+      ...(strategy.health ? { health: buildHealth(strategy.health) } : {}),
     },
     schedule: {
       ...(request.schedule?.startAt ? { startAt: checkStartAt(request.schedule.startAt) } : {}),

@@ -1,14 +1,19 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { isFinalRolloutState } from '@edgefleet/contracts';
+import type { RolloutDecision } from './health/rollout-decision.repository';
 import { RolloutMetrics } from './rollout-metrics';
 import { type RolloutView, RolloutService } from './rollout.service';
 
 /** How often a watched rollout is read. */
 const POLL_MS = 1_000;
 
+export type RolloutEvent = { kind: 'progress'; view: RolloutView } | { kind: 'decision'; decision: RolloutDecision };
+
 interface Watcher {
   /** The fingerprint of the last view this watcher was given. */
   seen: string;
+  /** How many of the feed's decisions this watcher was given. */
+  decisionsSeen: number;
   wake(): void;
 }
 
@@ -17,13 +22,15 @@ interface Feed {
   watchers: Set<Watcher>;
   view?: RolloutView;
   fingerprint: string;
+  /** Every health gate decision of the rollout so far, oldest first (a handful per wave). */
+  decisions: RolloutDecision[];
   ended: boolean;
   error?: Error;
   stop: AbortController;
 }
 
 /**
- * Progress as streams: a view whenever it changed, ending once the rollout has nothing left to
+ * Progress as streams: a view whenever it changed, and every health gate decision, ending once the rollout has nothing left to
  * do. Each watched rollout is read once a second for all its watchers together (2,000 streams,
  * each polling on its own, took the device list's p99 from 9 ms to 1.2 s: issue #15); a watcher
  * that has not taken the last view yet gets only the newest one.
@@ -37,18 +44,23 @@ export class RolloutEvents implements OnModuleDestroy {
     private readonly metrics: RolloutMetrics,
   ) {}
 
-  async *watch(id: string, signal: AbortSignal): AsyncGenerator<RolloutView> {
+  async *watch(id: string, signal: AbortSignal): AsyncGenerator<RolloutEvent> {
     const feed = this.feed(id);
-    const watcher: Watcher = { seen: '', wake: () => undefined };
+    const watcher: Watcher = { seen: '', decisionsSeen: 0, wake: () => undefined };
     feed.watchers.add(watcher);
     const onAbort = () => watcher.wake();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       while (!signal.aborted) {
         if (feed.error) throw feed.error;
+        // Every decision reaches every watcher (those made before it opened first); views may be coalesced.
+        if (watcher.decisionsSeen < feed.decisions.length) {
+          yield { kind: 'decision', decision: feed.decisions[watcher.decisionsSeen++] };
+          continue;
+        }
         if (feed.view && feed.fingerprint !== watcher.seen) {
           watcher.seen = feed.fingerprint;
-          yield feed.view;
+          yield { kind: 'progress', view: feed.view };
           continue;
         }
         if (feed.ended) return;
@@ -69,7 +81,7 @@ export class RolloutEvents implements OnModuleDestroy {
   private feed(id: string): Feed {
     const running = this.feeds.get(id);
     if (running && !running.stop.signal.aborted && !running.ended) return running;
-    const feed: Feed = { watchers: new Set(), fingerprint: '', ended: false, stop: new AbortController() };
+    const feed: Feed = { watchers: new Set(), fingerprint: '', decisions: [], ended: false, stop: new AbortController() };
     this.feeds.set(id, feed);
     void this.poll(id, feed);
     return feed;
@@ -83,6 +95,7 @@ export class RolloutEvents implements OnModuleDestroy {
       while (!feed.stop.signal.aborted) {
         this.metrics.eventPolls.inc();
         const view = await this.rollouts.view(await this.rollouts.find(id));
+        feed.decisions.push(...(await this.rollouts.decisionsAfter(id, feed.decisions.at(-1)?.id)));
         const fingerprint = JSON.stringify([view.rollout.state, view.rollout.currentWave, view.rollout.reason, view.progress]);
         if (fingerprint !== feed.fingerprint) {
           feed.view = view;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type DbTx, Prisma, PrismaService } from '@edgefleet/database';
 import { type DeviceJobStatus, FINAL_JOB_STATUSES, IN_FLIGHT_JOB_STATUSES, type RolloutState, type RolloutType } from '@edgefleet/contracts';
-import type { DeviceRolloutJob, JobRef, RolloutJob } from './rollout';
+import type { DeviceRolloutJob, JobPhase, JobRef, RevertTarget, RolloutJob, RolloutPayload } from './rollout';
 import type { PlannedJob } from './wave-planner';
 
 const IN_FLIGHT: string[] = [...IN_FLIGHT_JOB_STATUSES];
@@ -12,7 +12,11 @@ interface JobRefRow {
   id: string;
   device_id: string;
   rollout_id: string;
+  revert_to?: RevertTarget | null;
 }
+
+/** What the claim statements RETURN: enough to build a job document, a revert's own target included. */
+const REF_COLUMNS = Prisma.sql`j.id, j.device_id, j.rollout_id, j.revert_to`;
 
 /** A job locked for applying device reports, with what deciding a transition needs. */
 export interface LockedJob {
@@ -71,10 +75,10 @@ export class RolloutJobRepository {
     await tx.$executeRaw`ANALYZE rollout_jobs`;
   }
 
-  async countsByWave(rolloutId: string, tx: DbTx = this.prisma): Promise<{ wave: number; status: DeviceJobStatus; count: number }[]> {
-    const rows = await tx.$queryRaw<{ wave: number; status: DeviceJobStatus; n: number }[]>`
-      SELECT wave, status, count(*)::int AS n FROM rollout_jobs WHERE rollout_id = ${rolloutId}::uuid GROUP BY wave, status`;
-    return rows.map((row) => ({ wave: row.wave, status: row.status, count: row.n }));
+  async countsByWave(rolloutId: string, tx: DbTx = this.prisma): Promise<{ wave: number; status: DeviceJobStatus; phase: JobPhase; count: number }[]> {
+    const rows = await tx.$queryRaw<{ wave: number; status: DeviceJobStatus; phase: JobPhase; n: number }[]>`
+      SELECT wave, status, phase, count(*)::int AS n FROM rollout_jobs WHERE rollout_id = ${rolloutId}::uuid GROUP BY wave, status, phase`;
+    return rows.map((row) => ({ wave: row.wave, status: row.status, phase: row.phase, count: row.n }));
   }
 
   /**
@@ -118,7 +122,7 @@ export class RolloutJobRepository {
     const rows = await tx.$queryRaw<JobRefRow[]>`
       WITH due AS (
         SELECT j.id FROM rollout_jobs j JOIN devices d ON d.id = j.device_id
-        WHERE j.rollout_id = ${rolloutId}::uuid AND j.device_succeeded AND (j.status = 'cancelled' OR NOT (j.status = ANY(${FINAL}::text[]))) AND d.firmware_version = ${version}
+        WHERE j.rollout_id = ${rolloutId}::uuid AND j.device_succeeded AND (j.status = 'cancelled' OR NOT (j.status = ANY(${FINAL}::text[]))) AND d.firmware_version = coalesce(j.target_version, ${version})
         ORDER BY j.id FOR UPDATE OF j)
       UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
       FROM due WHERE j.id = due.id
@@ -133,7 +137,7 @@ export class RolloutJobRepository {
       WITH due AS (
         SELECT j.id FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
           JOIN unnest(${reports.map((r) => r.deviceId)}::text[], ${reports.map((r) => r.version)}::text[]) AS u(device_id, version) ON u.device_id = j.device_id
-        WHERE j.device_succeeded AND (j.status = 'cancelled' OR NOT (j.status = ANY(${FINAL}::text[]))) AND r.type = 'firmware' AND r.payload->'artifact'->>'version' = u.version
+        WHERE j.device_succeeded AND (j.status = 'cancelled' OR NOT (j.status = ANY(${FINAL}::text[]))) AND r.type = 'firmware' AND coalesce(j.target_version, r.payload->'artifact'->>'version') = u.version
         ORDER BY j.id FOR UPDATE OF j)
       UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
       FROM due WHERE j.id = due.id
@@ -148,25 +152,26 @@ export class RolloutJobRepository {
    * statement's time, not the transaction's: a transaction that waited on the rollout's lock
    * while an earlier wave settled must not date its dispatch before that.
    */
-  async claimForDispatch(rolloutId: string, maxWave: number, limit: number, timeoutSeconds: number, tx: DbTx): Promise<JobRef[]> {
+  async claimForDispatch(rolloutId: string, maxWave: number, limit: number, timeoutSeconds: number, payload: RolloutPayload, tx: DbTx): Promise<JobRef[]> {
     if (limit <= 0) return [];
     const rows = await tx.$queryRaw<JobRefRow[]>`
       WITH due AS (
         SELECT j.id FROM rollout_jobs j JOIN devices d ON d.id = j.device_id
-        WHERE j.rollout_id = ${rolloutId}::uuid AND j.status = ANY(${WAITING}::text[]) AND j.wave <= ${maxWave}
+        WHERE j.rollout_id = ${rolloutId}::uuid AND j.status = ANY(${WAITING}::text[]) AND (j.wave <= ${maxWave} OR j.phase = 'revert')
           AND (j.next_attempt_at IS NULL OR j.next_attempt_at <= now()) AND d.online
         ORDER BY j.status DESC, j.position
         LIMIT ${limit}
         FOR UPDATE OF j SKIP LOCKED)
       UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = clock_timestamp(),
-        deadline_at = clock_timestamp() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now()
+        deadline_at = clock_timestamp() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now(),
+        previous = ${recordPrevious(payload)}
       FROM due WHERE j.id = due.id
-      RETURNING j.id, j.device_id, j.rollout_id`;
+      RETURNING ${REF_COLUMNS}`;
     return rows.map(toRef);
   }
 
   /** Claims this rollout's offline-waiting jobs of devices that just connected. */
-  async claimPendingOfDevices(rolloutId: string, deviceIds: readonly string[], limit: number, timeoutSeconds: number, tx: DbTx): Promise<JobRef[]> {
+  async claimPendingOfDevices(rolloutId: string, deviceIds: readonly string[], limit: number, timeoutSeconds: number, payload: RolloutPayload, tx: DbTx): Promise<JobRef[]> {
     if (limit <= 0 || deviceIds.length === 0) return [];
     const rows = await tx.$queryRaw<JobRefRow[]>`
       WITH due AS (
@@ -174,9 +179,10 @@ export class RolloutJobRepository {
         WHERE rollout_id = ${rolloutId}::uuid AND status = 'pending_offline' AND device_id = ANY(${deviceIds}::text[])
         ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = clock_timestamp(),
-        deadline_at = clock_timestamp() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now()
+        deadline_at = clock_timestamp() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now(),
+        previous = ${recordPrevious(payload)}
       FROM due WHERE j.id = due.id
-      RETURNING j.id, j.device_id, j.rollout_id`;
+      RETURNING ${REF_COLUMNS}`;
     return rows.map(toRef);
   }
 
@@ -191,7 +197,7 @@ export class RolloutJobRepository {
         deadline_at = CASE WHEN d.online THEN NULL ELSE (${deadline})::timestamptz END, updated_at = now()
       FROM devices d
       WHERE j.rollout_id = ${rolloutId}::uuid AND d.id = j.device_id AND (
-        (j.status = 'queued' AND j.wave <= ${maxWave} AND (j.next_attempt_at IS NULL OR j.next_attempt_at <= now()) AND NOT d.online)
+        (j.status = 'queued' AND (j.wave <= ${maxWave} OR j.phase = 'revert') AND (j.next_attempt_at IS NULL OR j.next_attempt_at <= now()) AND NOT d.online)
         OR (j.status = 'pending_offline' AND d.online))`;
   }
 
@@ -207,12 +213,12 @@ export class RolloutJobRepository {
    * non-final job (cancel). Returns the cancelled jobs that were in flight: their devices must be told.
    * Rows are locked in id order, as report batches lock them, so the two never deadlock.
    */
-  async cancel(rolloutId: string, reason: string, onlyWaiting: boolean, tx: DbTx): Promise<JobRef[]> {
+  async cancel(rolloutId: string, reason: string, onlyWaiting: boolean, tx: DbTx, phases: readonly JobPhase[] = ['install', 'revert']): Promise<JobRef[]> {
     const statuses = onlyWaiting ? WAITING : [...WAITING, ...IN_FLIGHT];
     const rows = await tx.$queryRaw<(JobRefRow & { was_in_flight: boolean })[]>`
       WITH target AS (
         SELECT id, status = ANY(${IN_FLIGHT}::text[]) AS was_in_flight FROM rollout_jobs
-        WHERE rollout_id = ${rolloutId}::uuid AND status = ANY(${statuses}::text[]) ORDER BY id FOR UPDATE)
+        WHERE rollout_id = ${rolloutId}::uuid AND status = ANY(${statuses}::text[]) AND phase = ANY(${[...phases]}::text[]) ORDER BY id FOR UPDATE)
       UPDATE rollout_jobs j SET status = 'cancelled', last_error = ${reason}, finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
       FROM target WHERE j.id = target.id
       RETURNING j.id, j.device_id, j.rollout_id, target.was_in_flight`;
@@ -228,7 +234,7 @@ export class RolloutJobRepository {
       SELECT j.id, j.device_id, j.rollout_id, r.type, j.status, j.attempts, j.device_succeeded,
         -- After an abort, in-flight devices finish for good: a retry would never be sent (CONTRACT §4).
         CASE WHEN r.state = 'aborted' THEN 0 ELSE coalesce((r.definition->'strategy'->>'retries')::int, 0) END AS retries,
-        r.payload->'artifact'->>'version' AS version, d.firmware_version
+        coalesce(j.target_version, r.payload->'artifact'->>'version') AS version, d.firmware_version
       FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id LEFT JOIN devices d ON d.id = j.device_id
       WHERE j.id = ANY(${jobIds}::uuid[])
       ORDER BY j.id
@@ -269,7 +275,7 @@ export class RolloutJobRepository {
   async liveJobsOf(deviceIds: readonly string[]): Promise<LiveJob[]> {
     if (deviceIds.length === 0) return [];
     const rows = await this.prisma.$queryRaw<(JobRefRow & { type: RolloutType; device_succeeded: boolean; dispatched_at: Date | null })[]>`
-      SELECT j.id, j.device_id, j.rollout_id, r.type, j.device_succeeded, j.dispatched_at FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
+      SELECT ${REF_COLUMNS}, r.type, j.device_succeeded, j.dispatched_at FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
       WHERE j.device_id = ANY(${deviceIds}::text[]) AND j.status = ANY(${IN_FLIGHT}::text[])
       ORDER BY j.device_id, j.id`;
     return rows.map((row) => ({ ...toRef(row), type: row.type, deviceSucceeded: row.device_succeeded, dispatchedAt: row.dispatched_at }));
@@ -278,7 +284,7 @@ export class RolloutJobRepository {
   async hasLiveJob(deviceId: string, artifactId: string): Promise<boolean> {
     const rows = await this.prisma.$queryRaw<unknown[]>`
       SELECT 1 FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
-      WHERE j.device_id = ${deviceId} AND j.status = ANY(${IN_FLIGHT}::text[]) AND r.artifact_id = ${artifactId}::uuid LIMIT 1`;
+      WHERE j.device_id = ${deviceId} AND j.status = ANY(${IN_FLIGHT}::text[]) AND coalesce(j.target_artifact_id, r.artifact_id) = ${artifactId}::uuid LIMIT 1`;
     return rows.length > 0;
   }
 
@@ -303,6 +309,7 @@ export class RolloutJobRepository {
     const rows = await this.prisma.rolloutJob.findMany({
       where: {
         rolloutId,
+        phase: 'install',
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.wave !== undefined ? { wave: filter.wave } : {}),
         ...(afterDeviceId ? { deviceId: { gt: afterDeviceId } } : {}),
@@ -331,5 +338,22 @@ function toRolloutJob(row: Prisma.RolloutJobGetPayload<object>): RolloutJob {
 }
 
 function toRef(row: JobRefRow): JobRef {
-  return { jobId: row.id, deviceId: row.device_id, rolloutId: row.rollout_id };
+  return { jobId: row.id, deviceId: row.device_id, rolloutId: row.rollout_id, ...(row.revert_to ? { revertTo: row.revert_to } : {}) };
+}
+
+/**
+ * What an install job's device ran before, recorded at its first dispatch only (a retry keeps it):
+ * firmware, the artifact of the device's last confirmed firmware job (its version is not guessed
+ * from what it reports); config, the desired values of the keys the rollout sets (null: absent).
+ */
+function recordPrevious(payload: RolloutPayload): Prisma.Sql {
+  const recorded =
+    payload.type === 'firmware'
+      ? Prisma.sql`(SELECT jsonb_build_object('artifactId', coalesce(p.target_artifact_id, pr.artifact_id))
+          FROM rollout_jobs p JOIN rollouts pr ON pr.id = p.rollout_id
+          WHERE p.device_id = j.device_id AND p.status = 'succeeded' AND pr.type = 'firmware' AND p.id <> j.id
+          ORDER BY p.finished_at DESC LIMIT 1)`
+      : Prisma.sql`(SELECT jsonb_build_object('desired', jsonb_object_agg(k.key, coalesce(t.desired -> k.key, 'null'::jsonb)))
+          FROM unnest(${Object.keys(payload.config)}::text[]) AS k(key) LEFT JOIN device_twins t ON t.device_id = j.device_id)`;
+  return Prisma.sql`CASE WHEN j.phase = 'install' AND j.attempts = 0 THEN ${recorded} ELSE j.previous END`;
 }

@@ -1,18 +1,23 @@
 import { DEVICE_JOB_STATUSES, type DeviceJobStatus, FAILED_JOB_STATUSES, IN_FLIGHT_JOB_STATUSES, isFinalJobStatus } from '@edgefleet/contracts';
 import type { FinalCounts } from './failure-threshold';
-import type { RolloutProgress, StatusCounts } from './rollout';
+import type { JobPhase, RolloutProgress, StatusCounts } from './rollout';
 
 export function emptyCounts(): StatusCounts {
   return Object.fromEntries(DEVICE_JOB_STATUSES.map((status) => [status, 0])) as StatusCounts;
 }
 
 /** Per-status counts of the whole rollout and of each wave (waves with no devices included). */
-export function summarize(rows: readonly { wave: number; status: DeviceJobStatus; count: number }[], waves: readonly number[]): RolloutProgress {
+export function summarize(rows: readonly { wave: number; status: DeviceJobStatus; phase: JobPhase; count: number }[], waves: readonly number[]): RolloutProgress {
   const progress: RolloutProgress = {
     counts: emptyCounts(),
     waves: waves.map((percent, wave) => ({ wave, percent, total: 0, counts: emptyCounts() })),
+    revert: emptyCounts(),
   };
   for (const row of rows) {
+    if (row.phase === 'revert') {
+      progress.revert[row.status] += row.count;
+      continue;
+    }
     progress.counts[row.status] += row.count;
     const wave = progress.waves[row.wave];
     if (wave) {
@@ -30,6 +35,11 @@ export function finalCounts(counts: StatusCounts): FinalCounts {
 
 export function inFlightCount(counts: StatusCounts): number {
   return IN_FLIGHT_JOB_STATUSES.reduce((sum, status) => sum + counts[status], 0);
+}
+
+/** Jobs in flight of both phases: what maxInFlight limits. */
+export function inFlightTotal(progress: RolloutProgress): number {
+  return inFlightCount(progress.counts) + inFlightCount(progress.revert);
 }
 
 export function unfinishedCount(counts: StatusCounts): number {

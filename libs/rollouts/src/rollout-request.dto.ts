@@ -21,6 +21,7 @@ import {
 } from 'class-validator';
 import { DEVICE_ID_PATTERN, ROLLOUT_TYPES, type RolloutType } from '@edgefleet/contracts';
 import { DeviceCriteriaDto } from '@edgefleet/registry';
+import { HealthGateDto } from './health/health.dto';
 import { MAX_WINDOW_MINUTES } from './maintenance-window';
 import type { RolloutRequest } from './rollout-definition';
 
@@ -123,6 +124,12 @@ export class RolloutStrategyDto {
   @Min(1)
   @Max(30 * DAY_SECONDS)
   offlineTimeoutSeconds?: number;
+
+  @ApiPropertyOptional({ type: HealthGateDto, description: 'Health gate: each succeeded device bakes and gets a verdict; the next wave starts only when the wave’s gate passes' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HealthGateDto)
+  health?: HealthGateDto;
 }
 
 export class MaintenanceWindowDto {
@@ -207,7 +214,13 @@ export function toRolloutRequest(dto: CreateRolloutDto): RolloutRequest {
       selector: dto.target.selector ? { ...dto.target.selector } : undefined,
       includeNewDevices: dto.target.includeNewDevices,
     },
-    strategy: dto.strategy ? { ...dto.strategy, failureThreshold: dto.strategy.failureThreshold ? { ...dto.strategy.failureThreshold } : undefined } : undefined,
+    strategy: dto.strategy
+      ? {
+          ...dto.strategy,
+          failureThreshold: dto.strategy.failureThreshold ? { ...dto.strategy.failureThreshold } : undefined,
+          health: dto.strategy.health ? { ...dto.strategy.health, checks: dto.strategy.health.checks.map((check) => ({ ...check })) } : undefined,
+        }
+      : undefined,
     schedule: dto.schedule ? { startAt: dto.schedule.startAt, window: dto.schedule.window ? { ...dto.schedule.window } : undefined } : undefined,
   };
 }

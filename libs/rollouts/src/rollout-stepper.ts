@@ -3,11 +3,13 @@ import { AuditService } from '@edgefleet/audit';
 import { SYSTEM_ACTOR } from '@edgefleet/common';
 import type { DbTx } from '@edgefleet/database';
 import { thresholdBreach } from './failure-threshold';
+import { HealthGate } from './health/health-gate.service';
+import type { HealthSpec } from './health/health-spec';
 import { WindowSchedule } from './maintenance-window';
 import { NewDeviceChecks } from './new-device-checks';
 import type { JobRef, Rollout, RolloutChanges } from './rollout';
 import { ROLLOUTS_OPTIONS, type RolloutsOptions } from './rollout-options';
-import { finalCounts, inFlightCount, settledThrough, summarize, unfinishedCount } from './rollout-progress';
+import { finalCounts, inFlightCount, inFlightTotal, settledThrough, summarize, unfinishedCount } from './rollout-progress';
 import { RolloutJobRepository } from './rollout-job.repository';
 import { RolloutTargets, leftOutReason } from './rollout-targets';
 import { RolloutRepository } from './rollout.repository';
@@ -37,6 +39,7 @@ export class RolloutStepper {
     private readonly targets: RolloutTargets,
     private readonly newDevices: NewDeviceChecks,
     private readonly audit: AuditService,
+    private readonly gate: HealthGate,
     @Inject(ROLLOUTS_OPTIONS) private readonly options: RolloutsOptions,
   ) {}
 
@@ -67,6 +70,9 @@ export class RolloutStepper {
       checkedNow = true;
     }
 
+    const health = rollout.revertingSince ? undefined : strategy.health;
+    if (health && (rollout.state === 'running' || rollout.state === 'paused')) await this.gate.bake(rollout, health, this.options.tickIntervalMs, now, tx);
+
     const progress = summarize(await this.jobs.countsByWave(rollout.id, tx), strategy.waves);
     let state = rollout.state;
     if (state === 'running' || state === 'paused') {
@@ -83,6 +89,17 @@ export class RolloutStepper {
         );
       }
     }
+    if (health && (state === 'running' || state === 'paused') && rollout.gateWave < rollout.currentWave) {
+      Object.assign(changes, await this.judgeGate({ ...rollout, ...changes }, health, settledThrough(progress, rollout.currentWave), now, tx));
+      state = changes.state ?? state;
+    }
+    if (state === 'reverting') {
+      const failed = await this.gate.continueRevert({ ...rollout, ...changes }, tx);
+      if (failed.count > 0) {
+        state = changes.state = 'paused';
+        changes.reason = `revert failed on ${failed.count} device(s): ${idsAndMore(failed.deviceIds, failed.count)}; resume to retry them; ${tripReasonOf(changes.reason ?? rollout.reason)}`;
+      }
+    }
     // In-flight devices finish; nobody new starts (CONTRACT §4). Repeated while any are in flight, so a
     // retry queued by a report that raced the abort is cancelled too rather than left waiting forever.
     if (state === 'aborted') await this.jobs.cancel(rollout.id, `rollout aborted: ${changes.reason ?? rollout.reason}`, true, tx);
@@ -90,8 +107,13 @@ export class RolloutStepper {
       let wave = rollout.currentWave;
       let settledAt = rollout.waveSettledAt;
       const lastWave = strategy.waves.length - 1;
+      const gateWave = changes.gateWave ?? rollout.gateWave;
       while (settledThrough(progress, wave)) {
+        // The next wave (or completion) waits for this wave's health gate.
+        if (health && gateWave < wave) break;
         if (wave >= lastWave) {
+          // A one-device revert an operator asked for finishes before the rollout does.
+          if (unfinishedCount(progress.revert) > 0) break;
           // Without this last look, a device that came to match since the previous check would miss a rollout ending now.
           if (follows && !checkedNow && (await this.addNewMatches(rollout, changes, now, tx)) > 0) break;
           state = changes.state = 'completed';
@@ -107,16 +129,57 @@ export class RolloutStepper {
       if (wave !== rollout.currentWave) changes.currentWave = wave;
       if (settledAt?.getTime() !== rollout.waveSettledAt?.getTime()) changes.waveSettledAt = settledAt;
       if (state === 'running' && this.windowOpen(rollout, now)) {
-        const room = strategy.maxInFlight - inFlightCount(progress.counts);
-        effects.send.push(...(await this.jobs.claimForDispatch(rollout.id, wave, room, strategy.deviceTimeoutSeconds, tx)));
+        const room = strategy.maxInFlight - inFlightTotal(progress);
+        effects.send.push(...(await this.jobs.claimForDispatch(rollout.id, wave, room, strategy.deviceTimeoutSeconds, rollout.payload, tx)));
         await this.jobs.markPendingOffline(rollout.id, wave, strategy.offlineTimeoutSeconds, tx);
       }
     }
-    const done = state === 'completed' || state === 'cancelled' || (state === 'aborted' && inFlightCount(progress.counts) === 0 && unfinishedCount(progress.counts) === 0);
+    if (state === 'reverting') {
+      // Reverts are not held by the maintenance window: they undo what the rollout did.
+      const after = summarize(await this.jobs.countsByWave(rollout.id, tx), strategy.waves);
+      if (inFlightCount(after.counts) === 0 && unfinishedCount(after.revert) === 0) {
+        state = changes.state = 'reverted';
+        changes.finishedAt = now;
+        changes.reason = tripReasonOf(changes.reason ?? rollout.reason);
+      } else {
+        const room = strategy.maxInFlight - inFlightTotal(after);
+        effects.send.push(...(await this.jobs.claimForDispatch(rollout.id, -1, room, strategy.deviceTimeoutSeconds, rollout.payload, tx)));
+        await this.jobs.markPendingOffline(rollout.id, -1, strategy.offlineTimeoutSeconds, tx);
+      }
+    }
+    const done =
+      state === 'completed' ||
+      state === 'cancelled' ||
+      state === 'reverted' ||
+      (state === 'aborted' && inFlightCount(progress.counts) === 0 && unfinishedCount(progress.counts) === 0);
     changes.nextTickAt = done ? null : new Date(now.getTime() + this.options.tickIntervalMs);
     if (done || (state !== 'running' && state !== 'paused')) this.newDevices.forget(rollout.id);
     await this.rollouts.update(rollout.id, changes, tx);
     return effects;
+  }
+
+  /**
+   * The current wave's gate: a trip acts at once (pause, abort, or the start of a revert) and is
+   * recorded; a pass moves gateWave so the wave loop may promote. A `pause` while already paused
+   * changes nothing and is not recorded again.
+   */
+  private async judgeGate(rollout: Rollout, health: HealthSpec, settled: boolean, now: Date, tx: DbTx): Promise<RolloutChanges> {
+    const wave = rollout.currentWave;
+    const decision = await this.gate.judge(rollout, health, wave, settled, tx);
+    if (decision.action === 'wait') return {};
+    if (decision.action === 'promote') {
+      await this.gate.record(rollout, health, wave, decision, null, tx);
+      return { gateWave: wave };
+    }
+    if (decision.action === 'pause' && rollout.state === 'paused') return {};
+    const reason = await this.gate.tripReason(rollout, health, wave, decision, tx);
+    await this.gate.record(rollout, health, wave, { ...decision, reason }, null, tx);
+    if (decision.action === 'pause') return { state: 'paused', reason };
+    if (decision.action === 'abort') {
+      await this.jobs.cancel(rollout.id, `rollout aborted: ${reason}`, true, tx);
+      return { state: 'aborted', reason, finishedAt: now };
+    }
+    return this.gate.startRevert(rollout, reason, now, tx);
   }
 
   /** Whether new devices may start now: always, unless the rollout has a maintenance window that is closed. */
@@ -157,6 +220,18 @@ export class RolloutStepper {
     }
     return found.added;
   }
+}
+
+const REVERT_FAILED_NOTE = /^revert failed on [^;]*; resume to retry them; /;
+
+/** A reverting rollout's reason without the note a failed revert put in front of it: the check that tripped. */
+export function tripReasonOf(reason: string | null | undefined): string {
+  return (reason ?? '').replace(REVERT_FAILED_NOTE, '');
+}
+
+/** The first ids of `count`, and how many more. */
+function idsAndMore(ids: readonly string[], count: number): string {
+  return `${ids.join(', ')}${count > ids.length ? ` and ${count - ids.length} more` : ''}`;
 }
 
 function completionSummary(succeeded: number, total: number): string | null {

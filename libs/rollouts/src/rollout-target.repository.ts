@@ -58,7 +58,7 @@ export class RolloutTargetRepository {
         SELECT ${target.rolloutId}::uuid, u.id, ${target.wave}, last.position + row_number() OVER (ORDER BY u.id), 'queued'
         FROM unplanned u, (SELECT coalesce(max(position), -1) AS position FROM rollout_jobs WHERE rollout_id = ${target.rolloutId}::uuid) last
         WHERE u.fits AND u.followed
-        ON CONFLICT (rollout_id, device_id) DO NOTHING
+        ON CONFLICT (rollout_id, device_id, phase) DO NOTHING
         RETURNING 1)
       SELECT (SELECT count(*) FROM added)::int AS added, (SELECT count(*) FROM unplanned WHERE NOT fits)::int AS excluded,
         ARRAY(SELECT id FROM unplanned WHERE NOT fits ORDER BY id LIMIT 10) AS excluded_sample`;

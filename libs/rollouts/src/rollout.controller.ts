@@ -8,16 +8,19 @@ import { RolloutControlService } from './rollout-control.service';
 import { RolloutEvents } from './rollout-events';
 import { CreateRolloutDto, toRolloutRequest } from './rollout-request.dto';
 import {
+  RolloutDecisionPageDto,
   RolloutDto,
   RolloutJobPageDto,
   RolloutJobQueryDto,
   RolloutListQueryDto,
   RolloutPageDto,
   RolloutPreviewDto,
+  toRolloutDecisionDto,
   toRolloutDto,
   toRolloutJobDto,
   toRolloutPreviewDto,
 } from './rollout.dto';
+import { PageQueryDto } from '@edgefleet/api';
 import { RolloutService } from './rollout.service';
 
 @ApiTags('rollouts')
@@ -93,10 +96,42 @@ export class RolloutController {
     return toRolloutDto(await this.controls.cancel(actor, id));
   }
 
+  @Get(':id/decisions')
+  @ApiOperation({ summary: 'The decision record, oldest first: every health gate evaluation that changed something (wave, rule, thresholds, counts per verdict, worst devices and their values, action) and every operator override' })
+  @ApiOkResponse({ type: RolloutDecisionPageDto })
+  async decisions(@Param('id') id: string, @Query() query: PageQueryDto): Promise<RolloutDecisionPageDto> {
+    const page = await this.rollouts.decisions(id, query.limit, query.cursor);
+    return { items: page.items.map(toRolloutDecisionDto), nextCursor: page.nextCursor };
+  }
+
+  @Post(':id/promote')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Promote the wave held by its health gate (paused or waiting for verdicts): the next wave starts; recorded as an operator decision' })
+  @ApiOkResponse({ type: RolloutDto })
+  async promote(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<RolloutDto> {
+    return toRolloutDto(await this.controls.promote(actor, id));
+  }
+
+  @Post(':id/revert')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revert the whole rollout: devices not started are cancelled, each succeeded device gets a revert job back to its own previous version; ends `reverted`' })
+  @ApiOkResponse({ type: RolloutDto })
+  async revert(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<RolloutDto> {
+    return toRolloutDto(await this.controls.revert(actor, id));
+  }
+
+  @Post(':id/devices/:deviceId/revert')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revert one device of a running, paused or reverting rollout to its own previous version (its job must have succeeded; at most one revert per device)' })
+  @ApiOkResponse({ type: RolloutDto })
+  async revertDevice(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('deviceId') deviceId: string): Promise<RolloutDto> {
+    return toRolloutDto(await this.controls.revertDevice(actor, id, deviceId));
+  }
+
   @Get(':id/events')
   @ApiOperation({
     summary:
-      'Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, then `end` once nothing is left to do. 429 (with Retry-After) past SSE_MAX_STREAMS open streams, or SSE_MAX_STREAMS_PER_TOKEN for this token',
+      'Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, a `decision` event (a RolloutDecisionDto) for each health gate decision (those made before the stream opened first), then `end` once nothing is left to do. 429 (with Retry-After) past SSE_MAX_STREAMS open streams, or SSE_MAX_STREAMS_PER_TOKEN for this token',
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'text/event-stream of `progress` events whose data is a RolloutDto' })
@@ -110,9 +145,13 @@ export class RolloutController {
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     try {
-      for await (const view of this.events.watch(id, abort.signal)) {
+      for await (const event of this.events.watch(id, abort.signal)) {
+        const text =
+          event.kind === 'decision'
+            ? `event: decision\ndata: ${JSON.stringify(toRolloutDecisionDto(event.decision))}\n\n`
+            : `event: progress\ndata: ${JSON.stringify(toRolloutDto(event.view))}\n\n`;
         // A client that does not read is not written to until it has: it skips to the newest view.
-        if (!raw.write(`event: progress\ndata: ${JSON.stringify(toRolloutDto(view))}\n\n`)) await drained(raw, abort.signal);
+        if (!raw.write(text)) await drained(raw, abort.signal);
       }
       if (!abort.signal.aborted) raw.write('event: end\ndata: {}\n\n');
     } catch (error) {

@@ -3,7 +3,10 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PageQueryDto } from '@edgefleet/api';
 import { DEVICE_JOB_STATUSES, type DeviceJobStatus, ROLLOUT_STATES, ROLLOUT_TYPES, type RolloutState, type RolloutType } from '@edgefleet/contracts';
+import { DEVICE_HEALTH, type DeviceHealth, HEALTH_OPS, type HealthOp } from './health/health-spec';
+import type { RolloutDecision } from './health/rollout-decision.repository';
 import type { DeviceRolloutJob, RolloutJob, StatusCounts } from './rollout';
+import { HealthGateDto } from './health/health.dto';
 import { RolloutScheduleDto, RolloutStrategyDto, RolloutTargetDto } from './rollout-request.dto';
 import type { RolloutPreview, RolloutView } from './rollout.service';
 
@@ -38,8 +41,8 @@ export class RolloutDto {
   @ApiProperty({ description: 'Rollout id' }) id!: string;
   @ApiProperty({ description: 'Name' }) name!: string;
   @ApiProperty({ enum: ROLLOUT_TYPES, description: 'What is rolled out' }) type!: RolloutType;
-  @ApiProperty({ enum: ROLLOUT_STATES, description: 'scheduled → running ⇄ paused → completed | aborted | cancelled' }) state!: RolloutState;
-  @ApiProperty({ type: String, nullable: true, description: 'Why it aborted or was cancelled, devices left out, or a completion summary' }) reason!: string | null;
+  @ApiProperty({ enum: ROLLOUT_STATES, description: 'scheduled → running ⇄ paused → completed | aborted | cancelled; a tripped health gate with action revert: running → reverting → reverted' }) state!: RolloutState;
+  @ApiProperty({ type: String, nullable: true, description: 'Why it aborted, paused on its health gate, reverted (naming the check that tripped) or was cancelled, devices left out, or a completion summary' }) reason!: string | null;
   @ApiPropertyOptional({ description: 'Firmware rollouts: the artifact' }) artifactId?: string;
   @ApiPropertyOptional({ description: 'Firmware rollouts: the version devices must report to succeed' }) artifactVersion?: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Config rollouts: the config merged into desired state' }) config?: Record<string, unknown>;
@@ -52,6 +55,8 @@ export class RolloutDto {
   @ApiProperty({ description: 'Devices matched by the target but left out (artifact not for their type): at the start, and with includeNewDevices as of the last check' }) excludedCount!: number;
   @ApiProperty({ type: StatusCountsDto, description: 'Devices per job status' }) counts!: StatusCountsDto;
   @ApiProperty({ type: [WaveProgressDto], description: 'Progress of each wave' }) waves!: WaveProgressDto[];
+  @ApiProperty({ type: StatusCountsDto, description: 'Revert jobs (back to each device’s own previous version) per job status; a device with no known previous version counts as cancelled' }) revertCounts!: StatusCountsDto;
+  @ApiProperty({ description: 'Highest wave whose health gate passed (or an operator promoted); -1 before any' }) gateWave!: number;
   @ApiProperty({ description: 'Name of the API key that created it' }) createdBy!: string;
   @ApiProperty({ description: 'Creation time' }) createdAt!: string;
   @ApiProperty({ type: String, nullable: true, description: 'When it started (targets frozen)' }) startedAt!: string | null;
@@ -86,6 +91,32 @@ export class RolloutJobQueryDto extends PageQueryDto {
   wave?: number;
 }
 
+export class HealthSampleDto {
+  @ApiProperty({ description: 'Reported-state path the check reads' }) path!: string;
+  @ApiProperty({ enum: HEALTH_OPS, description: 'Comparison' }) op!: HealthOp;
+  @ApiProperty({ description: 'The check’s value', nullable: true, oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] }) value!: unknown;
+  @ApiProperty({ description: 'What the device reported at that path', nullable: true }) actual!: unknown;
+  @ApiProperty({ description: 'Whether it passed' }) passed!: boolean;
+  @ApiProperty({ description: 'When it was read' }) at!: string;
+  @ApiPropertyOptional({ description: 'A dry-run check: recorded, never acted on' }) dryRun?: boolean;
+}
+
+export class DeviceRevertDto {
+  @ApiProperty({ description: 'The revert job id (a job of its own, with the same topics and success rule)' }) jobId!: string;
+  @ApiProperty({ enum: DEVICE_JOB_STATUSES, description: 'Revert job status; `cancelled` with lastError when no previous version is known' }) status!: DeviceJobStatus;
+  @ApiProperty({ description: 'Times it was sent' }) attempts!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Last failure reason, or why it was not sent' }) lastError!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Firmware: the version the device goes back to' }) version!: string | null;
+}
+
+export class DeviceHealthDto {
+  @ApiProperty({ enum: DEVICE_HEALTH, nullable: true, description: 'pending | healthy | unhealthy | inconclusive; null before the job succeeded or without a health gate' }) health!: DeviceHealth | null;
+  @ApiProperty({ description: 'Online seconds baked since success was confirmed' }) bakedSeconds!: number;
+  @ApiProperty({ type: [HealthSampleDto], description: 'The samples that decided the verdict (or the latest that changed the bake)' }) samples!: HealthSampleDto[];
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'What the device ran before, recorded at dispatch: firmware `{artifactId}`, config `{desired}`; null when unknown' }) previous!: unknown;
+  @ApiProperty({ type: DeviceRevertDto, nullable: true, description: 'Its revert job, if it got one' }) revert!: DeviceRevertDto | null;
+}
+
 export class RolloutJobDto {
   @ApiProperty({ description: 'Job id, as in the device topics `devices/{id}/jobs/{jobId}`' }) jobId!: string;
   @ApiProperty({ description: 'Device id' }) deviceId!: string;
@@ -97,6 +128,8 @@ export class RolloutJobDto {
   @ApiProperty({ type: String, nullable: true, description: 'When the job was last sent' }) dispatchedAt!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'When it reached a final status' }) finishedAt!: string | null;
   @ApiProperty({ description: 'Last change' }) updatedAt!: string;
+  @ApiProperty({ enum: DEVICE_HEALTH, nullable: true, description: 'Health verdict (health-gated rollouts, once the job succeeded): pending | healthy | unhealthy | inconclusive' }) health!: DeviceHealth | null;
+  @ApiProperty({ type: DeviceHealthDto, nullable: true, description: 'Bake, deciding samples, previous version and revert job' }) healthDetail!: DeviceHealthDto | null;
 }
 
 export class DeviceRolloutJobDto extends RolloutJobDto {
@@ -138,11 +171,19 @@ export class PreviewWaveDto {
   @ApiProperty({ type: [String], description: 'The devices of this wave, in dispatch order' }) deviceIds!: string[];
 }
 
+export class PreviewHealthDto {
+  @ApiProperty({ type: HealthGateDto, description: 'The health gate with its defaults filled in' }) gate!: HealthGateDto;
+  @ApiProperty({ description: 'Targets a revert could send back to a known previous version (firmware: a confirmed earlier firmware job whose artifact exists; config: all)' }) revertTargetsKnown!: number;
+  @ApiProperty({ description: 'Targets with no known previous version: a revert would leave them as they are' }) revertTargetsUnknown!: number;
+  @ApiProperty({ type: [String], description: 'Up to 100 of those, by id' }) unknownDeviceIds!: string[];
+}
+
 export class RolloutPreviewDto {
   @ApiProperty({ description: 'Devices the rollout would target if it started now' }) targetCount!: number;
   @ApiProperty({ type: [PreviewMismatchDto], description: 'Firmware: matched devices the artifact is not for (creating the rollout is refused while there are any)' })
   mismatched!: PreviewMismatchDto[];
   @ApiProperty({ type: [PreviewWaveDto], description: 'Wave membership' }) waves!: PreviewWaveDto[];
+  @ApiPropertyOptional({ type: PreviewHealthDto, description: 'With strategy.health: the health plan' }) health?: PreviewHealthDto;
 }
 
 export function toRolloutDto({ rollout, progress, window }: RolloutView): RolloutDto {
@@ -163,6 +204,8 @@ export function toRolloutDto({ rollout, progress, window }: RolloutView): Rollou
     excludedCount: rollout.excludedCount,
     counts: progress.counts,
     waves: progress.waves,
+    revertCounts: progress.revert,
+    gateWave: rollout.gateWave,
     createdBy: rollout.createdBy,
     createdAt: rollout.createdAt.toISOString(),
     startedAt: rollout.startedAt?.toISOString() ?? null,
@@ -183,11 +226,36 @@ export function toRolloutJobDto(job: RolloutJob): RolloutJobDto {
     dispatchedAt: job.dispatchedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
     updatedAt: job.updatedAt.toISOString(),
+    health: job.health?.health ?? null,
+    healthDetail: job.health
+      ? { ...job.health, revert: job.health.revert ? { ...job.health.revert, status: job.health.revert.status as DeviceJobStatus } : null }
+      : null,
   };
 }
 
+export class RolloutDecisionDto {
+  @ApiProperty({ description: 'Decision id (increasing)' }) id!: string;
+  @ApiProperty({ description: 'When' }) at!: string;
+  @ApiProperty({ description: 'Wave index the gate judged' }) wave!: number;
+  @ApiProperty({ description: 'Rule that fired: maxUnhealthyPercent, maxUnhealthy, maxInconclusivePercent, passed, or manual' }) rule!: string;
+  @ApiProperty({ description: 'promote, pause, abort or revert (revertDevice for a one-device revert)' }) action!: string;
+  @ApiProperty({ enum: ['rule', 'operator'], description: 'Whether the gate’s rule or a person acted' }) actedBy!: string;
+  @ApiProperty({ description: '`health gate`, or the API key name of the operator' }) actorName!: string;
+  @ApiProperty({ description: 'Why, in words (names the failing check)' }) reason!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: '`thresholds`, `counts` per verdict, and the `worst` devices with their samples' }) detail!: Record<string, unknown>;
+}
+
+export class RolloutDecisionPageDto {
+  @ApiProperty({ type: [RolloutDecisionDto], description: 'Decisions, oldest first' }) items!: RolloutDecisionDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' }) nextCursor!: string | null;
+}
+
+export function toRolloutDecisionDto(decision: RolloutDecision): RolloutDecisionDto {
+  return { ...decision, at: decision.at.toISOString() };
+}
+
 export function toRolloutPreviewDto(preview: RolloutPreview): RolloutPreviewDto {
-  return { targetCount: preview.targetCount, mismatched: preview.mismatched, waves: preview.waves };
+  return { targetCount: preview.targetCount, mismatched: preview.mismatched, waves: preview.waves, ...(preview.health ? { health: preview.health } : {}) };
 }
 
 export function toDeviceRolloutJobDto(job: DeviceRolloutJob): DeviceRolloutJobDto {

@@ -108,5 +108,7 @@ function toRollout(row: RolloutRow): Rollout {
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     updatedAt: row.updatedAt,
+    gateWave: row.gateWave,
+    revertingSince: row.revertingSince,
   };
 }

@@ -9,6 +9,9 @@ import type { DeviceRolloutJob, Rollout, RolloutJob, RolloutPayload, RolloutProg
 import { type RolloutRequest, buildDefinition } from './rollout-definition';
 import { summarize } from './rollout-progress';
 import { RolloutJobRepository } from './rollout-job.repository';
+import type { HealthSpec } from './health/health-spec';
+import { RolloutHealthRepository } from './health/rollout-health.repository';
+import { type RolloutDecision, RolloutDecisionRepository } from './health/rollout-decision.repository';
 import { RolloutScheduler } from './rollout-scheduler';
 import { RolloutStepper } from './rollout-stepper';
 import { RolloutTargets, preview } from './rollout-targets';
@@ -22,6 +25,8 @@ export interface RolloutPreview {
   mismatched: { deviceId: string; type: string }[];
   /** `offline`: of the wave's devices, how many are not connected now. */
   waves: { wave: number; percent: number; count: number; offline: number; deviceIds: string[] }[];
+  /** The health plan: the gate with its defaults, and which targets a revert could send back (as of now). */
+  health?: { gate: HealthSpec; revertTargetsKnown: number; revertTargetsUnknown: number; unknownDeviceIds: string[] };
 }
 
 export interface RolloutView {
@@ -37,6 +42,8 @@ export class RolloutService {
   constructor(
     private readonly rollouts: RolloutRepository,
     private readonly jobs: RolloutJobRepository,
+    private readonly health: RolloutHealthRepository,
+    private readonly decisionRecord: RolloutDecisionRepository,
     private readonly targets: RolloutTargets,
     private readonly stepper: RolloutStepper,
     private readonly scheduler: RolloutScheduler,
@@ -83,7 +90,15 @@ export class RolloutService {
     const waves = definition.strategy.waves.map((percent, wave) => ({ wave, percent, count: ends[wave] - (wave ? ends[wave - 1] : 0), offline: 0, deviceIds: [] as string[] }));
     for (const job of planned) waves[job.wave].deviceIds.push(job.deviceId);
     for (const wave of waves) wave.offline = await this.registry.countOffline(wave.deviceIds);
-    return { targetCount: targets.length, mismatched: mismatched.map((t) => ({ deviceId: t.deviceId, type: t.type })), waves };
+    const gate = definition.strategy.health;
+    // Config reverts always know what to restore (absent keys are removed again).
+    const unknown = gate && payload.type === 'firmware' ? await this.health.withoutKnownFirmware(targets.map((t) => t.deviceId)) : [];
+    return {
+      targetCount: targets.length,
+      mismatched: mismatched.map((t) => ({ deviceId: t.deviceId, type: t.type })),
+      waves,
+      ...(gate ? { health: { gate, revertTargetsKnown: targets.length - unknown.length, revertTargetsUnknown: unknown.length, unknownDeviceIds: unknown.slice(0, 100) } } : {}),
+    };
   }
 
   async get(id: string): Promise<RolloutView> {
@@ -99,7 +114,29 @@ export class RolloutService {
 
   async devices(id: string, filter: { status?: DeviceJobStatus; wave?: number }, limit: number, cursor?: string): Promise<Page<RolloutJob>> {
     const rollout = await this.find(id);
-    return toPage(await this.jobs.page(rollout.id, filter, limit, decodeCursor(cursor)), limit, (job) => job.deviceId);
+    const page = toPage(await this.jobs.page(rollout.id, filter, limit, decodeCursor(cursor)), limit, (job) => job.deviceId);
+    const views = await this.health.viewsOf(rollout.id, page.items.map((job) => job.deviceId));
+    const gated = rollout.definition.strategy.health !== undefined && rollout.revertingSince === null;
+    const withHealth = (job: RolloutJob): RolloutJob => {
+      const view = views.get(job.deviceId);
+      // Succeeded since the last bake pass: its bake has begun, the row is written at the next pass.
+      if (view && gated && job.status === 'succeeded' && view.health === null) return { ...job, health: { ...view, health: 'pending' } };
+      return { ...job, health: view };
+    };
+    return { items: page.items.map(withHealth), nextCursor: page.nextCursor };
+  }
+
+  /** The rollout's decision record, oldest first. */
+  async decisions(id: string, limit: number, cursor?: string): Promise<Page<RolloutDecision>> {
+    const rollout = await this.find(id);
+    const after = decodeCursor(cursor);
+    if (after !== undefined && !/^\d{1,19}$/.test(after)) throw new InvalidInputError('is not a cursor returned by this API', 'cursor');
+    return toPage(await this.decisionRecord.list(rollout.id, limit, after), limit, (decision) => decision.id);
+  }
+
+  /** Every decision after `afterId` (all of them without), oldest first. */
+  async decisionsAfter(id: string, afterId: string | undefined): Promise<RolloutDecision[]> {
+    return this.decisionRecord.list(id, 10_000, afterId);
   }
 
   /** A device's jobs across rollouts, newest first. */

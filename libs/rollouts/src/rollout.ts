@@ -1,6 +1,8 @@
 import type { DeviceJobStatus, RolloutState, RolloutType } from '@edgefleet/contracts';
 import type { DeviceCriteria } from '@edgefleet/registry';
 import type { FailureThreshold } from './failure-threshold';
+import type { HealthSpec } from './health/health-spec';
+import type { DeviceHealthView } from './health/rollout-health.repository';
 import type { MaintenanceWindow } from './maintenance-window';
 
 /** Which devices a rollout is for: the union of all three. */
@@ -25,6 +27,8 @@ export interface RolloutStrategy {
   bakeTimeSeconds: number;
   /** A device offline this long after its turn came is `timed_out`; unset: it waits for as long as the rollout runs. */
   offlineTimeoutSeconds?: number;
+  /** Health gate (bake, checks, wave gate, action); none: a wave is promoted once it settles. */
+  health?: HealthSpec;
 }
 
 export interface RolloutSchedule {
@@ -71,6 +75,10 @@ export interface Rollout {
   startedAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
+  /** Highest wave whose health gate passed (or was promoted by an operator); -1 before any. */
+  gateWave: number;
+  /** Set once the rollout started reverting. */
+  revertingSince: Date | null;
 }
 
 export interface NewRollout {
@@ -83,7 +91,7 @@ export interface NewRollout {
 
 /** Fields the scheduler and the controls change. */
 export type RolloutChanges = Partial<
-  Pick<Rollout, 'state' | 'reason' | 'currentWave' | 'waveSettledAt' | 'targetCount' | 'excludedCount' | 'nextTickAt' | 'startedAt' | 'finishedAt'>
+  Pick<Rollout, 'state' | 'reason' | 'currentWave' | 'waveSettledAt' | 'targetCount' | 'excludedCount' | 'nextTickAt' | 'startedAt' | 'finishedAt' | 'gateWave' | 'revertingSince'>
 >;
 
 export type StatusCounts = Record<DeviceJobStatus, number>;
@@ -97,8 +105,11 @@ export interface WaveProgress {
 }
 
 export interface RolloutProgress {
+  /** The rollout's own (install) jobs. */
   counts: StatusCounts;
   waves: WaveProgress[];
+  /** Revert jobs, per status. */
+  revert: StatusCounts;
 }
 
 /** One device's job as operators see it. */
@@ -114,6 +125,8 @@ export interface RolloutJob {
   dispatchedAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
+  /** Health-gated rollouts: the device's bake and verdict, what it ran before, and its revert job if any. */
+  health?: DeviceHealthView;
 }
 
 /** One device's job with the rollout it belongs to. */
@@ -123,9 +136,17 @@ export interface DeviceRolloutJob extends RolloutJob {
   rolloutType: RolloutType;
 }
 
+/** `install`: the rollout's own job; `revert`: back to what the device ran before it. */
+export type JobPhase = 'install' | 'revert';
+
+/** What a revert job sends: the device's own previous artifact, or the desired values the rollout replaced (a merge patch). */
+export type RevertTarget = { artifact: ArtifactSnapshot } | { config: Record<string, unknown> };
+
 /** A job to send to or withdraw from a device. */
 export interface JobRef {
   jobId: string;
   deviceId: string;
   rolloutId: string;
+  /** Revert jobs: their own payload instead of the rollout's. */
+  revertTo?: RevertTarget;
 }

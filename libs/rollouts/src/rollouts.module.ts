@@ -4,6 +4,9 @@ import { RegistryModule } from '@edgefleet/registry';
 import { ArtifactAccessRegistration } from './artifact-access.registration';
 import { DeviceJobsController } from './device-jobs.controller';
 import { DeviceActivityListener } from './device-activity.listener';
+import { HealthGate } from './health/health-gate.service';
+import { RolloutDecisionRepository } from './health/rollout-decision.repository';
+import { RolloutHealthRepository } from './health/rollout-health.repository';
 import { JobPublisher } from './job-publisher';
 import { JobStatusHandler } from './job-status.handler';
 import { JobStatusService } from './job-status.service';
@@ -37,11 +40,14 @@ export class RolloutsModule {
         { provide: ROLLOUTS_OPTIONS, useValue: options },
         ArtifactAccessRegistration,
         DeviceActivityListener,
+        HealthGate,
         JobPublisher,
         JobStatusService,
         NewDeviceChecks,
         RolloutControlService,
+        RolloutDecisionRepository,
         RolloutEvents,
+        RolloutHealthRepository,
         RolloutJobRepository,
         RolloutMetrics,
         RolloutRepository,

@@ -20,6 +20,8 @@ export interface FleetDeviceOptions {
    * the server sends again after the reconnect (a device that lost power mid-job).
    */
   abandonOnDisconnect?: boolean;
+  /** Reported health keys for the firmware it runs, sent with every firmware report. */
+  health?: (firmware: string) => Record<string, unknown>;
 }
 
 export interface ReceivedDocument {
@@ -135,8 +137,12 @@ export class FleetDevice {
 
   private async announce(client: MqttClient): Promise<void> {
     if (this.options.presence) await client.publishAsync(`devices/${this.id}/presence`, '{"online":true}', { qos: 1, retain: true });
-    await client.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify({ firmware: { version: this.firmware } }), { qos: 1 });
+    await client.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify(this.firmwareReport()), { qos: 1 });
     await client.subscribeAsync([`devices/${this.id}/jobs/+`, `devices/${this.id}/errors`], { qos: 1 });
+  }
+
+  private firmwareReport(): Record<string, unknown> {
+    return { firmware: { version: this.firmware }, ...this.options.health?.(this.firmware) };
   }
 
   private onMessage(topic: string, payload: string): void {
@@ -171,7 +177,7 @@ export class FleetDevice {
         await this.step(jobId, 'rebooting');
         if (abandoned()) return;
         this.firmware = document.artifact.version;
-        if (!this.options.versionAfterReboot) await this.client?.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify({ firmware: { version: this.firmware } }), { qos: 1 });
+        if (!this.options.versionAfterReboot) await this.client?.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify(this.firmwareReport()), { qos: 1 });
         if (abandoned()) return;
       }
       this.installed.add(jobId);

@@ -2,7 +2,7 @@ import type { RolloutView } from '../fleet-api';
 
 const IN_FLIGHT = ['notified', 'accepted', 'downloading', 'installing', 'rebooting'] as const;
 const UNSUCCESSFUL = ['failed', 'rejected', 'timed_out', 'cancelled'] as const;
-export const FINAL_ROLLOUT_STATES = ['completed', 'aborted', 'cancelled'];
+export const FINAL_ROLLOUT_STATES = ['completed', 'aborted', 'cancelled', 'reverted'];
 
 function sum(counts: Record<string, number> | undefined, keys: readonly string[]): number {
   return keys.reduce((total, key) => total + (counts?.[key] ?? 0), 0);

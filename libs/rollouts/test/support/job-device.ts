@@ -20,6 +20,8 @@ export interface JobDeviceOptions {
   stepMs?: number;
   /** Firmware version reported at connect (twin reported state). */
   firmware?: string;
+  /** More reported state once a job is installed (health keys, say): with the firmware report, or before `succeeded` for config. */
+  stateAfter?: (document: JobDocument) => Record<string, unknown>;
 }
 
 /**
@@ -87,6 +89,11 @@ export class JobDevice {
     await this.client?.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify({ firmware: { version } }), { qos: 1 });
   }
 
+  /** Publishes a reported-state patch. */
+  async reportState(patch: Record<string, unknown>): Promise<void> {
+    await this.client?.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify(patch), { qos: 1 });
+  }
+
   /** Asks for artifact bytes over MQTT (CONTRACT §3); the chunk, or the refusal from the errors topic. */
   async fetchChunk(artifactId: string, offset: number, length: number): Promise<{ offset: number; bytes: Buffer } | { error: string }> {
     const [chunks, errors] = [this.chunks.length, this.errors.length];
@@ -123,10 +130,13 @@ export class JobDevice {
       if (behaviour === 'fail') return await this.report(jobId, 'failed', { reason: 'scripted failure' });
       await this.step(jobId, 'downloading', 50);
       await this.step(jobId, 'installing');
+      const extra = this.options.stateAfter?.(document) ?? {};
       if (document.type === 'firmware') {
         await this.step(jobId, 'rebooting');
         this.firmware = document.artifact.version;
-        await this.client?.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify({ firmware: { version: this.firmware } }), { qos: 1 });
+        await this.client?.publishAsync(`devices/${this.id}/state/reported`, JSON.stringify({ firmware: { version: this.firmware }, ...extra }), { qos: 1 });
+      } else if (Object.keys(extra).length) {
+        await this.reportState(extra);
       }
       await this.report(jobId, 'succeeded', { progress: 100 });
     } finally {

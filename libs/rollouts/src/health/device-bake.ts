@@ -1,0 +1,141 @@
+import { MISSING, type Observed, checkPasses } from './health-check';
+import type { CheckValue, DeviceHealth, HealthOp, HealthSpec } from './health-spec';
+
+/** One check as it was read: what it wanted, what the device reported, and whether that passed. */
+export interface HealthSample {
+  path: string;
+  op: HealthOp;
+  value: CheckValue;
+  actual: unknown;
+  passed: boolean;
+  at: string;
+  dryRun?: boolean;
+  /** Set for a signal's sample: `offlineSeconds lte N` (wentDark), `firmware.version eq V` (versionRegression). */
+  signal?: 'wentDark' | 'versionRegression';
+}
+
+/** A device's bake as stored on its job; written only when one of these changes. */
+export interface BakeRecord {
+  health: DeviceHealth;
+  /** Online milliseconds baked before `onlineSince`. */
+  bakedMs: number;
+  /** Online and baking since; null while offline. */
+  onlineSince: Date | null;
+  /** Failing evaluations in a row. */
+  failures: number;
+  /** Bit i: check i has been read at least once during the bake. */
+  seenMask: number;
+  /** The samples of the evaluation that last changed the record (the deciding ones once there is a verdict). */
+  samples: HealthSample[];
+}
+
+export interface BakeObservation {
+  /** When success was confirmed: the bake's start. */
+  succeededAt: Date;
+  online: boolean;
+  /** When the device was last seen (its disconnect time while offline). */
+  lastSeenAt: Date | null;
+  /** The reported value at each check's path, MISSING when absent. */
+  values: Observed[];
+  /** Firmware rollouts: the version the device reports now, and the artifact's. */
+  firmwareVersion?: string | null;
+  expectedVersion?: string | null;
+}
+
+export function newBake(): BakeRecord {
+  return { health: 'pending', bakedMs: 0, onlineSince: null, failures: 0, seenMask: 0, samples: [] };
+}
+
+/**
+ * Advances one device's bake to `now`. The clock counts only online time after success was
+ * confirmed; checks are read only while the device is online (offline is never unhealthy: what
+ * it reported before it left is not evidence about now). A verdict, once given, is final.
+ * Returns null when nothing changed (the row is not written).
+ */
+export function stepBake(spec: HealthSpec, record: BakeRecord, observation: BakeObservation, now: Date): BakeRecord | null {
+  if (record.health !== 'pending') return null;
+  let bakedMs = record.bakedMs;
+  let onlineSince = record.onlineSince;
+  if (onlineSince) {
+    const until = observation.online ? now : observation.lastSeenAt && observation.lastSeenAt > onlineSince ? observation.lastSeenAt : onlineSince;
+    if (!observation.online) {
+      bakedMs += Math.max(0, until.getTime() - onlineSince.getTime());
+      onlineSince = null;
+    }
+  } else if (observation.online) {
+    onlineSince = now;
+  }
+  const onlineMs = bakedMs + (onlineSince ? Math.max(0, now.getTime() - onlineSince.getTime()) : 0);
+
+  let failures = record.failures;
+  let seenMask = record.seenMask;
+  let samples = record.samples;
+  let dryRunNewlyFailed = false;
+  if (observation.online) {
+    const at = now.toISOString();
+    const read: HealthSample[] = [];
+    let failing = false;
+    let anyRead = false;
+    spec.checks.forEach((check, index) => {
+      const actual = observation.values[index];
+      if (actual === MISSING) return;
+      const passed = checkPasses(check, actual);
+      read.push({ path: check.path, op: check.op, value: check.value, actual, passed, at, ...(check.dryRun ? { dryRun: true } : {}) });
+      if (check.dryRun) {
+        if (!passed && !record.samples.some((s) => s.dryRun && s.path === check.path && !s.passed)) dryRunNewlyFailed = true;
+        return;
+      }
+      anyRead = true;
+      seenMask |= 1 << index;
+      if (!passed) failing = true;
+    });
+    if (failing) failures++;
+    else if (anyRead) failures = 0;
+    if (read.length) samples = [...read, ...record.samples.filter((sample) => sample.signal)];
+  }
+
+  const signal = signalFailure(spec, observation, now);
+  if (signal) {
+    if (!signal.dryRun) failures = Math.max(failures, spec.failureLimit);
+    else if (!record.samples.some((s) => s.signal === signal.signal)) dryRunNewlyFailed = true;
+    samples = [...samples.filter((s) => s.signal !== signal.signal), signal];
+  }
+
+  let health: DeviceHealth = 'pending';
+  const needed = spec.checks.reduce((mask, check, index) => (check.dryRun ? mask : mask | (1 << index)), 0);
+  if (failures >= spec.failureLimit) health = 'unhealthy';
+  else if (onlineMs >= spec.bakeSeconds * 1000 && (seenMask & needed) === needed) health = 'healthy';
+  else if (now.getTime() - observation.succeededAt.getTime() >= spec.maxBakeSeconds * 1000) health = 'inconclusive';
+  if (health !== 'pending') {
+    // The clock stops at the verdict.
+    bakedMs = onlineMs;
+    onlineSince = null;
+  }
+
+  const changed =
+    health !== record.health ||
+    bakedMs !== record.bakedMs ||
+    onlineSince?.getTime() !== record.onlineSince?.getTime() ||
+    failures !== record.failures ||
+    seenMask !== record.seenMask ||
+    dryRunNewlyFailed;
+  return changed ? { health, bakedMs, onlineSince, failures, seenMask, samples } : null;
+}
+
+/** A failing signal's sample, or null. Went-dark is read from presence alone; version regression only while online. */
+function signalFailure(spec: HealthSpec, observation: BakeObservation, now: Date): HealthSample | null {
+  const at = now.toISOString();
+  const dark = spec.signals?.wentDark;
+  if (dark && !observation.online && observation.lastSeenAt) {
+    const offlineSeconds = Math.floor((now.getTime() - observation.lastSeenAt.getTime()) / 1000);
+    if (offlineSeconds > dark.afterSeconds) {
+      return { path: 'offlineSeconds', op: 'lte', value: dark.afterSeconds, actual: offlineSeconds, passed: false, at, signal: 'wentDark', ...(dark.dryRun ? { dryRun: true } : {}) };
+    }
+  }
+  const regression = spec.signals?.versionRegression;
+  const { firmwareVersion, expectedVersion } = observation;
+  if (regression && observation.online && expectedVersion && firmwareVersion && firmwareVersion !== expectedVersion) {
+    return { path: 'firmware.version', op: 'eq', value: expectedVersion, actual: firmwareVersion, passed: false, at, signal: 'versionRegression', ...(regression.dryRun ? { dryRun: true } : {}) };
+  }
+  return null;
+}

@@ -1,0 +1,105 @@
+import { InvalidInputError } from '@edgefleet/common';
+
+export const HEALTH_OPS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte'] as const;
+export type HealthOp = (typeof HEALTH_OPS)[number];
+
+/** What a tripped gate does (fixed core); `promote` only as the inconclusive action. */
+export const GATE_ACTIONS = ['revert', 'pause', 'abort'] as const;
+export type GateAction = (typeof GATE_ACTIONS)[number];
+export const INCONCLUSIVE_ACTIONS = ['pause', 'abort', 'revert', 'promote'] as const;
+export type InconclusiveAction = (typeof INCONCLUSIVE_ACTIONS)[number];
+
+export const DEVICE_HEALTH = ['pending', 'healthy', 'unhealthy', 'inconclusive'] as const;
+export type DeviceHealth = (typeof DEVICE_HEALTH)[number];
+
+export type CheckValue = string | number | boolean | null;
+
+/** A condition on device-reported state, read during the bake. */
+export interface HealthCheck {
+  /** Dot path into reported state, e.g. `health.app`. */
+  path: string;
+  op: HealthOp;
+  value: CheckValue;
+  /** Evaluated and recorded, never acted on. */
+  dryRun?: boolean;
+}
+
+/** Signals beyond reported-state checks; each is decisive (one failure makes the device unhealthy) unless it is a dry run. */
+export interface HealthSignals {
+  /** Offline for more than `afterSeconds` during its bake (it was online when its job was sent). */
+  wentDark?: { afterSeconds: number; dryRun?: boolean };
+  /** Firmware rollouts: the device reports a firmware.version other than the artifact's again (it rolled itself back). */
+  versionRegression?: { dryRun?: boolean };
+}
+
+/** `strategy.health` with defaults filled in. */
+export interface HealthSpec {
+  bakeSeconds: number;
+  checks: HealthCheck[];
+  minEvaluated: number;
+  /** Share of the wave's succeeded devices that must have a verdict before the next wave starts. */
+  minEvaluatedPercent: number;
+  maxUnhealthyPercent: number;
+  /** Also trips when more than this many devices are unhealthy; unset: only the share counts. */
+  maxUnhealthy?: number;
+  action: GateAction;
+  /** Failing evaluations in a row that make a device unhealthy. */
+  failureLimit: number;
+  /** A device without a verdict this long after its success was confirmed is inconclusive. */
+  maxBakeSeconds: number;
+  maxInconclusivePercent: number;
+  inconclusiveAction: InconclusiveAction;
+  signals?: HealthSignals;
+}
+
+/** `strategy.health` as the API received it. */
+export type HealthRequest = Pick<HealthSpec, 'bakeSeconds' | 'checks' | 'minEvaluated' | 'maxUnhealthyPercent' | 'action'> &
+  Partial<Omit<HealthSpec, 'bakeSeconds' | 'checks' | 'minEvaluated' | 'maxUnhealthyPercent' | 'action'>>;
+
+export const PATH_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/;
+const ORDERED_OPS: readonly HealthOp[] = ['lt', 'lte', 'gt', 'gte'];
+
+/** The default upper time limit: twice the bake plus ten minutes of slack for devices that go offline. */
+export function defaultMaxBakeSeconds(bakeSeconds: number): number {
+  return bakeSeconds * 2 + 600;
+}
+
+/** Cross-field checks (class-validator has done the fields) and defaults. */
+export function buildHealth(request: HealthRequest): HealthSpec {
+  request.checks.forEach((check, index) => {
+    const field = `strategy.health.checks[${index}]`;
+    if (!PATH_PATTERN.test(check.path)) throw new InvalidInputError('must be a dot path of up to 8 keys (letters, digits, _ and -)', `${field}.path`);
+    const type = check.value === null ? 'null' : typeof check.value;
+    if (!['string', 'number', 'boolean', 'null'].includes(type)) throw new InvalidInputError('must be a string, number, boolean or null', `${field}.value`);
+    if (ORDERED_OPS.includes(check.op) && typeof check.value !== 'number') throw new InvalidInputError(`must be a number for op '${check.op}'`, `${field}.value`);
+  });
+  const maxBakeSeconds = request.maxBakeSeconds ?? defaultMaxBakeSeconds(request.bakeSeconds);
+  if (maxBakeSeconds < request.bakeSeconds) throw new InvalidInputError('must be at least bakeSeconds', 'strategy.health.maxBakeSeconds');
+  return {
+    bakeSeconds: request.bakeSeconds,
+    checks: request.checks.map((c) => ({ path: c.path, op: c.op, value: c.value, ...(c.dryRun ? { dryRun: true } : {}) })),
+    minEvaluated: request.minEvaluated,
+    minEvaluatedPercent: request.minEvaluatedPercent ?? 100,
+    maxUnhealthyPercent: request.maxUnhealthyPercent,
+    ...(request.maxUnhealthy !== undefined ? { maxUnhealthy: request.maxUnhealthy } : {}),
+    action: request.action,
+    failureLimit: request.failureLimit ?? 1,
+    maxBakeSeconds,
+    maxInconclusivePercent: request.maxInconclusivePercent ?? 0,
+    inconclusiveAction: request.inconclusiveAction ?? 'pause',
+    ...(request.signals && (request.signals.wentDark || request.signals.versionRegression) ? { signals: copySignals(request.signals) } : {}),
+  };
+}
+
+function copySignals(signals: HealthSignals): HealthSignals {
+  const { wentDark, versionRegression } = signals;
+  return {
+    ...(wentDark ? { wentDark: { afterSeconds: wentDark.afterSeconds, ...(wentDark.dryRun ? { dryRun: true } : {}) } } : {}),
+    ...(versionRegression ? { versionRegression: versionRegression.dryRun ? { dryRun: true } : {} } : {}),
+  };
+}
+
+/** How a check reads in reasons and decisions: `health.app eq "ok"`. */
+export function describeCheck(check: HealthCheck): string {
+  return `${check.path} ${check.op} ${JSON.stringify(check.value)}`;
+}
