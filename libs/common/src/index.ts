@@ -5,3 +5,4 @@ export * from './domain-error';
 export * from './secret-token';
 export * from './free-port';
 export * from './open-files-limit';
+export * from './secret-file';
