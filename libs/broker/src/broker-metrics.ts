@@ -2,7 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { type DeferredCount, MetricsRegistry, counterWithDeferred } from '@edgefleet/observability';
 
-export type ConnectRefusalReason = 'client-id-mismatch' | 'missing-credentials' | 'unknown-device' | 'bad-password' | 'capacity' | 'error';
+import type { CertificateRefusalReason } from '@edgefleet/identity';
+
+export type ConnectRefusalReason =
+  | 'client-id-mismatch'
+  | 'missing-credentials'
+  | 'unknown-device'
+  | 'bad-password'
+  | 'method-not-allowed'
+  | 'capacity'
+  | 'error'
+  | CertificateRefusalReason;
 export type DropReason = 'acl' | 'rate-limit' | 'too-large' | 'not-handled';
 
 /** The broker's Prometheus metrics, on the server's registry. */

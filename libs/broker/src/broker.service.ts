@@ -8,7 +8,7 @@ import { type DeviceErrorNotice, deviceErrorsTopic } from '@edgefleet/contracts'
 import { HealthRegistry } from '@edgefleet/observability';
 import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
-import { type Listener, listenTcp, listenTls, listenWebSocket } from './broker-listeners';
+import { type Listener, type TlsCredentials, listenTcp, listenTls, listenWebSocket } from './broker-listeners';
 import { BrokerMetrics } from './broker-metrics';
 import { forgetConnectPacket, useStreamlessParserBuffer } from './client-footprint';
 import { CredentialCache } from './credential-cache';
@@ -43,6 +43,7 @@ export class BrokerService implements OnModuleDestroy {
   /** The live session per device id; a takeover replaces it before the old one's disconnect is seen. */
   private readonly sessions = new Map<string, Client>();
   private readonly onRevoked = (deviceId: string): void => this.revoke(deviceId);
+  private readonly onCertificateRevoked = (deviceId: string, fingerprint: string): void => this.revokeCertificate(deviceId, fingerprint);
   private readonly publishListeners = new Set<DevicePublishListener>();
 
   constructor(
@@ -81,6 +82,7 @@ export class BrokerService implements OnModuleDestroy {
     this.hooks.ingestGate.start();
     this.metrics.countConnectedWith(() => broker.connectedClients);
     this.events.on('credentials-revoked', this.onRevoked);
+    this.events.on('certificate-revoked', this.onCertificateRevoked);
     this.health.register('broker', () =>
       broker.closed ? { status: 'down' } : { status: 'up', clients: broker.connectedClients },
     );
@@ -95,7 +97,8 @@ export class BrokerService implements OnModuleDestroy {
     return this.track(await listenWebSocket(host, port, this.options.maxPacketBytes, this.connectionHandler()));
   }
 
-  async listenTls(host: string, port: number, tls: { certFile: string; keyFile: string }): Promise<string> {
+  /** MQTT over TLS, asking devices for a client certificate (CONTRACT §9). */
+  async listenTls(host: string, port: number, tls: TlsCredentials): Promise<string> {
     return this.track(await listenTls(host, port, tls, this.connectionHandler()));
   }
 
@@ -127,6 +130,7 @@ export class BrokerService implements OnModuleDestroy {
     const broker = this.broker;
     this.broker = undefined;
     this.events.off('credentials-revoked', this.onRevoked);
+    this.events.off('certificate-revoked', this.onCertificateRevoked);
     for (const listener of this.listeners) listener.stopAccepting();
     this.hooks.ingestGate.stop();
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -172,7 +176,8 @@ export class BrokerService implements OnModuleDestroy {
   }
 
   private sessionOpened(client: Client): void {
-    if (this.hooks.revocations.isRevoked(client.id, client)) return void client.close();
+    // Revoked between authentication and now: a password rotated, or the certificate it signed in with.
+    if (this.hooks.revocations.isRevoked(client.id, client) || this.hooks.usesRevokedCertificate(client)) return void client.close();
     forgetConnectPacket(client);
     this.sessions.set(client.id, client);
     this.presence.record(client.id, true);
@@ -194,6 +199,14 @@ export class BrokerService implements OnModuleDestroy {
     const session = this.sessions.get(deviceId);
     if (session) {
       this.logger.log(`credential of '${deviceId}' revoked: closing its session`);
+      session.close();
+    }
+  }
+
+  private revokeCertificate(deviceId: string, fingerprint: string): void {
+    const session = this.sessions.get(deviceId);
+    if (session && this.hooks.signedInWithCertificate(session, fingerprint)) {
+      this.logger.log(`certificate of '${deviceId}' revoked: closing its session`);
       session.close();
     }
   }

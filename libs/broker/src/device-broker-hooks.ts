@@ -1,16 +1,24 @@
+import type { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
 import { openFilesLimit } from '@edgefleet/common';
 import { type DeviceErrorNotice, isDeviceTopicFilter } from '@edgefleet/contracts';
+import { CertificateAutoRegistration, CertificateVerifier } from '@edgefleet/identity';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 import { BrokerMetrics } from './broker-metrics';
 import {
   ConnackCode,
+  type ConnectAttempt,
+  type ConnectCheck,
   type ConnectRefusal,
+  certificateIsValid,
   clientIdIsUsername,
   deviceIsRegistered,
   hasCredentials,
+  methodAllowed,
   passwordMatches,
+  usernameIsClientIdIfSent,
   runConnectChecks,
   withinCapacity,
 } from './connect-checks';
@@ -49,15 +57,29 @@ export class DeviceBrokerHooks {
   readonly ingestGate: IngestGate;
   /** PUBLISH packets authorized only to be dropped; see `isDropped`. */
   private readonly dropped = new WeakSet<object>();
-  private readonly connectChecks;
+  /** The certificate fingerprint each session signed in with, so revoking it closes just that session. */
+  private readonly signedInWith = new WeakMap<Client, string>();
+  private readonly passwordChecks: ConnectCheck[];
+  private readonly certificateChecks: ConnectCheck[];
   private readonly publishChecks;
 
   constructor(
     credentials: CredentialCache,
+    private readonly verifier: CertificateVerifier,
+    autoRegistration: CertificateAutoRegistration,
     private readonly metrics: BrokerMetrics,
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
   ) {
-    this.connectChecks = [hasCredentials, clientIdIsUsername, deviceIsRegistered((id) => credentials.lookup(id)), passwordMatches];
+    const lookup = (id: string) => credentials.lookup(id);
+    this.passwordChecks = [hasCredentials, clientIdIsUsername, deviceIsRegistered(lookup), methodAllowed('password'), passwordMatches];
+    const register = ({ clientId, certificate }: ConnectAttempt) =>
+      autoRegistration.register(clientId, certificate!.issuer, certificate!.facts, certificate!.certificate.toString());
+    this.certificateChecks = [
+      usernameIsClientIdIfSent,
+      certificateIsValid((certificate, clientId) => verifier.verify(certificate, clientId)),
+      deviceIsRegistered(lookup, register),
+      methodAllowed('certificate'),
+    ];
     const limiter = new PublishRateLimiter<Client>(options.rateLimit.perSecond, options.rateLimit.burst);
     this.publishChecks = [topicIsOwn, withinRateLimit(limiter)];
     this.ingestGate = new IngestGate(INGEST_GATE, () => metrics.heldMessages.inc());
@@ -72,6 +94,16 @@ export class DeviceBrokerHooks {
     return this.dropped.has(packet);
   }
 
+  /** Whether the session signed in with a certificate that has been revoked since. */
+  usesRevokedCertificate(client: Client): boolean {
+    const fingerprint = this.signedInWith.get(client);
+    return fingerprint !== undefined && this.verifier.isRevoked(fingerprint);
+  }
+
+  signedInWithCertificate(client: Client, fingerprint: string): boolean {
+    return this.signedInWith.get(client) === fingerprint;
+  }
+
   create(context: HookContext): BrokerHooks {
     const { metrics, options, logger } = this;
     // Capacity first: the cheapest refusal, before any database work.
@@ -79,12 +111,16 @@ export class DeviceBrokerHooks {
     if (maxConnections < options.maxConnections) {
       logger.warn(`MQTT_MAX_CONNECTIONS ${options.maxConnections} lowered to ${maxConnections} to fit the open-files limit (ulimit -n); raise it for more devices`);
     }
-    const connectChecks = [withinCapacity(context.connectedClients, maxConnections), ...this.connectChecks];
+    const capacity = withinCapacity(context.connectedClients, maxConnections);
+    const passwordChecks = [capacity, ...this.passwordChecks];
+    const certificateChecks = [capacity, ...this.certificateChecks];
 
     const authenticate: BrokerHooks['authenticate'] = (client, username, password, done) => {
-      runConnectChecks(connectChecks, { clientId: client.id, username: username ?? undefined, password: password ?? undefined }).then(
+      const attempt: ConnectAttempt = { clientId: client.id, username: username ?? undefined, password: password ?? undefined, peerCertificate: peerCertificateOf(client) };
+      runConnectChecks(attempt.peerCertificate ? certificateChecks : passwordChecks, attempt).then(
         (refusal) => {
           if (refusal) return done(refuse(refusal, metrics), false);
+          if (attempt.certificate) this.signedInWith.set(client, attempt.certificate.facts.fingerprint);
           this.revocations.authenticated(client);
           metrics.connects.inc();
           done(null, true);
@@ -146,6 +182,12 @@ export class DeviceBrokerHooks {
 
     return { authenticate, authorizePublish, authorizeSubscribe, authorizeForward };
   }
+}
+
+/** The client certificate of a TLS session (CONTRACT §9: the TLS listener asks for one); undefined elsewhere or when none was sent. */
+function peerCertificateOf(client: Client): X509Certificate | undefined {
+  const socket = client.conn as Partial<TLSSocket>;
+  return typeof socket.getPeerX509Certificate === 'function' ? socket.getPeerX509Certificate() : undefined;
 }
 
 function refuse(refusal: ConnectRefusal, metrics: BrokerMetrics): Error & { returnCode: number } {

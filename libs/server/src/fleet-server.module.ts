@@ -5,6 +5,7 @@ import { AuthModule } from '@edgefleet/auth';
 import { BrokerModule } from '@edgefleet/broker';
 import type { FleetConfig } from '@edgefleet/config';
 import { GatewayModule } from '@edgefleet/gateway';
+import { IdentityModule } from '@edgefleet/identity';
 import { DatabaseModule } from '@edgefleet/database';
 import { ObservabilityModule } from '@edgefleet/observability';
 import { RegistryModule } from '@edgefleet/registry';
@@ -27,6 +28,7 @@ export class FleetServerModule {
         AuditModule,
         AuthModule,
         RegistryModule,
+        IdentityModule.forRoot({ ...config.identity, dataDir: config.dataDir }),
         BrokerModule.forRoot(config.mqtt),
         GatewayModule.forRoot({ brokerUrl: config.mqtt.brokerUrl }),
         ArtifactsModule.forRoot({ ...config.artifacts, dataDir: config.dataDir, httpHost: config.http.host, httpPort: config.http.port }),

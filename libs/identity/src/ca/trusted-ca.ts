@@ -1,0 +1,23 @@
+import type { X509Certificate } from 'node:crypto';
+import type { Tags } from '@edgefleet/contracts';
+
+/** What a CA's devices get when they first connect unregistered. */
+export interface AutoRegisterPolicy {
+  type: string;
+  tags?: Tags;
+}
+
+export interface TrustedCa {
+  /** null for the fleet CA itself. */
+  id: string | null;
+  fingerprint: string;
+  subject: string;
+  certificatePem: string;
+  autoRegister: AutoRegisterPolicy | null;
+  createdAt: Date;
+}
+
+/** A trusted CA with its parsed certificate, held in memory for CONNECT. */
+export interface LoadedCa extends TrustedCa {
+  certificate: X509Certificate;
+}

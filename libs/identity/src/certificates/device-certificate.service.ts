@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '@edgefleet/audit';
+import { type Actor, InvalidInputError, NotFoundError } from '@edgefleet/common';
+import { Transactor } from '@edgefleet/database';
+import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
+import { FleetCa } from '../ca/fleet-ca';
+import { normalizeSerial } from '../x509/certificate-facts';
+import { verifyCertificateRequest } from '../x509/certificate-request';
+import type { DeviceCertificate } from './device-certificate';
+import { DeviceCertificateRepository } from './device-certificate.repository';
+import { RevokedCertificates } from './revoked-certificates';
+
+/** Device certificates (CONTRACT §9): signed from CSRs by the fleet CA, listed, revoked. */
+@Injectable()
+export class DeviceCertificateService {
+  constructor(
+    private readonly fleetCa: FleetCa,
+    private readonly certificates: DeviceCertificateRepository,
+    private readonly revoked: RevokedCertificates,
+    private readonly devices: DeviceRepository,
+    private readonly events: DeviceEvents,
+    private readonly audit: AuditService,
+    private readonly transactor: Transactor,
+  ) {}
+
+  /** Signs a CSR whose subject CN is the device id; the private key stays on the device. */
+  async sign(actor: Actor, deviceId: string, csrPem: string): Promise<DeviceCertificate> {
+    const request = await verifyCertificateRequest(csrPem);
+    if (request.commonName !== deviceId) throw new InvalidInputError(`the subject CN must be the device id '${deviceId}', not '${request.commonName}'`, 'csr');
+    await this.assertDevice(deviceId);
+    const issued = await this.fleetCa.issueDeviceCertificate(deviceId, request.publicKey);
+    const certificate: DeviceCertificate = {
+      serial: issued.serial,
+      deviceId,
+      fingerprint: issued.fingerprint,
+      issuerFingerprint: this.fleetCa.fingerprint,
+      certificatePem: issued.certificatePem,
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+      revokedAt: null,
+      createdAt: new Date(),
+    };
+    await this.transactor.run(async (tx) => {
+      await this.certificates.record(certificate, tx);
+      await this.audit.record(actor, { action: 'device.certificate-issue', resourceType: 'device', resourceId: deviceId, after: auditView(certificate) }, tx);
+    });
+    return certificate;
+  }
+
+  async list(deviceId: string): Promise<DeviceCertificate[]> {
+    await this.assertDevice(deviceId);
+    return this.certificates.listForDevice(deviceId);
+  }
+
+  /** Refused at CONNECT from now on; a live session signed in with it is closed. Revoking twice changes nothing. */
+  async revoke(actor: Actor, deviceId: string, serial: string): Promise<DeviceCertificate> {
+    const normalized = normalizeSerial(serial);
+    const revoked = await this.transactor.run(async (tx) => {
+      const certificate = await this.certificates.findBySerial(deviceId, normalized, tx);
+      if (!certificate) throw new NotFoundError('certificate', `${deviceId}/${serial}`);
+      if (certificate.revokedAt) return certificate;
+      const revokedAt = new Date();
+      await this.certificates.revoke(certificate.fingerprint, revokedAt, tx);
+      await this.audit.record(actor, { action: 'device.certificate-revoke', resourceType: 'device', resourceId: deviceId, before: auditView(certificate) }, tx);
+      return { ...certificate, revokedAt };
+    });
+    this.revoked.add(revoked.fingerprint);
+    this.events.emit('certificate-revoked', deviceId, revoked.fingerprint);
+    return revoked;
+  }
+
+  private async assertDevice(deviceId: string): Promise<void> {
+    if (!(await this.devices.findById(deviceId))) throw new NotFoundError('device', deviceId);
+  }
+}
+
+function auditView(certificate: DeviceCertificate): object {
+  return { serial: certificate.serial, fingerprint: certificate.fingerprint, notAfter: certificate.notAfter };
+}

@@ -1,0 +1,19 @@
+/** `active` until revoked or past notAfter. */
+export type CertificateState = 'active' | 'revoked' | 'expired';
+
+export interface DeviceCertificate {
+  serial: string;
+  deviceId: string;
+  fingerprint: string;
+  issuerFingerprint: string;
+  certificatePem: string;
+  notBefore: Date;
+  notAfter: Date;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+export function certificateState(certificate: Pick<DeviceCertificate, 'revokedAt' | 'notAfter'>, now = new Date()): CertificateState {
+  if (certificate.revokedAt) return 'revoked';
+  return certificate.notAfter <= now ? 'expired' : 'active';
+}
