@@ -126,6 +126,41 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ca": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fleet CA certificate (PEM): devices verify the MQTTS server with it, and it signs device certificates */
+        get: operations["TrustedCaController_fleetCaCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The registered CAs and their auto-registration policies */
+        get: operations["TrustedCaController_list"];
+        put?: never;
+        /** Trust another CA (e.g. a manufacturer's) to sign devices in; with autoRegister, unknown devices it certified are registered on first CONNECT */
+        post: operations["TrustedCaController_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices": {
         parameters: {
             query?: never;
@@ -161,6 +196,59 @@ export type paths = {
         head?: never;
         /** Change name or tags */
         patch: operations["DeviceController_update"];
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/auth-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the device may sign in (password, certificate) */
+        get: operations["DeviceController_authMethods"];
+        /** Set how the device may sign in, e.g. only by certificate; a live session is closed when a method is taken away */
+        put: operations["DeviceController_setAuthMethods"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The device's certificates and their state */
+        get: operations["DeviceCertificateController_list"];
+        put?: never;
+        /** Sign a CSR whose subject CN is the device id with the fleet CA; the device then signs in over MQTTS by certificate */
+        post: operations["DeviceCertificateController_sign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/certificates/{serial}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke: refused at CONNECT from now on; a live session signed in with it is closed within a second */
+        delete: operations["DeviceCertificateController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/devices/{id}/credentials/rotate": {
@@ -494,6 +582,31 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        AuthMethodsDto: {
+            /**
+             * @description How the device may sign in: `password` (user name and password at CONNECT), `certificate` (a client certificate over MQTTS). At least one.
+             * @example [
+             *       "certificate"
+             *     ]
+             */
+            methods: ("password" | "certificate")[];
+        };
+        AutoRegisterPolicyDto: {
+            /**
+             * @description Tags given to such a device, {key: value}
+             * @example {
+             *       "vendor": "acme"
+             *     }
+             */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Type given to a device registered on its first CONNECT
+             * @example cam
+             */
+            type: string;
+        };
         BatchRegisterDto: {
             /** @description 1 to 10000 devices; all are registered or none */
             devices: components["schemas"]["RegisterDeviceDto"][];
@@ -666,6 +779,12 @@ export type components = {
             percent: number;
             /** @description Wave index, from 0 */
             wave: number;
+        };
+        RegisterCaDto: {
+            /** @description Register a device presenting a valid certificate from this CA whose CN is not registered yet, on its first CONNECT */
+            autoRegister?: components["schemas"]["AutoRegisterPolicyDto"];
+            /** @description The CA certificate, PEM (basicConstraints CA:TRUE), e.g. a device manufacturer's */
+            certificate: string;
         };
         RegisterDeviceDto: {
             /**
@@ -858,6 +977,10 @@ export type components = {
             includeNewDevices: boolean;
             /** @description Devices matching these filters (the device list filters) at the rollout start (and later matches with includeNewDevices) */
             selector?: components["schemas"]["DeviceCriteriaDto"];
+        };
+        SignCertificateDto: {
+            /** @description PEM PKCS#10 certificate signing request; its subject CN must be the device id. The private key never leaves the device. */
+            csr: string;
         };
         StatusCountsDto: {
             /** @description Device accepted the job */
@@ -1202,6 +1325,61 @@ export interface operations {
             };
         };
     };
+    TrustedCaController_fleetCaCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TrustedCaController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TrustedCaController_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterCaDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     DeviceController_list: {
         parameters: {
             query?: {
@@ -1315,6 +1493,110 @@ export interface operations {
                 "application/json": components["schemas"]["UpdateDeviceDto"];
             };
         };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeviceController_authMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeviceController_setAuthMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthMethodsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeviceCertificateController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeviceCertificateController_sign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignCertificateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeviceCertificateController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                serial: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             200: {
                 headers: {
