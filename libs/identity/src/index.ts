@@ -7,3 +7,4 @@ export * from './certificates/device-certificate.service';
 export * from './identity-options';
 export * from './identity.module';
 export * from './x509/certificate-facts';
+export * from './x509/peculiar';
