@@ -10,6 +10,7 @@ export type ConnectRefusalReason =
   | 'unknown-device'
   | 'bad-password'
   | 'method-not-allowed'
+  | 'claim-spent'
   | 'capacity'
   | 'error'
   | CertificateRefusalReason;

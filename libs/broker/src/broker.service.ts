@@ -176,6 +176,8 @@ export class BrokerService implements OnModuleDestroy {
   }
 
   private sessionOpened(client: Client): void {
+    // A claim session is not a device: no presence, and its client id is never a device id.
+    if (this.hooks.isClaimSession(client)) return;
     // Revoked between authentication and now: a password rotated, or the certificate it signed in with.
     if (this.hooks.revocations.isRevoked(client.id, client) || this.hooks.usesRevokedCertificate(client)) return void client.close();
     forgetConnectPacket(client);

@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { secretMatches } from '@edgefleet/common';
-import type { CertificateVerdict } from '@edgefleet/identity';
+import { CLAIM_CLIENT_ID_PREFIX, CLAIM_USERNAME_PREFIX, claimNonceOf } from '@edgefleet/contracts';
+import type { CertificateVerdict, ClaimCheck } from '@edgefleet/identity';
 import type { AuthMethod, DeviceCredential } from '@edgefleet/registry';
 import type { ConnectRefusalReason } from './broker-metrics';
 
@@ -92,6 +93,23 @@ export function methodAllowed(method: AuthMethod): ConnectCheck {
 export function passwordMatches(attempt: ConnectAttempt): ConnectRefusal | undefined {
   if (attempt.credential && secretMatches(attempt.password!.toString('utf8'), attempt.credential.hash)) return undefined;
   return { code: ConnackCode.BadUsernameOrPassword, reason: 'bad-password', message: 'bad user name or password' };
+}
+
+/**
+ * A claim session (provisioning by claim): client id `claim/{nonce}`, user name
+ * `claim:{claimId}`, the claim secret as password. Used up, expired or revoked: 0x05.
+ */
+export function claimHolds(check: (claimId: string, secret: string) => Promise<ClaimCheck>): ConnectCheck {
+  return async function claimHolds(attempt) {
+    if (claimNonceOf(attempt.clientId) === undefined) {
+      return { code: ConnackCode.IdentifierRejected, reason: 'client-id-mismatch', message: `a claim session's client identifier is ${CLAIM_CLIENT_ID_PREFIX}{nonce}` };
+    }
+    const verdict = await check(attempt.username!.slice(CLAIM_USERNAME_PREFIX.length), attempt.password!.toString('utf8'));
+    if (verdict === 'ok') return undefined;
+    if (verdict === 'bad-secret') return { code: ConnackCode.BadUsernameOrPassword, reason: 'bad-password', message: 'bad user name or password' };
+    if (verdict === 'spent') return { code: ConnackCode.NotAuthorized, reason: 'claim-spent', message: 'the claim is used up, expired or revoked' };
+    return { code: ConnackCode.NotAuthorized, reason: 'unknown-device', message: 'no such claim' };
+  };
 }
 
 /** With a certificate the user name may be left out; if sent, it is the device id as on the other listeners. */

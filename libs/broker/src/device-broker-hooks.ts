@@ -3,8 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
 import { openFilesLimit } from '@edgefleet/common';
-import { type DeviceErrorNotice, isDeviceTopicFilter } from '@edgefleet/contracts';
-import { CertificateAutoRegistration, CertificateVerifier } from '@edgefleet/identity';
+import { CLAIM_USERNAME_PREFIX, type DeviceErrorNotice, claimNonceOf, claimRequestTopic, claimResponseTopic, isDeviceTopicFilter } from '@edgefleet/contracts';
+import { CertificateAutoRegistration, CertificateVerifier, DeviceCertificateService, ProvisioningClaimService } from '@edgefleet/identity';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 import { BrokerMetrics } from './broker-metrics';
 import {
@@ -13,6 +13,7 @@ import {
   type ConnectCheck,
   type ConnectRefusal,
   certificateIsValid,
+  claimHolds,
   clientIdIsUsername,
   deviceIsRegistered,
   hasCredentials,
@@ -40,6 +41,9 @@ import { RevocationGuard } from './revocation-guard';
  */
 const INGEST_GATE = { maxLagMs: 200, releaseSliceMs: 5, drainSliceMs: 25 };
 
+/** A PUBLISH sent right behind its CONNECT waits at most this long for the CONNECT to be accepted (aedes' own CONNECT timeout is 30 s). */
+const CONNECT_WAIT_MS = 30_000;
+
 export type BrokerHooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
 
 export interface HookContext {
@@ -59,14 +63,19 @@ export class DeviceBrokerHooks {
   private readonly dropped = new WeakSet<object>();
   /** The certificate fingerprint each session signed in with, so revoking it closes just that session. */
   private readonly signedInWith = new WeakMap<Client, string>();
+  /** Claim sessions and the one topic each may publish to and subscribe to: not devices, so no presence either. */
+  private readonly claimSessions = new WeakMap<Client, { request: string; response: string }>();
   private readonly passwordChecks: ConnectCheck[];
   private readonly certificateChecks: ConnectCheck[];
+  private readonly claimChecks: ConnectCheck[];
   private readonly publishChecks;
 
   constructor(
     credentials: CredentialCache,
     private readonly verifier: CertificateVerifier,
     autoRegistration: CertificateAutoRegistration,
+    private readonly certificates: DeviceCertificateService,
+    claims: ProvisioningClaimService,
     private readonly metrics: BrokerMetrics,
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
   ) {
@@ -80,6 +89,7 @@ export class DeviceBrokerHooks {
       deviceIsRegistered(lookup, register),
       methodAllowed('certificate'),
     ];
+    this.claimChecks = [hasCredentials, claimHolds((claimId, secret) => claims.check(claimId, secret))];
     const limiter = new PublishRateLimiter<Client>(options.rateLimit.perSecond, options.rateLimit.burst);
     this.publishChecks = [topicIsOwn, withinRateLimit(limiter)];
     this.ingestGate = new IngestGate(INGEST_GATE, () => metrics.heldMessages.inc());
@@ -104,6 +114,10 @@ export class DeviceBrokerHooks {
     return this.signedInWith.get(client) === fingerprint;
   }
 
+  isClaimSession(client: Client): boolean {
+    return this.claimSessions.has(client);
+  }
+
   create(context: HookContext): BrokerHooks {
     const { metrics, options, logger } = this;
     // Capacity first: the cheapest refusal, before any database work.
@@ -114,13 +128,25 @@ export class DeviceBrokerHooks {
     const capacity = withinCapacity(context.connectedClients, maxConnections);
     const passwordChecks = [capacity, ...this.passwordChecks];
     const certificateChecks = [capacity, ...this.certificateChecks];
+    const claimChecks = [capacity, ...this.claimChecks];
+    const checksFor = (attempt: ConnectAttempt) =>
+      attempt.peerCertificate ? certificateChecks : attempt.username?.startsWith(CLAIM_USERNAME_PREFIX) ? claimChecks : passwordChecks;
 
     const authenticate: BrokerHooks['authenticate'] = (client, username, password, done) => {
       const attempt: ConnectAttempt = { clientId: client.id, username: username ?? undefined, password: password ?? undefined, peerCertificate: peerCertificateOf(client) };
-      runConnectChecks(attempt.peerCertificate ? certificateChecks : passwordChecks, attempt).then(
+      const checks = checksFor(attempt);
+      runConnectChecks(checks, attempt).then(
         (refusal) => {
           if (refusal) return done(refuse(refusal, metrics), false);
-          if (attempt.certificate) this.signedInWith.set(client, attempt.certificate.facts.fingerprint);
+          if (attempt.certificate) {
+            this.signedInWith.set(client, attempt.certificate.facts.fingerprint);
+            this.certificates.signedIn(client.id, attempt.certificate.facts.fingerprint);
+          }
+          if (checks === claimChecks) {
+            const claimId = attempt.username!.slice(CLAIM_USERNAME_PREFIX.length);
+            const nonce = claimNonceOf(client.id)!;
+            this.claimSessions.set(client, { request: claimRequestTopic(claimId, nonce), response: claimResponseTopic(claimId, nonce) });
+          }
           this.revocations.authenticated(client);
           metrics.connects.inc();
           done(null, true);
@@ -154,7 +180,14 @@ export class DeviceBrokerHooks {
     const authorizePublish = (client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void => {
       // A null client is the broker publishing a stored will; devices' wills went through here when set.
       if (!client) return done(null);
-      const refusal = runPublishChecks(this.publishChecks, { session: client, deviceId: client.id, topic: packet.topic });
+      // A client may send PUBLISH right behind CONNECT (MQTT 3.1.1 §3.1.4); aedes can hand one over
+      // while a slow CONNECT (a certificate auto-registering) is still being authenticated.
+      if (!(client as Client & { connackSent?: boolean }).connackSent) return afterConnack(client, () => authorizePublish(client, packet, done), done);
+      const claim = this.claimSessions.get(client);
+      if (claim && packet.topic === claim.request) return handOver(client, packet, done);
+      const refusal = claim
+        ? { reason: 'acl' as const, notify: false, message: 'a claim session may publish only its request' }
+        : runPublishChecks(this.publishChecks, { session: client, deviceId: client.id, topic: packet.topic });
       if (!refusal) {
         metrics.messagesIn.inc();
         // aedes sends PUBACK (QoS 1) only after this callback (MQTT 3.1.1 §4.3.2): a message
@@ -169,7 +202,8 @@ export class DeviceBrokerHooks {
     };
 
     const authorizeSubscribe = (client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void => {
-      if (isDeviceTopicFilter(client.id, subscription.topic)) return done(null, subscription);
+      const claim = this.claimSessions.get(client);
+      if (claim ? subscription.topic === claim.response : isDeviceTopicFilter(client.id, subscription.topic)) return done(null, subscription);
       // MQTT 3.1.1 §3.9.3: a null subscription is answered with return code 0x80 (Failure) in SUBACK.
       metrics.refusedSubscriptions.inc();
       done(null, null);
@@ -182,6 +216,14 @@ export class DeviceBrokerHooks {
 
     return { authenticate, authorizePublish, authorizeSubscribe, authorizeForward };
   }
+}
+
+/** Polls until aedes has accepted the session; gives up once the client closes or the CONNECT deadline passes. */
+function afterConnack(client: Client, run: () => void, fail: (error: Error) => void, deadline = Date.now() + CONNECT_WAIT_MS): void {
+  const state = client as Client & { connackSent?: boolean; closed?: boolean };
+  if (state.connackSent) return run();
+  if (state.closed || Date.now() > deadline) return fail(new Error('PUBLISH before an accepted CONNECT'));
+  setTimeout(() => afterConnack(client, run, fail, deadline), 5);
 }
 
 /** The client certificate of a TLS session (CONTRACT §9: the TLS listener asks for one); undefined elsewhere or when none was sent. */

@@ -8,3 +8,4 @@ export * from './twin-messages';
 export * from './job-states';
 export * from './job-messages';
 export * from './presence-messages';
+export * from './certificate-messages';

@@ -5,6 +5,8 @@ import { FleetCa } from './ca/fleet-ca';
 import { TrustedCaRepository } from './ca/trusted-ca.repository';
 import { TrustedCaService } from './ca/trusted-ca.service';
 import { TrustedCas } from './ca/trusted-cas';
+import { ProvisioningClaimRepository } from './claims/provisioning-claim.repository';
+import { ProvisioningClaimService } from './claims/provisioning-claim.service';
 import { CertificateAutoRegistration } from './certificates/certificate-auto-registration';
 import { CertificateMetrics } from './certificates/certificate-metrics';
 import { CertificateVerifier } from './certificates/certificate-verifier';
@@ -12,6 +14,7 @@ import { DeviceCertificateRepository } from './certificates/device-certificate.r
 import { DeviceCertificateService } from './certificates/device-certificate.service';
 import { RevokedCertificates } from './certificates/revoked-certificates';
 import { DeviceCertificateController } from './http/device-certificate.controller';
+import { ProvisioningClaimController } from './http/provisioning-claim.controller';
 import { TrustedCaController } from './http/trusted-ca.controller';
 import { IDENTITY_OPTIONS, type IdentityOptions } from './identity-options';
 
@@ -24,7 +27,7 @@ export class IdentityModule {
       // Global so the broker verifies certificates without configuring the CA again.
       global: true,
       imports: [AuditModule, RegistryModule],
-      controllers: [DeviceCertificateController, TrustedCaController],
+      controllers: [DeviceCertificateController, ProvisioningClaimController, TrustedCaController],
       providers: [
         { provide: IDENTITY_OPTIONS, useValue: options },
         CertificateAutoRegistration,
@@ -33,12 +36,14 @@ export class IdentityModule {
         DeviceCertificateRepository,
         DeviceCertificateService,
         FleetCa,
+        ProvisioningClaimRepository,
+        ProvisioningClaimService,
         RevokedCertificates,
         TrustedCaRepository,
         TrustedCaService,
         TrustedCas,
       ],
-      exports: [FleetCa, CertificateVerifier, CertificateAutoRegistration, DeviceCertificateService],
+      exports: [FleetCa, CertificateVerifier, CertificateAutoRegistration, DeviceCertificateService, ProvisioningClaimService],
     };
   }
 }

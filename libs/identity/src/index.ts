@@ -1,3 +1,5 @@
+export * from './claims/provisioning-claim';
+export * from './claims/provisioning-claim.service';
 export * from './ca/fleet-ca';
 export * from './ca/trusted-ca';
 export * from './certificates/certificate-auto-registration';

@@ -8,6 +8,7 @@ import { GatewayModule } from '@edgefleet/gateway';
 import { IdentityModule } from '@edgefleet/identity';
 import { DatabaseModule } from '@edgefleet/database';
 import { ObservabilityModule } from '@edgefleet/observability';
+import { ProvisioningModule } from '@edgefleet/provisioning';
 import { RegistryModule } from '@edgefleet/registry';
 import { RolloutsModule } from '@edgefleet/rollouts';
 import { TwinModule } from '@edgefleet/twin';
@@ -34,6 +35,7 @@ export class FleetServerModule {
         ArtifactsModule.forRoot({ ...config.artifacts, dataDir: config.dataDir, httpHost: config.http.host, httpPort: config.http.port }),
         TwinModule.forRoot(config.twin),
         RolloutsModule.forRoot(config.rollouts),
+        ProvisioningModule,
         ...extraModules,
       ],
       providers: [{ provide: FLEET_CONFIG, useValue: config }],

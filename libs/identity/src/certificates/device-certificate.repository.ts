@@ -9,7 +9,7 @@ export class DeviceCertificateRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** Idempotent by fingerprint: recording a certificate already known changes nothing. */
-  async record(certificate: Omit<DeviceCertificate, 'revokedAt' | 'createdAt'>, tx: DbTx = this.prisma): Promise<void> {
+  async record(certificate: Omit<DeviceCertificate, 'revokedAt' | 'createdAt' | 'renewalPending'> & { renewalPending?: boolean }, tx: DbTx = this.prisma): Promise<void> {
     await tx.deviceCertificate.createMany({ data: [certificate], skipDuplicates: true });
   }
 
@@ -33,6 +33,27 @@ export class DeviceCertificateRepository {
     return rows.map((row) => row.fingerprint);
   }
 
+  /** Fingerprints of renewed certificates not used yet. */
+  async renewalsPending(): Promise<string[]> {
+    const rows = await this.prisma.deviceCertificate.findMany({ where: { renewalPending: true, revokedAt: null }, select: { fingerprint: true } });
+    return rows.map((row) => row.fingerprint);
+  }
+
+  /**
+   * The renewed certificate has been used: it is no longer pending, and the device's other
+   * certificates still in force that are older than it are revoked. Returns their fingerprints.
+   */
+  async completeRenewal(deviceId: string, fingerprint: string, at: Date, tx: DbTx): Promise<string[]> {
+    const renewed = await tx.deviceCertificate.update({ where: { fingerprint }, data: { renewalPending: false } });
+    const older = await tx.deviceCertificate.findMany({
+      where: { deviceId, revokedAt: null, createdAt: { lt: renewed.createdAt }, fingerprint: { not: fingerprint } },
+      select: { fingerprint: true },
+    });
+    const fingerprints = older.map((row) => row.fingerprint);
+    if (fingerprints.length) await tx.deviceCertificate.updateMany({ where: { fingerprint: { in: fingerprints } }, data: { revokedAt: at } });
+    return fingerprints;
+  }
+
   /** Certificates in use (not revoked) whose notAfter falls in [now, before). */
   async countExpiring(now: Date, before: Date): Promise<number> {
     return this.prisma.deviceCertificate.count({ where: { revokedAt: null, notAfter: { gte: now, lt: before } } });
@@ -49,6 +70,7 @@ function toDeviceCertificate(row: CertificateRow): DeviceCertificate {
     notBefore: row.notBefore,
     notAfter: row.notAfter,
     revokedAt: row.revokedAt,
+    renewalPending: row.renewalPending,
     createdAt: row.createdAt,
   };
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '@edgefleet/audit';
 import { type Actor, InvalidInputError, NotFoundError } from '@edgefleet/common';
 import { Transactor } from '@edgefleet/database';
@@ -13,6 +13,7 @@ import { RevokedCertificates } from './revoked-certificates';
 /** Device certificates (CONTRACT §9): signed from CSRs by the fleet CA, listed, revoked. */
 @Injectable()
 export class DeviceCertificateService {
+  private readonly logger = new Logger('Identity');
   constructor(
     private readonly fleetCa: FleetCa,
     private readonly certificates: DeviceCertificateRepository,
@@ -23,8 +24,11 @@ export class DeviceCertificateService {
     private readonly transactor: Transactor,
   ) {}
 
-  /** Signs a CSR whose subject CN is the device id; the private key stays on the device. */
-  async sign(actor: Actor, deviceId: string, csrPem: string): Promise<DeviceCertificate> {
+  /**
+   * Signs a CSR whose subject CN is the device id; the private key stays on the device. A
+   * renewal leaves the older certificates valid until this one is first used.
+   */
+  async sign(actor: Actor, deviceId: string, csrPem: string, options: { renewal?: boolean } = {}): Promise<DeviceCertificate> {
     const request = await verifyCertificateRequest(csrPem);
     if (request.commonName !== deviceId) throw new InvalidInputError(`the subject CN must be the device id '${deviceId}', not '${request.commonName}'`, 'csr');
     await this.assertDevice(deviceId);
@@ -38,13 +42,42 @@ export class DeviceCertificateService {
       notBefore: issued.notBefore,
       notAfter: issued.notAfter,
       revokedAt: null,
+      renewalPending: options.renewal ?? false,
       createdAt: new Date(),
     };
     await this.transactor.run(async (tx) => {
       await this.certificates.record(certificate, tx);
-      await this.audit.record(actor, { action: 'device.certificate-issue', resourceType: 'device', resourceId: deviceId, after: auditView(certificate) }, tx);
+      const action = options.renewal ? 'device.certificate-renew' : 'device.certificate-issue';
+      await this.audit.record(actor, { action, resourceType: 'device', resourceId: deviceId, after: auditView(certificate) }, tx);
     });
+    if (certificate.renewalPending) this.revoked.renewalIssued(certificate.fingerprint);
     return certificate;
+  }
+
+  /** A device signed in with this certificate (CONNECT accepted). Costs nothing unless it is a renewed certificate's first use. */
+  signedIn(deviceId: string, fingerprint: string): void {
+    if (!this.revoked.firstUseOfRenewal(fingerprint)) return;
+    this.completeRenewal(deviceId, fingerprint).catch((error: Error) => {
+      // Not lost: renewal_pending stays set, so the next start (or sign-in) tries again.
+      this.revoked.renewalIssued(fingerprint);
+      this.logger.warn(`retiring the certificates renewed by ${fingerprint} of '${deviceId}' failed: ${error.message}`);
+    });
+  }
+
+  /** A renewed certificate signed a device in for the first time: the ones it renewed are revoked. */
+  async completeRenewal(deviceId: string, fingerprint: string): Promise<void> {
+    const at = new Date();
+    const retired = await this.transactor.run(async (tx) => {
+      const fingerprints = await this.certificates.completeRenewal(deviceId, fingerprint, at, tx);
+      if (fingerprints.length) {
+        await this.audit.record(DEVICE_ACTOR(deviceId), { action: 'device.certificate-revoke', resourceType: 'device', resourceId: deviceId, before: { renewedBy: fingerprint, fingerprints } }, tx);
+      }
+      return fingerprints;
+    });
+    for (const old of retired) {
+      this.revoked.add(old);
+      this.events.emit('certificate-revoked', deviceId, old);
+    }
   }
 
   async list(deviceId: string): Promise<DeviceCertificate[]> {
@@ -73,6 +106,9 @@ export class DeviceCertificateService {
     if (!(await this.devices.findById(deviceId))) throw new NotFoundError('device', deviceId);
   }
 }
+
+/** A device acting on its own certificates over MQTT, as the audit log names it. */
+export const DEVICE_ACTOR = (deviceId: string): Actor => ({ id: null, name: `device ${deviceId}`, role: 'system' });
 
 function auditView(certificate: DeviceCertificate): object {
   return { serial: certificate.serial, fingerprint: certificate.fingerprint, notAfter: certificate.notAfter };

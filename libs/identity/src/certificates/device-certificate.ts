@@ -10,6 +10,8 @@ export interface DeviceCertificate {
   notBefore: Date;
   notAfter: Date;
   revokedAt: Date | null;
+  /** Issued by renewal and not used yet: its first CONNECT revokes the device's older certificates. */
+  renewalPending: boolean;
   createdAt: Date;
 }
 

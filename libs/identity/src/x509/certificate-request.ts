@@ -1,4 +1,5 @@
 import { InvalidInputError } from '@edgefleet/common';
+import { MAX_CSR_CHARS } from '@edgefleet/contracts';
 import { x509 } from './peculiar';
 
 /** A CSR whose signature holds: its subject CN and the public key to certify. */
@@ -6,9 +7,6 @@ export interface VerifiedRequest {
   commonName: string;
   publicKey: x509.PublicKey;
 }
-
-/** Largest CSR accepted; a P-256 or RSA-4096 request is well under it. */
-const MAX_CSR_CHARS = 16 * 1024;
 
 /** Parses a PEM PKCS#10 request and checks that it is signed by the key it carries (proof of possession). */
 export async function verifyCertificateRequest(pem: string, field = 'csr'): Promise<VerifiedRequest> {
