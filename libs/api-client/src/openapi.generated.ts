@@ -161,6 +161,41 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Claims with their uses left and expiry */
+        get: operations["ProvisioningClaimController_list"];
+        put?: never;
+        /** Make a provisioning claim: a credential a batch of devices uses once each to get their own identity over MQTT */
+        post: operations["ProvisioningClaimController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a claim: no more devices may provision with it */
+        delete: operations["ProvisioningClaimController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices": {
         parameters: {
             query?: never;
@@ -622,6 +657,27 @@ export type components = {
              * @enum {string}
              */
             role: "admin" | "operator" | "viewer";
+        };
+        CreateClaimDto: {
+            /**
+             * @description When the claim stops working (ISO 8601, in the future)
+             * @example 2027-01-01T00:00:00Z
+             */
+            expiresAt: string;
+            /** @description Tags given to every device this claim provisions, {key: value} */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Type given to every device this claim provisions
+             * @example cam
+             */
+            type: string;
+            /**
+             * @description How many devices may provision themselves with it (1-1000000)
+             * @example 500
+             */
+            uses: number;
         };
         CreateGroupDto: {
             /**
@@ -1373,6 +1429,63 @@ export interface operations {
         };
         responses: {
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ProvisioningClaimController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ProvisioningClaimController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClaimDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ProvisioningClaimController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
