@@ -66,6 +66,19 @@ describe('device certificates over mutual TLS', () => {
     expect(list.body.items).toEqual([expect.objectContaining({ serial: files.serial, state: 'active', notAfter: expect.any(String) })]);
   });
 
+  it('counts certificates expiring within 30 days in /metrics', async () => {
+    const maker = newCa(dir, 'soonmaker');
+    const ca = await t.request('POST', '/api/v1/cas', { certificate: readFileSync(maker.cert, 'utf8'), autoRegister: { type: 'cam' } });
+    expect(ca.status).toBe(201);
+    const gauge = async () => Number(/^edgefleet_device_certificates_expiring (\d+)$/m.exec((await t.request('GET', '/metrics', undefined, null)).body)?.[1]);
+    const before = await gauge();
+    const soon = signedByCa(dir, maker, 'soon-1', 'soon-1', { start: new Date(Date.now() - 60_000), end: new Date(Date.now() + 10 * 86_400_000) });
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('soon-1', soon))).toBe(0);
+    expect(await gauge()).toBe(before + 1);
+    await enrolled('late-1');
+    expect(await gauge()).toBe(before + 1);
+  });
+
   it('refuses a CSR whose CN is another device, and one that is not a CSR', async () => {
     await t.registerDevice('csr-1');
     const { csr } = keyAndCsr(dir, 'csr-other', 'someone-else');
