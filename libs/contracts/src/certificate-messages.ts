@@ -34,6 +34,10 @@ export const certificateRenewalSpec: DeviceMessageSpec<CertificateRenewal> = {
   },
 };
 
+export function certificateRenewalTopic(deviceId: string): string {
+  return `${deviceTopicPrefix(deviceId)}certificates/renew`;
+}
+
 /** Server → device: the new certificate `{serial, certificate, notBefore, notAfter}`, or `{error}`. */
 export function certificateRenewedTopic(deviceId: string): string {
   return `${deviceTopicPrefix(deviceId)}certificates/renewed`;
