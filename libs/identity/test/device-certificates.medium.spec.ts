@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -136,6 +136,31 @@ describe('device certificates over mutual TLS', () => {
     expect(audit.body.items).toEqual([expect.objectContaining({ action: 'device.create', actorName: expect.stringContaining('auto-registration') })]);
     const certificates = await t.request('GET', '/api/v1/devices/acme-7/certificates');
     expect(certificates.body.items).toEqual([expect.objectContaining({ state: 'active', issuerFingerprint: ca.body.fingerprint })]);
+  });
+
+  it('runs examples/python-device (paho) signed in by its certificate, with password sign-in turned off', async () => {
+    const files = await enrolled('py-cert-1');
+    expect((await t.request('PUT', '/api/v1/devices/py-cert-1/auth-methods', { methods: ['certificate'] })).status).toBe(200);
+    const example = join(__dirname, '..', '..', '..', 'examples', 'python-device', 'edgefleet_device.py');
+    const device = spawn('/usr/bin/python3', [example], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, EDGEFLEET_MQTT_URL: t.broker.mqtts!, DEVICE_ID: 'py-cert-1', CERT_FILE: files.cert, KEY_FILE: files.key, CA_FILE: caFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    device.stdout!.on('data', (chunk) => (output += chunk));
+    device.stderr!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise((resolve) => device.once('exit', resolve));
+    try {
+      const twin = () => t.request('GET', '/api/v1/devices/py-cert-1/twin').then((r) => r.body.reported);
+      await waitFor(twin, (reported) => reported?.firmware?.version === 'py-1.0.0', 15_000).catch((error: Error) => {
+        throw new Error(`${error.message}\npython device output:\n${output}`);
+      });
+      expect(output).toContain('connected as py-cert-1');
+    } finally {
+      device.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('refuses a password once password sign-in is turned off for the device, and closes the session that used it', async () => {
