@@ -30,6 +30,10 @@ export interface SimOptions {
   mqttDownloads: boolean;
   /** Stop after this many seconds (0: until Ctrl-C). */
   durationSeconds: number;
+  /** How devices sign in: password, or their own client certificate over MQTTS. */
+  auth: 'password' | 'cert';
+  /** Devices provision themselves with this claim credential instead of being registered through the API. */
+  claim?: { username: string; password: string };
 }
 
 export const SIM_USAGE = `npm run sim -- [options]
@@ -50,6 +54,10 @@ export const SIM_USAGE = `npm run sim -- [options]
   --credentials FILE   where device credentials are kept and reused (default .data/sim/<host>-<type>.json)
   --mqtt-downloads     fetch firmware over MQTT chunks instead of HTTP
   --duration S         stop after S seconds (default: run until Ctrl-C)
+  --auth password|cert sign in by password (default) or by each device's own certificate over
+                       MQTTS (keys and CSRs made here, signed by the fleet CA; needs --mqtt mqtts://…)
+  --claim USER:PASS    new devices provision themselves with this claim credential (POST /api/v1/claims)
+                       instead of being registered through the API
 `;
 
 function number(text: string, name: string, min: number, max: number): number {
@@ -80,8 +88,13 @@ export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       credentials: { type: 'string' },
       'mqtt-downloads': { type: 'boolean', default: false },
       duration: { type: 'string', default: '0' },
+      auth: { type: 'string', default: 'password' },
+      claim: { type: 'string' },
     },
   });
+  const auth = values.auth!;
+  if (auth !== 'password' && auth !== 'cert') throw new Error(`--auth: expected password or cert, got '${auth}'`);
+  const claim = values.claim === undefined ? undefined : parseClaim(values.claim);
   if (!values.token) throw new Error('--token: an operator API token is needed (or set EDGEFLEET_TOKEN)');
   const server = new URL(values.server!).origin;
   const type = values.type!;
@@ -103,5 +116,13 @@ export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     credentialsFile: values.credentials ?? `.data/sim/${new URL(server).host.replace(/[^A-Za-z0-9.-]/g, '_')}-${type}.json`,
     mqttDownloads: values['mqtt-downloads']!,
     durationSeconds: number(values.duration!, '--duration', 0, 365 * 86_400),
+    auth,
+    claim,
   };
+}
+
+function parseClaim(text: string): { username: string; password: string } {
+  const colon = text.indexOf(':', 'claim:'.length);
+  if (!text.startsWith('claim:') || colon < 0) throw new Error(`--claim: expected claim:<id>:<password> (the claim's credentials joined by ':'), got '${text.slice(0, 20)}…'`);
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
