@@ -408,6 +408,57 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pending-devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices held by a CA's `pending` auto-registration policy until an operator accepts or rejects them */
+        get: operations["PendingDeviceController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pending-devices/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register the device with its CA's policy (type, tags); its next CONNECT is accepted */
+        post: operations["PendingDeviceController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pending-devices/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject the device: its CONNECTs stay refused */
+        post: operations["PendingDeviceController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rollouts": {
         parameters: {
             query?: never;
@@ -627,6 +678,11 @@ export type components = {
             methods: ("password" | "certificate")[];
         };
         AutoRegisterPolicyDto: {
+            /**
+             * @description true: hold such a device as pending (GET /api/v1/pending-devices) until an operator accepts or rejects it
+             * @default false
+             */
+            pending: boolean;
             /**
              * @description Tags given to such a device, {key: value}
              * @example {
@@ -1928,6 +1984,61 @@ export interface operations {
             header?: never;
             path: {
                 deviceId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PendingDeviceController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PendingDeviceController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PendingDeviceController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
                 id: string;
             };
             cookie?: never;

@@ -14,7 +14,10 @@ import { DeviceCertificateRepository } from './certificates/device-certificate.r
 import { DeviceCertificateService } from './certificates/device-certificate.service';
 import { RevokedCertificates } from './certificates/revoked-certificates';
 import { DeviceCertificateController } from './http/device-certificate.controller';
+import { PendingDeviceController } from './http/pending-device.controller';
 import { ProvisioningClaimController } from './http/provisioning-claim.controller';
+import { PendingDeviceRepository } from './pending/pending-device.repository';
+import { PendingDeviceService } from './pending/pending-device.service';
 import { TrustedCaController } from './http/trusted-ca.controller';
 import { IDENTITY_OPTIONS, type IdentityOptions } from './identity-options';
 
@@ -27,7 +30,7 @@ export class IdentityModule {
       // Global so the broker verifies certificates without configuring the CA again.
       global: true,
       imports: [AuditModule, RegistryModule],
-      controllers: [DeviceCertificateController, ProvisioningClaimController, TrustedCaController],
+      controllers: [DeviceCertificateController, PendingDeviceController, ProvisioningClaimController, TrustedCaController],
       providers: [
         { provide: IDENTITY_OPTIONS, useValue: options },
         CertificateAutoRegistration,
@@ -36,6 +39,8 @@ export class IdentityModule {
         DeviceCertificateRepository,
         DeviceCertificateService,
         FleetCa,
+        PendingDeviceRepository,
+        PendingDeviceService,
         ProvisioningClaimRepository,
         ProvisioningClaimService,
         RevokedCertificates,

@@ -138,6 +138,29 @@ describe('device certificates over mutual TLS', () => {
     expect(certificates.body.items).toEqual([expect.objectContaining({ state: 'active', issuerFingerprint: ca.body.fingerprint })]);
   });
 
+  it('holds a device from a CA with a pending policy until an operator accepts it, and keeps a rejected one out', async () => {
+    const maker = newCa(dir, 'queue');
+    const ca = await t.request('POST', '/api/v1/cas', { certificate: readFileSync(maker.cert, 'utf8'), autoRegister: { type: 'gateway', tags: { vendor: 'queue' }, pending: true } });
+    expect(ca.status).toBe(201);
+    const held = signedByCa(dir, maker, 'queue-1', 'queue-1');
+    const turnedAway = signedByCa(dir, maker, 'queue-2', 'queue-2');
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('queue-1', held))).toBe(5);
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('queue-2', turnedAway))).toBe(5);
+    expect((await t.request('GET', '/api/v1/devices/queue-1')).status).toBe(404);
+    const pending = await t.request('GET', '/api/v1/pending-devices');
+    expect(pending.body.items.map((item: { deviceId: string }) => item.deviceId)).toEqual(['queue-1', 'queue-2']);
+
+    const accepted = await t.request('POST', '/api/v1/pending-devices/queue-1/accept');
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ id: 'queue-1', type: 'gateway', tags: { vendor: 'queue' } });
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('queue-1', held))).toBe(0);
+    expect((await t.request('POST', '/api/v1/pending-devices/queue-2/reject')).status).toBe(204);
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('queue-2', turnedAway))).toBe(5);
+    const audit = await t.request('GET', '/api/v1/audit?resourceType=device&resourceId=queue-1');
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(expect.arrayContaining(['device.pending', 'device.create', 'device.accept']));
+    expect((await t.request('GET', '/api/v1/pending-devices')).body.items).toEqual([expect.objectContaining({ deviceId: 'queue-2', rejectedAt: expect.any(String) })]);
+  });
+
   it('runs examples/python-device (paho) signed in by its certificate, with password sign-in turned off', async () => {
     const files = await enrolled('py-cert-1');
     expect((await t.request('PUT', '/api/v1/devices/py-cert-1/auth-methods', { methods: ['certificate'] })).status).toBe(200);

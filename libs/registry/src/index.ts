@@ -8,3 +8,4 @@ export * from './devices/device.repository';
 export * from './devices/device.service';
 export * from './registry.module';
 export * from './tags.validation';
+export * from './devices/device.dto';

@@ -20,6 +20,11 @@ export class TrustedCaRepository {
     return toTrustedCa(row);
   }
 
+  async findById(id: string, tx: DbTx = this.prisma): Promise<TrustedCa | null> {
+    const row = await tx.trustedCa.findUnique({ where: { id } });
+    return row ? toTrustedCa(row) : null;
+  }
+
   async list(): Promise<TrustedCa[]> {
     const rows = await this.prisma.trustedCa.findMany({ orderBy: { createdAt: 'asc' } });
     return rows.map(toTrustedCa);

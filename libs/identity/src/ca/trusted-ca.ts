@@ -5,6 +5,8 @@ import type { Tags } from '@edgefleet/contracts';
 export interface AutoRegisterPolicy {
   type: string;
   tags?: Tags;
+  /** Hold such a device as pending for an operator to accept or reject, instead of registering it at once. */
+  pending?: boolean;
 }
 
 export interface TrustedCa {

@@ -3,6 +3,7 @@ import { ConflictError } from '@edgefleet/common';
 import { DeviceService } from '@edgefleet/registry';
 import type { LoadedCa } from '../ca/trusted-ca';
 import type { CertificateFacts } from '../x509/certificate-facts';
+import { PendingDeviceService } from '../pending/pending-device.service';
 import { DeviceCertificateRepository } from './device-certificate.repository';
 
 /**
@@ -17,12 +18,17 @@ export class CertificateAutoRegistration {
   constructor(
     private readonly devices: DeviceService,
     private readonly certificates: DeviceCertificateRepository,
+    private readonly pending: PendingDeviceService,
   ) {}
 
-  /** Whether the device is registered now (false: the CA has no auto-registration policy). */
+  /** Whether the device is registered now (false: the CA has no auto-registration policy, or it holds the device as pending). */
   async register(deviceId: string, issuer: LoadedCa, facts: CertificateFacts, certificatePem: string): Promise<boolean> {
     const policy = issuer.autoRegister;
     if (!policy) return false;
+    if (policy.pending) {
+      await this.pending.hold(deviceId, issuer, facts, certificatePem);
+      return false;
+    }
     const actor = { id: null, name: `ca ${issuer.fingerprint.slice(0, 16)} auto-registration`, role: 'system' as const };
     try {
       await this.devices.register(actor, { id: deviceId, type: policy.type, tags: policy.tags });

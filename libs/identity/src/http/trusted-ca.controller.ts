@@ -28,7 +28,8 @@ export class TrustedCaController {
   @MinRole('admin')
   @ApiOperation({ summary: "Trust another CA (e.g. a manufacturer's) to sign devices in; with autoRegister, unknown devices it certified are registered on first CONNECT" })
   async register(@CurrentActor() actor: Actor, @Body() body: RegisterCaDto): Promise<TrustedCaDto> {
-    const policy = body.autoRegister ? { type: body.autoRegister.type, ...(body.autoRegister.tags ? { tags: body.autoRegister.tags } : {}) } : null;
+    const given = body.autoRegister;
+    const policy = given ? { type: given.type, ...(given.tags ? { tags: given.tags } : {}), ...(given.pending ? { pending: true } : {}) } : null;
     return toTrustedCaDto(await this.cas.register(actor, body.certificate, policy));
   }
 

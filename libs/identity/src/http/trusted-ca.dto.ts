@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import type { Tags } from '@edgefleet/contracts';
 import { DEVICE_TYPE_PATTERN, IsTags, TagsInput } from '@edgefleet/registry';
 import type { TrustedCa } from '../ca/trusted-ca';
@@ -15,6 +15,11 @@ export class AutoRegisterPolicyDto {
   @TagsInput()
   @IsTags()
   tags?: Tags;
+
+  @ApiPropertyOptional({ description: 'true: hold such a device as pending (GET /api/v1/pending-devices) until an operator accepts or rejects it', default: false })
+  @IsOptional()
+  @IsBoolean()
+  pending?: boolean;
 }
 
 export class RegisterCaDto {
