@@ -74,11 +74,12 @@ function startScriptNodeFlags(): string[] {
   return packageJson.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
-/** The server's database: BENCH_DATABASE_URL, else its embedded Postgres (credentials of libs/database's EmbeddedPostgresServer; port from its postmaster.pid). */
+/** The server's database: BENCH_DATABASE_URL, else its embedded Postgres (password from the file beside the cluster; port from its postmaster.pid). */
 export function databaseUrl(server: BenchServer): string {
   if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
   const pidFile = readFileSync(join(server.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
-  return `postgresql://postgres:edgefleet@127.0.0.1:${pidFile[3].trim()}/edgefleet`;
+  const password = readFileSync(join(server.dataDir, 'postgres.password'), 'utf8').trim();
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${pidFile[3].trim()}/edgefleet`;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -14,13 +14,23 @@ export interface RawLogin {
  * its own CPU, so 10,000 of them fit in the load generator next to the server on 2 cores.
  */
 export class RawMqttDevice {
-  private constructor(private readonly socket: Socket) {}
+  /** QoS 1 PUBLISHes waiting for their PUBACK: packet id → when sent (performance.now()) and who waits for it. */
+  private readonly unacked = new Map<number, { sentAt: number; settle?: (latencyMs: number) => void }>();
+  private nextPacketId = 1;
+  private onAck?: (latencyMs: number) => void;
+  private inbound: Buffer = Buffer.alloc(0);
+  /** Settles when the server (or we) closed the connection. */
+  readonly closed: Promise<void>;
+
+  private constructor(private readonly socket: Socket) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
 
   /** Resolves once CONNACK accepts the session (MQTT 3.1.1 §3.2.2.3); keep-alive is off (0), so no PINGREQs are needed. */
-  static connect(host: string, port: number, login: RawLogin): Promise<RawMqttDevice> {
+  static connect(host: string, port: number, login: RawLogin, localAddress?: string): Promise<RawMqttDevice> {
     const { id: clientId, password } = login;
     return new Promise((resolve, reject) => {
-      const socket = login.tls ? connectTls({ host, port, ...login.tls }).setNoDelay(true) : connectTcp({ host, port, noDelay: true });
+      const socket = login.tls ? connectTls({ host, port, ...login.tls }).setNoDelay(true) : connectTcp({ host, port, noDelay: true, localAddress });
       const timer = setTimeout(() => fail(new Error(`CONNECT of ${clientId} timed out`)), 30_000);
       const fail = (error: Error) => {
         clearTimeout(timer);
@@ -34,20 +44,83 @@ export class RawMqttDevice {
         if (data[0] !== 0x20 || data[3] !== 0) return fail(new Error(`CONNECT of ${clientId} refused (CONNACK ${data[3]})`));
         socket.removeListener('error', fail);
         socket.on('error', () => undefined);
-        socket.on('data', () => undefined); // nothing is subscribed; drain whatever the server sends
-        resolve(new RawMqttDevice(socket));
+        const device = new RawMqttDevice(socket);
+        // Nothing is subscribed: what the server sends is PUBACKs (and error notices are not subscribed to).
+        socket.on('data', (chunk: Buffer) => device.received(chunk));
+        resolve(device);
       });
     });
   }
 
-  publish(topic: string, payload: string): void {
-    this.socket.write(publishPacket(topic, payload));
+  /** QoS 1 publishes are timed until their PUBACK, reported to `trackAcks`' callback. */
+  publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 0): void {
+    if (qos === 0) return void this.socket.write(publishPacket(topic, payload));
+    this.socket.write(publishPacket(topic, payload, this.track()));
+  }
+
+  /** A QoS 1 PUBLISH; resolves with the milliseconds until its PUBACK (MQTT 3.1.1 §4.3.2). */
+  publishAcked(topic: string, payload: string | Buffer): Promise<number> {
+    return new Promise((resolve) => this.socket.write(publishPacket(topic, payload, this.track(resolve))));
+  }
+
+  /** Calls `onAck` with the PUBLISH → PUBACK time (ms) of every QoS 1 publish acknowledged from now on. */
+  trackAcks(onAck: ((latencyMs: number) => void) | undefined): void {
+    this.onAck = onAck;
+  }
+
+  /** QoS 1 publishes sent and not acknowledged yet. */
+  get unacknowledged(): number {
+    return this.unacked.size;
+  }
+
+  private track(settle?: (latencyMs: number) => void): number {
+    const id = this.nextPacketId;
+    this.nextPacketId = id === 0xffff ? 1 : id + 1;
+    this.unacked.set(id, { sentAt: performance.now(), settle });
+    return id;
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.unacked.size === 0 && this.inbound.length === 0) return;
+    this.inbound = this.inbound.length ? Buffer.concat([this.inbound, chunk]) : chunk;
+    for (;;) {
+      // Fixed header: type, then Remaining Length (MQTT 3.1.1 §2.2.3).
+      let length = 0;
+      let offset = 1;
+      for (let shift = 0; offset < this.inbound.length; shift += 7) {
+        const byte = this.inbound[offset++];
+        length += (byte & 0x7f) << shift;
+        if ((byte & 0x80) === 0) break;
+      }
+      if (offset + length > this.inbound.length || this.inbound.length < 2) return;
+      if (this.inbound[0] === 0x40 && length === 2) {
+        const id = this.inbound.readUInt16BE(offset);
+        const waiting = this.unacked.get(id);
+        if (waiting) {
+          this.unacked.delete(id);
+          const latency = performance.now() - waiting.sentAt;
+          waiting.settle?.(latency);
+          this.onAck?.(latency);
+        }
+      }
+      this.inbound = this.inbound.subarray(offset + length);
+      if (this.inbound.length === 0) return;
+    }
   }
 
   /** The same QoS 0 PUBLISH `times` times in one write: a generator that offers far more than a server can take. */
   publishRepeated(topic: string, payload: string, times: number): void {
     const packet = publishPacket(topic, payload);
     this.socket.write(Buffer.concat(Array.from({ length: times }, () => packet)));
+  }
+
+  /** SUBSCRIBE (QoS 0) to `filter`, then never read the socket again: a device that stops reading. */
+  subscribeAndStopReading(filter: string): void {
+    const topic = utf8Field(filter);
+    const body = Buffer.concat([Buffer.from([0x00, 0x01]), topic, Buffer.from([0x00])]);
+    this.socket.write(Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]));
+    this.socket.removeAllListeners('data');
+    this.socket.pause();
   }
 
   /** Bytes queued in user space: a load generator that falls behind shows here. */
@@ -66,11 +139,12 @@ export async function connectAll(
   port: number,
   logins: ReadonlyArray<RawLogin>,
   concurrency = 500,
+  localAddress?: string,
 ): Promise<RawMqttDevice[]> {
   const devices: RawMqttDevice[] = new Array(logins.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < logins.length; i = next++) devices[i] = await RawMqttDevice.connect(host, port, logins[i]);
+    for (let i = next++; i < logins.length; i = next++) devices[i] = await RawMqttDevice.connect(host, port, logins[i], localAddress);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, logins.length) }, worker));
   return devices;
@@ -105,8 +179,11 @@ function connectPacket(clientId: string, password?: string): Buffer {
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }
 
-function publishPacket(topic: string, payload: string): Buffer {
+/** §3.3: QoS 0 without a packet id, QoS 1 with one. */
+function publishPacket(topic: string, payload: string | Buffer, packetId?: number): Buffer {
   const topicField = utf8Field(topic);
-  const payloadBytes = Buffer.from(payload, 'utf8');
-  return Buffer.concat([Buffer.from([0x30]), remainingLength(topicField.length + payloadBytes.length), topicField, payloadBytes]);
+  const payloadBytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const id = packetId === undefined ? Buffer.alloc(0) : Buffer.from([packetId >> 8, packetId & 0xff]);
+  const header = packetId === undefined ? 0x30 : 0x32;
+  return Buffer.concat([Buffer.from([header]), remainingLength(topicField.length + id.length + payloadBytes.length), topicField, id, payloadBytes]);
 }

@@ -10,6 +10,8 @@ export interface ReportLoadOptions {
   payload(deviceIndex: number, seq: number, sentAt: number): string;
   /** The topic for a device, e.g. `devices/{id}/state/reported`. */
   topic(deviceIndex: number): string;
+  /** MQTT QoS of the reports; QoS 1 ones are timed until their PUBACK (RawMqttDevice.trackAcks). */
+  qos?: 0 | 1;
 }
 
 /**
@@ -60,7 +62,7 @@ export class ReportLoad {
     const seq = this.lastSeq[index] + 1;
     this.lastSeq[index] = seq;
     this.lastSentAt[index] = now;
-    this.devices[index].publish(this.topics[index], this.options.payload(index, seq, now));
+    this.devices[index].publish(this.topics[index], this.options.payload(index, seq, now), this.options.qos ?? 0);
     this.sent++;
   }
 }

@@ -13,6 +13,7 @@ export interface LoadShape {
   ratePerDevice: number;
   seconds: number;
   warmupSeconds: number;
+  qos?: 0 | 1;
 }
 
 /** The load shape from BENCH_* variables, with the issue's defaults (10,000 devices × 2 reports/s). */
@@ -65,6 +66,9 @@ export interface EdgefleetRun {
   meanFlushMs: number;
   /** Publishes the ingest gate held back in the measured window (it holds them while the event loop lags). */
   heldByGate: number;
+  /** QoS 1 only: PUBLISH → PUBACK of the reports acknowledged in the measured window, sorted (ms), and how many were still unacknowledged at its end. */
+  ackLatencies: number[];
+  unacknowledged: number;
 }
 
 /** Runs the steady report load against the EdgeFleet server and measures it from Postgres (and the API, with probes). */
@@ -74,10 +78,16 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
     ratePerDevice: shape.ratePerDevice,
     topic: (i) => `devices/${fleet.logins[i].id}/state/reported`,
     payload: benchReport,
+    qos: shape.qos ?? 0,
   });
+  const ackLatencies: number[] = [];
+  let measuringAcks = false;
+  for (const device of fleet.devices) device.trackAcks((ms) => measuringAcks && ackLatencies.push(ms));
   try {
+    const persistedBefore = await rows.persistedReports();
     load.start();
     await sleep(shape.warmupSeconds * 1000);
+    measuringAcks = true;
     await rows.newWriteLatencies();
     const persisted0 = await rows.persistedReports();
     const rows0 = await scrapeMetric(server, 'edgefleet_twin_reported_rows_written_total');
@@ -101,6 +111,8 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
       rowLatencies.push(...latencies.toRow);
     }
     await Promise.all(probes);
+    measuringAcks = false;
+    const unacknowledged = fleet.devices.reduce((sum, device) => sum + device.unacknowledged, 0);
     const seconds = (performance.now() - started) / 1000;
     const sent = load.sent - sent0;
     const persisted = (await rows.persistedReports()) - persisted0;
@@ -113,7 +125,7 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
     const drainStarted = performance.now();
     let drainMs = NaN;
     while (performance.now() - drainStarted < 15_000) {
-      if ((await rows.persistedReports()) >= load.sent) {
+      if ((await rows.persistedReports()) - persistedBefore >= load.sent) {
         drainMs = performance.now() - drainStarted;
         break;
       }
@@ -138,8 +150,11 @@ export async function runEdgefleetLoad(server: BenchServer, fleet: Fleet, shape:
       flushes: flushes1.count - flushes0.count,
       meanFlushMs: ((flushes1.seconds - flushes0.seconds) * 1000) / (flushes1.count - flushes0.count),
       heldByGate,
+      ackLatencies: ackLatencies.sort((a, b) => a - b),
+      unacknowledged,
     };
   } finally {
+    for (const device of fleet.devices) device.trackAcks(undefined);
     load.stop();
     await rows.close();
   }

@@ -22,8 +22,12 @@ export class ServerProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 
-  static spawn(env: Record<string, string>): ServerProcess {
-    const child = spawn(process.execPath, [MAIN], {
+  /** `openFiles`: run it under that RLIMIT_NOFILE (via prlimit), as an operator's `ulimit -n` would. */
+  static spawn(env: Record<string, string>, options: { openFiles?: number } = {}): ServerProcess {
+    const [command, args] = options.openFiles
+      ? ['prlimit', [`--nofile=${options.openFiles}:${options.openFiles}`, process.execPath, MAIN]]
+      : [process.execPath, [MAIN]];
+    const child = spawn(command, args, {
       env: { PATH: process.env.PATH, HTTP_PORT: '0', MQTT_PORT: '0', MQTT_WS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -48,7 +48,7 @@ export type paths = {
         put?: never;
         /**
          * Upload firmware
-         * @description Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit.
+         * @description Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit; 507 when the disk is full (nothing is kept).
          */
         post: operations["ArtifactController_upload"];
         delete?: never;
@@ -535,7 +535,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, then `end` once nothing is left to do */
+        /** Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, then `end` once nothing is left to do. 429 (with Retry-After) past SSE_MAX_STREAMS open streams, or SSE_MAX_STREAMS_PER_TOKEN for this token */
         get: operations["RolloutController_stream"];
         put?: never;
         post?: never;
@@ -637,7 +637,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Overall status and each component (db, broker); 503 when degraded */
+        /**
+         * Overall status and each component (db, broker, disk); 503 when degraded
+         * @description `warnings` (present when not empty) lists what needs attention without being an outage, such as free disk space under FLEET_DISK_MIN_FREE_MB.
+         */
         get: operations["ObservabilityController_getHealth"];
         put?: never;
         post?: never;
@@ -668,6 +671,23 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        ApiErrorDto: {
+            /**
+             * @description HTTP status text
+             * @example Bad Request
+             */
+            error: string;
+            /**
+             * @description What went wrong; names the field at fault for bad input
+             * @example type: must be a string
+             */
+            message: string;
+            /**
+             * @description HTTP status code
+             * @example 400
+             */
+            statusCode: number;
+        };
         AuthMethodsDto: {
             /**
              * @description How the device may sign in: `password` (user name and password at CONNECT), `certificate` (a client certificate over MQTTS). At least one.
@@ -2191,6 +2211,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Too many event streams open (in total or for this token); try again after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ApiErrorDto"];
+                };
             };
         };
     };

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, DomainErrorCode } from '@edgefleet/common';
+import { DomainError, DomainErrorCode, RateLimitedError } from '@edgefleet/common';
 import { PRISMA_FOREIGN_KEY_VIOLATION, PRISMA_RECORD_NOT_FOUND, PRISMA_UNIQUE_VIOLATION, prismaErrorCode } from '@edgefleet/database';
 
 const statusByCode: Record<DomainErrorCode, HttpStatus> = {
@@ -12,6 +12,7 @@ const statusByCode: Record<DomainErrorCode, HttpStatus> = {
   [DomainErrorCode.PreconditionFailed]: HttpStatus.PRECONDITION_FAILED,
   [DomainErrorCode.TooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [DomainErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [DomainErrorCode.InsufficientStorage]: HttpStatus.INSUFFICIENT_STORAGE,
 };
 
 const prismaStatus: Record<string, [HttpStatus, string]> = {
@@ -29,6 +30,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const [status, message] = this.describe(exception);
     if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    // RFC 9110 §10.2.3: delay-seconds.
+    if (exception instanceof RateLimitedError) void reply.header('retry-after', String(exception.retryAfterSeconds));
     void reply.status(status).send({ statusCode: status, error: statusText(status), message });
   }
 

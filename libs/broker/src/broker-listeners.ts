@@ -5,7 +5,13 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 
-export type ConnectionHandler = (stream: Duplex, request?: IncomingMessage) => void;
+/** What a listener does with its sockets: admit each one on accept, then hand its MQTT stream over. */
+export interface ConnectionHandler {
+  /** On accept, before any handshake; false when the socket was closed instead. */
+  admit(socket: Socket): boolean;
+  /** The MQTT stream, with the accepted socket it runs over (the same one for plain TCP). */
+  handle(stream: Duplex, socket: Socket, request?: IncomingMessage): void;
+}
 
 /** A bound listener: its public URL; stop accepting first, close what is left once the broker has let go. */
 export interface Listener {
@@ -16,10 +22,21 @@ export interface Listener {
 
 export const WEBSOCKET_PATH = '/mqtt';
 
-/** MQTT over TCP. Nagle off: MQTT packets are small and latency matters more than segment count. */
-export function listenTcp(host: string, port: number, handle: ConnectionHandler): Promise<Listener> {
-  const server = createNetServer({ noDelay: true }, (socket) => handle(socket));
-  return bind(server, host, port, 'mqtt');
+/**
+ * MQTT over TCP. Nagle off: MQTT packets are small and latency matters more than segment count.
+ * The broker's client is made when the first bytes arrive: a socket that never sends any costs a
+ * descriptor and a few hundred bytes, not a parser and its timers (bench:abuse, silent sockets).
+ */
+export function listenTcp(host: string, port: number, handler: ConnectionHandler): Promise<Listener> {
+  const server = createNetServer({ noDelay: true });
+  // One listener shared by every socket, as in `bind`. The bytes go back in front of the stream,
+  // paused, for aedes to read on its own 'readable'.
+  function firstBytes(this: Socket, chunk: Buffer): void {
+    this.pause();
+    this.unshift(chunk);
+    handler.handle(this, this);
+  }
+  return bind(server, host, port, handler, 'mqtt', '', (socket) => socket.once('data', firstBytes));
 }
 
 /** PEM server certificate (chain) and key of the TLS listener. */
@@ -33,12 +50,13 @@ export interface TlsCredentials {
  * OpenSSL: the broker checks it at CONNECT against the trusted CAs (which change at run time)
  * and answers with a CONNACK code instead of a failed handshake.
  */
-export function listenTls(host: string, port: number, tls: TlsCredentials, handle: ConnectionHandler): Promise<Listener> {
+export function listenTls(host: string, port: number, tls: TlsCredentials, handler: ConnectionHandler): Promise<Listener> {
   const server = createTlsServer({ cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false }, (socket) => {
     socket.setNoDelay(true);
-    handle(socket);
+    // The accepted TCP socket the TLS one wraps (what `admit` was given).
+    handler.handle(socket, (socket as unknown as { _parent: Socket })._parent);
   });
-  return bind(server, host, port, 'mqtts');
+  return bind(server, host, port, handler, 'mqtts');
 }
 
 /**
@@ -46,13 +64,13 @@ export function listenTls(host: string, port: number, tls: TlsCredentials, handl
  * A frame may carry more than one MQTT packet, so the frame limit is twice the packet limit;
  * the packet limit itself is enforced on the MQTT stream.
  */
-export async function listenWebSocket(host: string, port: number, maxPacketBytes: number, handle: ConnectionHandler): Promise<Listener> {
+export async function listenWebSocket(host: string, port: number, maxPacketBytes: number, handler: ConnectionHandler): Promise<Listener> {
   const http = createHttpServer({ noDelay: true });
   const wss = new WebSocketServer({ server: http, path: WEBSOCKET_PATH, maxPayload: 2 * maxPacketBytes + 16 });
-  wss.on('connection', (socket, request) => handle(createWebSocketStream(socket), request));
+  wss.on('connection', (socket, request) => handler.handle(createWebSocketStream(socket), request.socket as Socket, request));
   // ws re-emits the HTTP server's errors (EADDRINUSE...); `bind` already answers those on the server itself.
   wss.on('error', () => undefined);
-  const listener = await bind(http, host, port, 'ws', WEBSOCKET_PATH);
+  const listener = await bind(http, host, port, handler, 'ws', WEBSOCKET_PATH);
   return {
     url: listener.url,
     stopAccepting: () => listener.stopAccepting(),
@@ -72,15 +90,25 @@ export async function listenWebSocket(host: string, port: number, maxPacketBytes
  */
 const LISTEN_BACKLOG = 4096;
 
-function bind(server: NetServer | HttpServer, host: string, port: number, scheme: string, path = ''): Promise<Listener> {
+function bind(
+  server: NetServer | HttpServer,
+  host: string,
+  port: number,
+  handler: ConnectionHandler,
+  scheme: string,
+  path = '',
+  admitted?: (socket: Socket) => void,
+): Promise<Listener> {
   const sockets = new Set<Socket>();
   // One listener shared by every socket: a closure (and `once` wrapper) per connection is ~200 bytes of each idle one (issue #3).
   function forget(this: Socket): void {
     sockets.delete(this);
   }
   server.on('connection', (socket: Socket) => {
+    if (!handler.admit(socket)) return;
     sockets.add(socket);
     socket.on('close', forget);
+    admitted?.(socket);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
+import type { SocketClosedReason } from './socket-budget';
 import { type DeferredCount, MetricsRegistry, counterWithDeferred } from '@edgefleet/observability';
 
 import type { CertificateRefusalReason } from '@edgefleet/identity';
 
 export type ConnectRefusalReason =
+  | 'invalid-client-id'
   | 'client-id-mismatch'
   | 'missing-credentials'
   | 'unknown-device'
@@ -12,8 +14,11 @@ export type ConnectRefusalReason =
   | 'method-not-allowed'
   | 'claim-spent'
   | 'capacity'
+  | 'throttled'
   | 'error'
   | CertificateRefusalReason;
+/** Why the server closed a connection of its own accord, outside CONNECT refusals. */
+export type ConnectionClosedReason = SocketClosedReason | 'outbound-queue';
 export type DropReason = 'acl' | 'rate-limit' | 'too-large' | 'not-handled';
 
 /** The broker's Prometheus metrics, on the server's registry. */
@@ -28,7 +33,13 @@ export class BrokerMetrics {
   readonly droppedMessages: Counter<'reason'>;
   readonly heldMessages: Counter;
   readonly refusedSubscriptions: Counter;
+  readonly openSockets: Gauge;
+  readonly waitingSockets: Gauge;
+  readonly closedConnections: Counter<'reason'>;
+  readonly throttledSources: Gauge;
   private connectedCount: () => number = () => 0;
+  private socketCounts: { open(): number; waiting(): number } = { open: () => 0, waiting: () => 0 };
+  private throttleSize: () => number = () => 0;
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -66,7 +77,40 @@ export class BrokerMetrics {
       help: 'Subscriptions answered with failure 0x80',
       registers,
     });
-    for (const reason of ['client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password', 'capacity', 'error'] as const) {
+    const sockets = () => this.socketCounts;
+    this.openSockets = new Gauge({
+      name: 'edgefleet_mqtt_open_sockets',
+      help: 'Sockets open on the MQTT listeners (TCP, TLS, WebSocket), sessions and those not yet past CONNECT; they count against MQTT_MAX_CONNECTIONS',
+      registers,
+      collect() {
+        this.set(sockets().open());
+      },
+    });
+    this.waitingSockets = new Gauge({
+      name: 'edgefleet_mqtt_sockets_awaiting_connect',
+      help: 'Sockets open on the MQTT listeners that have not sent CONNECT yet',
+      registers,
+      collect() {
+        this.set(sockets().waiting());
+      },
+    });
+    this.closedConnections = new Counter({
+      name: 'edgefleet_mqtt_connections_closed_total',
+      help: 'Connections the server closed: capacity (no room at accept), evicted (silent longest, closed to make room), connect-timeout (no CONNECT within MQTT_CONNECT_TIMEOUT_MS), outbound-queue (not reading, over MQTT_MAX_OUTBOUND_KB queued)',
+      labelNames: ['reason'] as const,
+      registers,
+    });
+    for (const reason of ['capacity', 'evicted', 'connect-timeout', 'outbound-queue'] as const) this.closedConnections.inc({ reason }, 0);
+    const throttleSize = () => this.throttleSize();
+    this.throttledSources = new Gauge({
+      name: 'edgefleet_mqtt_auth_failure_sources',
+      help: 'Source addresses with recent failed MQTT authentication remembered by the throttle (bounded)',
+      registers,
+      collect() {
+        this.set(throttleSize());
+      },
+    });
+    for (const reason of ['invalid-client-id', 'client-id-mismatch', 'missing-credentials', 'unknown-device', 'bad-password', 'capacity', 'throttled', 'error'] as const) {
       this.refusedConnects.inc({ reason }, 0);
     }
     for (const reason of ['acl', 'rate-limit', 'too-large', 'not-handled'] as const) this.droppedMessages.inc({ reason }, 0);
@@ -75,5 +119,13 @@ export class BrokerMetrics {
   /** The gauge reads the live count at scrape time. */
   countConnectedWith(count: () => number): void {
     this.connectedCount = count;
+  }
+
+  countSocketsWith(counts: { open(): number; waiting(): number }): void {
+    this.socketCounts = counts;
+  }
+
+  countThrottledSourcesWith(size: () => number): void {
+    this.throttleSize = size;
   }
 }

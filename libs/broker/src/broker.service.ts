@@ -3,20 +3,25 @@ import './quiet-packet-debug';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { Socket } from 'node:net';
 import { Aedes, type AedesOptions, type Client, type PublishPacket } from 'aedes';
+import { openFilesLimit } from '@edgefleet/common';
 import { type DeviceErrorNotice, deviceErrorsTopic } from '@edgefleet/contracts';
 import { HealthRegistry } from '@edgefleet/observability';
 import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
-import { type Listener, type TlsCredentials, listenTcp, listenTls, listenWebSocket } from './broker-listeners';
+import { type ConnectionHandler, type Listener, type TlsCredentials, listenTcp, listenTls, listenWebSocket } from './broker-listeners';
 import { BrokerMetrics } from './broker-metrics';
 import { forgetConnectPacket, useStreamlessParserBuffer } from './client-footprint';
+import { REFUSAL_ROOM, connectionCap } from './connection-cap';
 import { CredentialCache } from './credential-cache';
 import { DeviceBrokerHooks } from './device-broker-hooks';
 import { DeviceRetainedPersistence } from './device-retained-persistence';
 import { packetSizeLimit } from './packet-size-limit';
+import { answerUnknownProtocolLevel, refuseMalformedStrings } from './packet-text-checks';
 import { PresenceWriter } from './presence-writer';
 import { routeOnlyWanted } from './publish-routing';
+import { SocketBudget } from './socket-budget';
 
 /** A device that stops reading is disconnected after this long rather than stalling delivery to others. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -39,6 +44,9 @@ export type DevicePublishListener = (message: DevicePublish) => Promise<void> | 
 export class BrokerService implements OnModuleDestroy {
   private readonly logger = new Logger('Broker');
   private broker?: Aedes;
+  private sockets?: SocketBudget;
+  /** The accepted socket under each client's stream, for the socket budget. */
+  private readonly socketOf = new WeakMap<Client, Socket>();
   private readonly listeners: Listener[] = [];
   /** The live session per device id; a takeover replaces it before the old one's disconnect is seen. */
   private readonly sessions = new Map<string, Client>();
@@ -62,12 +70,24 @@ export class BrokerService implements OnModuleDestroy {
     if (this.broker) return;
     const stale = await this.devices.markAllOffline();
     if (stale) this.logger.log(`marked ${stale} device(s) offline left over from the last run`);
+    const maxConnections = connectionCap(this.options.maxConnections, openFilesLimit());
+    if (maxConnections < this.options.maxConnections) {
+      this.logger.warn(`MQTT_MAX_CONNECTIONS ${this.options.maxConnections} lowered to ${maxConnections} to fit the open-files limit (ulimit -n); raise it for more devices`);
+    }
+    const sockets = new SocketBudget(maxConnections + REFUSAL_ROOM, this.options.connectTimeoutMs, (reason) => this.metrics.closedConnections.inc({ reason }));
     const broker = await Aedes.createBroker({
       drainTimeout: DRAIN_TIMEOUT_MS,
+      connectTimeout: this.options.connectTimeoutMs,
+      preConnect: (client, _packet, done) => {
+        const socket = this.socketOf.get(client);
+        if (socket) sockets.connectArrived(socket);
+        done(null, true);
+      },
       persistence: new DeviceRetainedPersistence() as unknown as AedesOptions['persistence'],
       maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
       ...this.hooks.create({
         connectedClients: () => broker.connectedClients,
+        maxConnections,
         notify: (deviceId, notice) => this.notify(deviceId, notice),
         accepted: (client, packet) => this.handOver({ deviceId: client.id, topic: packet.topic, payload: packet.payload as Buffer, packet }),
       }),
@@ -79,8 +99,10 @@ export class BrokerService implements OnModuleDestroy {
     broker.on('connectionError', (_client, error) => this.logger.debug?.(`connection: ${error.message}`));
     (broker as unknown as NodeJS.EventEmitter).on('error', (error: Error) => this.logger.error(`broker: ${error.message}`));
     this.broker = broker;
+    this.sockets = sockets;
     this.hooks.ingestGate.start();
     this.metrics.countConnectedWith(() => broker.connectedClients);
+    this.metrics.countSocketsWith({ open: () => sockets.openSockets, waiting: () => sockets.waitingSockets });
     this.events.on('credentials-revoked', this.onRevoked);
     this.events.on('certificate-revoked', this.onCertificateRevoked);
     this.health.register('broker', () =>
@@ -133,6 +155,7 @@ export class BrokerService implements OnModuleDestroy {
     this.events.off('certificate-revoked', this.onCertificateRevoked);
     for (const listener of this.listeners) listener.stopAccepting();
     this.hooks.ingestGate.stop();
+    this.sockets?.stop();
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
     await Promise.all(this.listeners.splice(0).map((listener) => listener.close()));
     await this.presence.flush();
@@ -156,17 +179,27 @@ export class BrokerService implements OnModuleDestroy {
     }
   }
 
-  private connectionHandler(): (stream: Duplex, request?: IncomingMessage) => void {
+  private connectionHandler(): ConnectionHandler {
     const limitPacketSize = packetSizeLimit(this.options.maxPacketBytes, (client, length) => {
       this.metrics.droppedMessages.inc({ reason: 'too-large' });
       this.logger.warn(`closing '${client.id ?? 'unidentified client'}': packet of ${length} bytes exceeds MQTT_MAX_PACKET_BYTES`);
     });
-    return (stream, request) => {
-      const broker = this.broker;
-      if (!broker) return void stream.destroy();
-      const client = broker.handle(stream, request);
-      useStreamlessParserBuffer(client);
-      limitPacketSize(client);
+    return {
+      admit: (socket: Socket) => {
+        if (this.sockets) return this.sockets.admit(socket);
+        socket.destroy();
+        return false;
+      },
+      handle: (stream: Duplex, socket: Socket, request?: IncomingMessage) => {
+        const broker = this.broker;
+        if (!broker) return void stream.destroy();
+        const client = broker.handle(stream, request);
+        this.socketOf.set(client, socket);
+        useStreamlessParserBuffer(client);
+        limitPacketSize(client);
+        refuseMalformedStrings(client);
+        answerUnknownProtocolLevel(client);
+      },
     };
   }
 

@@ -1,12 +1,13 @@
 import type { X509Certificate } from 'node:crypto';
 import { secretMatches } from '@edgefleet/common';
-import { CLAIM_CLIENT_ID_PREFIX, CLAIM_USERNAME_PREFIX, claimNonceOf } from '@edgefleet/contracts';
+import { CLAIM_CLIENT_ID_PREFIX, CLAIM_USERNAME_PREFIX, claimNonceOf, isValidDeviceId } from '@edgefleet/contracts';
 import type { CertificateVerdict, ClaimCheck } from '@edgefleet/identity';
 import type { AuthMethod, DeviceCredential } from '@edgefleet/registry';
 import type { ConnectRefusalReason } from './broker-metrics';
 
 /** CONNACK return codes, MQTT 3.1.1 §3.2.2.3 Table 3.1. */
 export enum ConnackCode {
+  UnacceptableProtocolVersion = 0x01,
   IdentifierRejected = 0x02,
   ServerUnavailable = 0x03,
   BadUsernameOrPassword = 0x04,
@@ -42,6 +43,11 @@ export async function runConnectChecks(checks: readonly ConnectCheck[], attempt:
   return undefined;
 }
 
+/** Refusals that count against the source's failed-authentication budget (AUTH_THROTTLE_*). */
+export function isAuthenticationFailure(refusal: ConnectRefusal): boolean {
+  return refusal.reason === 'missing-credentials' || refusal.reason === 'unknown-device' || refusal.reason === 'bad-password' || refusal.reason === 'client-id-mismatch';
+}
+
 /**
  * MQTT_MAX_CONNECTIONS: past it a CONNECT is answered 0x03 Server unavailable (MQTT 3.1.1
  * §3.2.2.3), so a well-behaved client backs off instead of seeing a bare socket close.
@@ -57,6 +63,16 @@ export function withinCapacity(connectedClients: () => number, maxConnections: n
 export function hasCredentials(attempt: ConnectAttempt): ConnectRefusal | undefined {
   if (attempt.username && attempt.password?.length) return undefined;
   return { code: ConnackCode.BadUsernameOrPassword, reason: 'missing-credentials', message: 'user name and password are required' };
+}
+
+/**
+ * A client identifier that cannot be a device id (U+0000, `/`, wildcards, too long) is refused
+ * with 0x02 before any database work: such ids used to reach the batched credential lookup,
+ * where one of them failed the query for every device waiting in the same batch.
+ */
+export function clientIdIsDeviceId(attempt: ConnectAttempt): ConnectRefusal | undefined {
+  if (isValidDeviceId(attempt.clientId)) return undefined;
+  return { code: ConnackCode.IdentifierRejected, reason: 'invalid-client-id', message: 'client identifier is not a valid device id' };
 }
 
 /** The client identifier must be the device id, which is also the user name (CONTRACT §3). */

@@ -1,4 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { bisectBatch } from '@edgefleet/common';
+import { isRowFault } from '@edgefleet/database';
+import { MetricsRegistry } from '@edgefleet/observability';
 import { type DeviceCredential, DeviceRepository } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 
@@ -31,12 +34,16 @@ export class CredentialCache {
   private waiting = new Map<string, Waiter[]>();
   private readonly inFlight = new Set<Batch>();
   private timer?: NodeJS.Timeout;
+  private readonly logger = new Logger('Broker');
+  private readonly refusedRows;
 
   constructor(
     private readonly devices: DeviceRepository,
     @Inject(BROKER_OPTIONS) options: BrokerOptions,
+    registry: MetricsRegistry,
   ) {
     this.maxEntries = Math.max(options.maxConnections, 10_000);
+    this.refusedRows = registry.batchRowsRefused.labels('credentials');
   }
 
   /** The device's stored credential, or null if the device is not registered. */
@@ -66,7 +73,7 @@ export class CredentialCache {
     const batch: Batch = { waiting: this.waiting, revoked: new Set() };
     this.waiting = new Map();
     this.inFlight.add(batch);
-    this.devices.findCredentials([...batch.waiting.keys()]).then(
+    this.findCredentials([...batch.waiting.keys()]).then(
       (credentials) => {
         this.batchDone(batch);
         for (const [deviceId, waiters] of batch.waiting) {
@@ -85,6 +92,21 @@ export class CredentialCache {
         for (const waiters of batch.waiting.values()) for (const waiter of waiters) waiter.reject(error);
       },
     );
+  }
+
+  /**
+   * One query for the batch; if the database refuses it for one id's data, the batch is split
+   * to find that id (`bisectBatch`), which is answered as not registered, and the others
+   * get their answer: one bad id must not fail the CONNECTs of every device waiting with it.
+   */
+  private async findCredentials(ids: string[]): Promise<Map<string, DeviceCredential>> {
+    const outcome = await bisectBatch(ids, (part) => this.devices.findCredentials(part), isRowFault);
+    if (outcome.unwritten) throw outcome.unwritten.error;
+    for (const { row, error } of outcome.refused) {
+      this.refusedRows.inc();
+      this.logger.warn(`credential lookup of client id ${JSON.stringify(row)} refused by the database: ${error.message}`);
+    }
+    return new Map(outcome.written.flatMap(({ result }) => [...result]));
   }
 
   /** The next batch waits out a full window after this one, so a fast database still gets few, larger queries. */

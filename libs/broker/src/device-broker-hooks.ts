@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
-import { openFilesLimit } from '@edgefleet/common';
+import { FailureThrottle } from '@edgefleet/common';
 import { CLAIM_USERNAME_PREFIX, type DeviceErrorNotice, claimNonceOf, claimRequestTopic, claimResponseTopic, isDeviceTopicFilter } from '@edgefleet/contracts';
 import { CertificateAutoRegistration, CertificateVerifier, DeviceCertificateService, ProvisioningClaimService } from '@edgefleet/identity';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
@@ -14,16 +14,17 @@ import {
   type ConnectRefusal,
   certificateIsValid,
   claimHolds,
+  clientIdIsDeviceId,
   clientIdIsUsername,
   deviceIsRegistered,
   hasCredentials,
+  isAuthenticationFailure,
   methodAllowed,
   passwordMatches,
   usernameIsClientIdIfSent,
   runConnectChecks,
   withinCapacity,
 } from './connect-checks';
-import { connectionCap } from './connection-cap';
 import { CredentialCache } from './credential-cache';
 import { IngestGate } from './ingest-gate';
 import { topicIsOwn, runPublishChecks, withinRateLimit } from './publish-checks';
@@ -40,6 +41,8 @@ import { RevocationGuard } from './revocation-guard';
  * to it.
  */
 const INGEST_GATE = { maxLagMs: 200, releaseSliceMs: 5, drainSliceMs: 25 };
+/** Source addresses the failed-authentication throttle remembers (~150 bytes each). */
+const MAX_THROTTLED_SOURCES = 10_000;
 
 /** A PUBLISH sent right behind its CONNECT waits at most this long for the CONNECT to be accepted (aedes' own CONNECT timeout is 30 s). */
 const CONNECT_WAIT_MS = 30_000;
@@ -48,6 +51,8 @@ export type BrokerHooks = Required<Pick<AedesOptions, 'authenticate' | 'authoriz
 
 export interface HookContext {
   connectedClients(): number;
+  /** MQTT_MAX_CONNECTIONS as lowered to fit the open-files limit. */
+  maxConnections: number;
   /** Hands an authorized device PUBLISH to the server; handled on return, or once the returned promise settles. */
   accepted(client: Client, packet: PublishPacket): Promise<void> | void;
   notify(deviceId: string, notice: DeviceErrorNotice): void;
@@ -59,6 +64,7 @@ export class DeviceBrokerHooks {
   private readonly logger = new Logger('Broker');
   readonly revocations = new RevocationGuard<Client>();
   readonly ingestGate: IngestGate;
+  private readonly throttle: FailureThrottle;
   /** PUBLISH packets authorized only to be dropped; see `isDropped`. */
   private readonly dropped = new WeakSet<object>();
   /** The certificate fingerprint each session signed in with, so revoking it closes just that session. */
@@ -80,19 +86,23 @@ export class DeviceBrokerHooks {
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
   ) {
     const lookup = (id: string) => credentials.lookup(id);
-    this.passwordChecks = [hasCredentials, clientIdIsUsername, deviceIsRegistered(lookup), methodAllowed('password'), passwordMatches];
+    this.passwordChecks = [hasCredentials, clientIdIsDeviceId, clientIdIsUsername, deviceIsRegistered(lookup), methodAllowed('password'), passwordMatches];
     const register = ({ clientId, certificate }: ConnectAttempt) =>
       autoRegistration.register(clientId, certificate!.issuer, certificate!.facts, certificate!.certificate.toString());
     this.certificateChecks = [
+      clientIdIsDeviceId,
       usernameIsClientIdIfSent,
       certificateIsValid((certificate, clientId) => verifier.verify(certificate, clientId)),
       deviceIsRegistered(lookup, register),
       methodAllowed('certificate'),
     ];
+    // Not clientIdIsDeviceId: a claim session's client id is `claim/{nonce}`, never a device id.
     this.claimChecks = [hasCredentials, claimHolds((claimId, secret) => claims.check(claimId, secret))];
     const limiter = new PublishRateLimiter<Client>(options.rateLimit.perSecond, options.rateLimit.burst);
     this.publishChecks = [topicIsOwn, withinRateLimit(limiter)];
     this.ingestGate = new IngestGate(INGEST_GATE, () => metrics.heldMessages.inc());
+    this.throttle = new FailureThrottle({ ...options.authThrottle, maxSources: MAX_THROTTLED_SOURCES });
+    metrics.countThrottledSourcesWith(() => this.throttle.size);
   }
 
   /**
@@ -121,23 +131,29 @@ export class DeviceBrokerHooks {
   create(context: HookContext): BrokerHooks {
     const { metrics, options, logger } = this;
     // Capacity first: the cheapest refusal, before any database work.
-    const maxConnections = connectionCap(options.maxConnections, openFilesLimit());
-    if (maxConnections < options.maxConnections) {
-      logger.warn(`MQTT_MAX_CONNECTIONS ${options.maxConnections} lowered to ${maxConnections} to fit the open-files limit (ulimit -n); raise it for more devices`);
-    }
-    const capacity = withinCapacity(context.connectedClients, maxConnections);
+    const capacity = withinCapacity(context.connectedClients, context.maxConnections);
     const passwordChecks = [capacity, ...this.passwordChecks];
     const certificateChecks = [capacity, ...this.certificateChecks];
     const claimChecks = [capacity, ...this.claimChecks];
     const checksFor = (attempt: ConnectAttempt) =>
       attempt.peerCertificate ? certificateChecks : attempt.username?.startsWith(CLAIM_USERNAME_PREFIX) ? claimChecks : passwordChecks;
 
+    const { throttle } = this;
     const authenticate: BrokerHooks['authenticate'] = (client, username, password, done) => {
+      const source = sourceAddress(client);
+      // Refused before any lookup: failures from one address cannot keep the credential queries busy.
+      if (throttle.retryAfterMs(source) > 0) {
+        return done(refuse({ code: ConnackCode.ServerUnavailable, reason: 'throttled', message: 'too many failed attempts from this address' }, metrics), false);
+      }
       const attempt: ConnectAttempt = { clientId: client.id, username: username ?? undefined, password: password ?? undefined, peerCertificate: peerCertificateOf(client) };
       const checks = checksFor(attempt);
       runConnectChecks(checks, attempt).then(
         (refusal) => {
-          if (refusal) return done(refuse(refusal, metrics), false);
+          if (refusal) {
+            if (isAuthenticationFailure(refusal)) throttle.failed(source);
+            return done(refuse(refusal, metrics), false);
+          }
+          throttle.succeeded(source);
           if (attempt.certificate) {
             this.signedInWith.set(client, attempt.certificate.facts.fingerprint);
             this.certificates.signedIn(client.id, attempt.certificate.facts.fingerprint);
@@ -209,7 +225,20 @@ export class DeviceBrokerHooks {
       done(null, null);
     };
 
-    const authorizeForward = (_client: Client, packet: AedesPublishPacket): AedesPublishPacket => {
+    const outboundQueueFull = metrics.closedConnections.labels('outbound-queue');
+    const authorizeForward = (client: Client, packet: AedesPublishPacket): AedesPublishPacket | undefined => {
+      // aedes writes every delivery to the stream at once and only then waits for 'drain', so a
+      // client that stops reading holds all it was sent in memory (108 MB in 10 s in issue #15).
+      // Its queue is bounded by the cap plus one packet; the others' deliveries never wait on it.
+      const queued = client.conn.writableLength;
+      if (queued > options.maxOutboundBytes) {
+        if (!client.conn.destroyed) {
+          outboundQueueFull.inc();
+          logger.warn(`closing '${client.id}': ${queued} bytes queued to it unread, over MQTT_MAX_OUTBOUND_KB`);
+          client.conn.destroy();
+        }
+        return undefined;
+      }
       metrics.messagesOut.inc();
       return packet;
     };
@@ -230,6 +259,12 @@ function afterConnack(client: Client, run: () => void, fail: (error: Error) => v
 function peerCertificateOf(client: Client): X509Certificate | undefined {
   const socket = client.conn as Partial<TLSSocket>;
   return typeof socket.getPeerX509Certificate === 'function' ? socket.getPeerX509Certificate() : undefined;
+}
+
+/** The peer address of the accepted socket (for WebSocket, the HTTP request's). */
+function sourceAddress(client: Client): string {
+  const conn = client.conn as { remoteAddress?: string };
+  return conn.remoteAddress ?? client.req?.socket?.remoteAddress ?? 'unknown';
 }
 
 function refuse(refusal: ConnectRefusal, metrics: BrokerMetrics): Error & { returnCode: number } {

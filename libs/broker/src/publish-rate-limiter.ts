@@ -1,4 +1,4 @@
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '@edgefleet/common';
 
 /** A device is told it is being throttled at most this often, so the notice cannot flood it. */
 const NOTICE_INTERVAL_MS = 1000;

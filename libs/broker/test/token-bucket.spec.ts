@@ -1,5 +1,5 @@
 import { PublishRateLimiter } from '../src/publish-rate-limiter';
-import { TokenBucket } from '../src/token-bucket';
+import { TokenBucket } from '@edgefleet/common';
 
 describe('TokenBucket', () => {
   it('allows a burst, then the sustained rate', () => {

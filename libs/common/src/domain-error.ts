@@ -11,6 +11,8 @@ export enum DomainErrorCode {
   PreconditionFailed = 'precondition_failed',
   TooLarge = 'too_large',
   RateLimited = 'rate_limited',
+  /** The server has no room to store what was sent (disk full). */
+  InsufficientStorage = 'insufficient_storage',
 }
 
 export class DomainError extends Error {
@@ -46,5 +48,15 @@ export class ConflictError extends DomainError {
 export class PreconditionFailedError extends DomainError {
   constructor(message: string) {
     super(DomainErrorCode.PreconditionFailed, message);
+  }
+}
+
+/** Try again later: 429, with Retry-After over HTTP. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(DomainErrorCode.RateLimited, message);
   }
 }

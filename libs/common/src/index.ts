@@ -6,3 +6,8 @@ export * from './secret-token';
 export * from './free-port';
 export * from './open-files-limit';
 export * from './secret-file';
+export * from './make-directory';
+export * from './bisect-batch';
+export * from './unavailable-error';
+export * from './token-bucket';
+export * from './failure-throttle';

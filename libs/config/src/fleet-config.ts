@@ -9,7 +9,13 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 export interface FleetConfig {
   dataDir: string;
   database: { url?: string };
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /** Server-sent event streams open at once: in total, and per API token. */
+    eventStreams: { max: number; perToken: number };
+  };
   mqtt: {
     host: string;
     port: number;
@@ -19,17 +25,28 @@ export interface FleetConfig {
     brokerUrl?: string;
     /** Largest MQTT packet accepted from a client; a bigger one closes the connection. */
     maxPacketBytes: number;
-    /** Concurrent device sessions; CONNECTs beyond it are refused. */
+    /**
+     * Open MQTT sockets on all listeners together, counted from accept (before CONNECT): past it
+     * the longest-silent socket without a CONNECT makes room, or the new one is closed.
+     */
     maxConnections: number;
+    /** A socket that has not sent CONNECT this long after accept is closed. */
+    connectTimeoutMs: number;
+    /** Bytes queued to one client that is not reading; past it that client alone is disconnected. */
+    maxOutboundBytes: number;
     /** Per-device publish rate limit (token bucket): sustained rate and burst. */
     rateLimit: { perSecond: number; burst: number };
   };
+  /** Failed authentication (bad API tokens, bad MQTT credentials) per source address: a token bucket of failures. */
+  authThrottle: { burst: number; perMinute: number };
   adminToken?: string;
   artifacts: ArtifactsConfig;
   twin: TwinConfig;
   rollouts: RolloutsConfig;
   identity: IdentityConfig;
   log: { level: LogLevel; format: LogFormat };
+  /** Less free space than this under the data folder is a warning in /health. */
+  disk: { minFreeBytes: number };
 }
 
 /** A setting that failed validation; the message names the variable. */

@@ -28,6 +28,10 @@ export function loadConfig(env: Env = process.env): FleetConfig {
       host: readHost(env, 'HTTP_HOST', '127.0.0.1'),
       port: readPort(env, 'HTTP_PORT', 3000),
       bodyLimitBytes: readPositiveInt(env, 'HTTP_BODY_LIMIT_MB', 16) * MIB,
+      eventStreams: {
+        max: readPositiveInt(env, 'SSE_MAX_STREAMS', 1_000),
+        perToken: readPositiveInt(env, 'SSE_MAX_STREAMS_PER_TOKEN', 20),
+      },
     },
     mqtt: {
       host: readHost(env, 'MQTT_HOST', '127.0.0.1'),
@@ -37,16 +41,23 @@ export function loadConfig(env: Env = process.env): FleetConfig {
       brokerUrl: readUrl(env, 'BROKER_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:']),
       maxPacketBytes: readMaxPacketBytes(env),
       maxConnections: readPositiveInt(env, 'MQTT_MAX_CONNECTIONS', 50_000),
+      connectTimeoutMs: readPositiveInt(env, 'MQTT_CONNECT_TIMEOUT_MS', 5_000),
+      maxOutboundBytes: readPositiveInt(env, 'MQTT_MAX_OUTBOUND_KB', 4_096) * KIB,
       rateLimit: {
         perSecond: readPositiveInt(env, 'MQTT_RATE_LIMIT_PER_SEC', 50),
         burst: readPositiveInt(env, 'MQTT_RATE_LIMIT_BURST', 100),
       },
+    },
+    authThrottle: {
+      burst: readPositiveInt(env, 'AUTH_THROTTLE_BURST', 30),
+      perMinute: readPositiveInt(env, 'AUTH_THROTTLE_PER_MIN', 30),
     },
     adminToken,
     artifacts: readArtifactsConfig(env),
     twin: readTwinConfig(env),
     rollouts: readRolloutsConfig(env),
     identity: readIdentityConfig(env),
+    disk: { minFreeBytes: readPositiveInt(env, 'FLEET_DISK_MIN_FREE_MB', 1024) * MIB },
     log: {
       level: readEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
       format: readEnum(env, 'LOG_FORMAT', ['json', 'pretty'] as const, env.NODE_ENV === 'production' ? 'json' : 'pretty'),

@@ -6,6 +6,11 @@ export interface TwinConfig {
   maxBytes: number;
   /** How long reported changes are coalesced in memory before one batched write. */
   flushIntervalMs: number;
+  /**
+   * Bytes of reports merged in memory and not yet written (the database slow or down) past which
+   * new changing reports are refused: QoS 1 not acknowledged, QoS 0 answered on the errors topic.
+   */
+  maxPendingBytes: number;
 }
 
 export function readTwinConfig(env: Env): TwinConfig {
@@ -13,5 +18,6 @@ export function readTwinConfig(env: Env): TwinConfig {
   if (maxBytes < 2) throw new ConfigError('TWIN_MAX_BYTES', 'must be at least 2 (the empty document `{}`)');
   const flushIntervalMs = readPositiveInt(env, 'TWIN_FLUSH_INTERVAL_MS', 50);
   if (flushIntervalMs > 10_000) throw new ConfigError('TWIN_FLUSH_INTERVAL_MS', 'must be at most 10000: a crash loses up to this window of reports');
-  return { maxBytes, flushIntervalMs };
+  const maxPendingBytes = readPositiveInt(env, 'TWIN_MAX_PENDING_MB', 64) * 1024 * 1024;
+  return { maxBytes, flushIntervalMs, maxPendingBytes };
 }

@@ -4,6 +4,8 @@
  * check of a message's spec before any handler sees the payload, and answers a failure on
  * `devices/{id}/errors`.
  */
+import { findUnstorable } from './storable-json';
+
 export type PayloadResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export type PayloadCheck<T> = (value: unknown) => PayloadResult<T>;
@@ -14,9 +16,11 @@ export interface DeviceMessageSpec<T> {
   readonly pattern: string;
   readonly check: PayloadCheck<T>;
   /**
-   * The device's QoS 1 PUBACK waits until the server has handled the message, so a server crash
-   * before then makes the device send it again. For messages that must never be lost (job
-   * status); others are acknowledged on receipt and handled meanwhile.
+   * The device's QoS 1 PUBACK waits until the server has handled the message (for a reported
+   * state: until it is in Postgres), so a server crash or a database outage before then makes
+   * the device send it again. For messages that must never be lost once acknowledged (job
+   * status, reported state); others are acknowledged on receipt and handled meanwhile. QoS 0
+   * messages have no acknowledgement and are handled as they come.
    */
   readonly acknowledgeAfterHandling?: boolean;
 }
@@ -27,6 +31,16 @@ export function accept<T>(value: T): PayloadResult<T> {
 
 export function reject<T = never>(error: string): PayloadResult<T> {
   return { ok: false, error };
+}
+
+/**
+ * A device payload's check: first that it holds nothing Postgres or JSON cannot store
+ * (`findUnstorable`), then the spec's own check. Every transport runs this one.
+ */
+export function checkDevicePayload<T>(spec: DeviceMessageSpec<T>, value: unknown): PayloadResult<T> {
+  const unstorable = findUnstorable(value);
+  if (unstorable) return reject(`payload refused: ${unstorable}`);
+  return spec.check(value);
 }
 
 export function isJsonObject(value: unknown): value is Record<string, unknown> {

@@ -9,3 +9,4 @@ export * from './job-states';
 export * from './job-messages';
 export * from './presence-messages';
 export * from './certificate-messages';
+export * from './storable-json';

@@ -16,6 +16,7 @@ export const TWIN_MAX_DEPTH = 16;
 /** `devices/{id}/state/reported`: a JSON merge patch (RFC 7396) on the reported state; `null` deletes a key. */
 export const REPORTED_STATE_MESSAGE: DeviceMessageSpec<TwinDocument> = {
   pattern: 'devices/+/state/reported',
+  acknowledgeAfterHandling: true,
   check: (value) => {
     if (!isJsonObject(value)) return reject('state/reported must be a JSON object');
     if (depthOf(value) > TWIN_MAX_DEPTH) return reject(`state/reported is nested deeper than ${TWIN_MAX_DEPTH} levels`);

@@ -1,4 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { DATABASE_PROCESS } from './database-process';
 import { DATABASE_OPTIONS, type DatabaseOptions, PrismaService } from './prisma.service';
 import { Transactor } from './transactor';
 
@@ -11,9 +12,10 @@ export class DatabaseModule {
       providers: [
         { provide: DATABASE_OPTIONS, useValue: options },
         { provide: PrismaService, useFactory: () => new PrismaService(options) },
+        { provide: DATABASE_PROCESS, useValue: options.process ?? null },
         Transactor,
       ],
-      exports: [PrismaService, Transactor, DATABASE_OPTIONS],
+      exports: [PrismaService, Transactor, DATABASE_OPTIONS, DATABASE_PROCESS],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
+import type { DatabaseProcess } from './database-process';
 import { PrismaClient } from './generated/client';
 
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
@@ -9,6 +10,8 @@ export interface DatabaseOptions {
   url: string;
   /** Connections in the pool; Postgres work is short, so a few per core is enough. */
   poolSize?: number;
+  /** The embedded Postgres's supervisor, when the server runs one. */
+  process?: DatabaseProcess;
 }
 
 /** The Prisma client on the pg driver adapter (no native query engine). */
@@ -24,6 +27,9 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   constructor(options: DatabaseOptions) {
     const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 20 });
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    // An idle connection breaks when Postgres restarts; the pool drops it and the next query opens
+    // a new one. Without a listener the pool's 'error' event would end the process.
+    pool.on('error', () => undefined);
     this.pool = pool;
   }
 

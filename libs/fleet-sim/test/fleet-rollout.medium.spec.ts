@@ -68,7 +68,7 @@ describe('fleet simulator: 500 simulated devices complete a firmware rollout aga
     const rollout = await waitFor(
       () => api.rollout(created.id),
       (r) => ['completed', 'aborted', 'cancelled'].includes(r.state),
-      40_000,
+      90_000,
     );
     expect(rollout.state).toBe('completed');
     expect(rollout.targetCount).toBe(DEVICES);
@@ -85,5 +85,5 @@ describe('fleet simulator: 500 simulated devices complete a firmware rollout aga
     // The credentials were kept: a second run against the same server reuses the devices.
     const again = await prepareFleet(api, store, 'simcam', DEVICES, (line) => lines.push(line));
     expect(again).toMatchObject({ registered: 0, reused: DEVICES });
-  });
+  }, 150_000);
 });

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError } from '@edgefleet/common';
+import { DomainError, UnavailableError } from '@edgefleet/common';
 import { deviceErrorsTopic, deviceIdOfTopic } from '@edgefleet/contracts';
 import { DeviceChannel } from './device-channel';
 import { GatewayMetrics } from './gateway-metrics';
 
 /**
- * Packets whose handler failed for a reason other than a domain error (the database, say).
+ * Packets whose handler failed for a reason other than a domain error (the database, say,
+ * or an UnavailableError).
  * A message kind acknowledged after handling is then not acknowledged at all: the transport
  * refuses it and the broker closes the connection, so the device sends it again.
  */
@@ -23,6 +24,7 @@ export class DeviceErrorReporter {
   private readonly logger = new Logger('Gateway');
   private readonly refused;
   private readonly failed;
+  private readonly unavailable;
 
   constructor(
     private readonly channel: DeviceChannel,
@@ -30,13 +32,18 @@ export class DeviceErrorReporter {
   ) {
     this.refused = metrics.messages.labels('refused');
     this.failed = metrics.messages.labels('failed');
+    this.unavailable = metrics.messages.labels('unavailable');
   }
 
   report(topic: string, packet: object, exception: unknown): void {
     const deviceId = deviceIdOfTopic(topic);
-    const known = exception instanceof DomainError;
-    if (known) this.refused.inc();
-    else {
+    const known = exception instanceof DomainError || exception instanceof UnavailableError;
+    if (exception instanceof DomainError) this.refused.inc();
+    else if (exception instanceof UnavailableError) {
+      // Expected while the database is down or behind: no stack per message, and not acknowledged.
+      this.unavailable.inc();
+      failedPackets.add(packet);
+    } else {
       this.failed.inc();
       this.logger.error(`handling '${topic}' failed: ${(exception as Error)?.stack ?? String(exception)}`);
       failedPackets.add(packet);

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { type DeviceMessageSpec, compileTopicFilter } from '@edgefleet/contracts';
 
-/** Handles one checked device message; may throw (or reject) like a Nest handler, with the same effect. */
-export type DirectDeviceHandler<T> = (deviceId: string, payload: T) => Promise<void> | void;
+/** Handles one checked device message (sent at `qos`); may throw (or reject) like a Nest handler, with the same effect. */
+export type DirectDeviceHandler<T> = (deviceId: string, payload: T, qos: number) => Promise<void> | void;
 
 export interface DirectDeviceRoute {
   readonly spec: DeviceMessageSpec<unknown>;

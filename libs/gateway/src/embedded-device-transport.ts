@@ -1,6 +1,7 @@
 import { type CustomTransportStrategy, type MessageHandler, MqttContext, Server } from '@nestjs/microservices';
 import { DomainError, DomainErrorCode } from '@edgefleet/common';
-import { compileTopicFilter, deviceIdOfTopic } from '@edgefleet/contracts';
+import { isUtf8 } from 'node:buffer';
+import { type PayloadResult, accept, checkDevicePayload, compileTopicFilter, deviceIdOfTopic, reject } from '@edgefleet/contracts';
 import type { BrokerService, DevicePublish } from '@edgefleet/broker';
 import { type DeviceErrorReporter, failedPackets } from './device-error-reporter';
 import type { DirectDeviceRoute, DirectDeviceRoutes } from './direct-device-routes';
@@ -79,12 +80,13 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
     const handler = this.getHandlerByPattern(topic);
     if (!handler) return this.unrouted();
     this.dispatched.inc();
-    // Same payload shape as Nest's MQTT transport: parsed JSON, or the text when it is not JSON.
-    const data = parsePayload(payload);
+    const parsed = parsePayload(payload);
+    if (!parsed.ok) return this.errors.report(topic, packet, new DomainError(DomainErrorCode.Invalid, parsed.error));
+    const data = parsed.value;
     const handled = this.handleEvent(topic, { pattern: topic, data }, new MqttContext([topic, packet])).catch((error: Error) =>
       this.logger.error(`dispatching '${topic}' failed: ${error.message}`),
     );
-    if (!handler.extras?.acknowledgeAfterHandling) return;
+    if (!handler.extras?.acknowledgeAfterHandling || packet.qos === 0) return;
     return handled.then(() => {
       if (failedPackets.has(packet)) throw new Error(`handling '${topic}' failed; not acknowledged, so the device sends it again`);
     });
@@ -93,24 +95,27 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
   /** The same steps as Nest's pipeline for a device handler (payload check, handler, error answer), without its machinery. */
   private dispatchDirect(route: DirectDeviceRoute, { topic, payload, packet }: DevicePublish): Promise<void> | void {
     this.dispatched.inc();
+    // QoS 0 has no acknowledgement to hold back.
+    const acknowledgeAfterHandling = route.spec.acknowledgeAfterHandling === true && packet.qos > 0;
     const failed = (error: unknown): Promise<void> | void => {
       this.errors.report(topic, packet, error);
-      if (route.spec.acknowledgeAfterHandling && failedPackets.has(packet)) {
+      if (acknowledgeAfterHandling && failedPackets.has(packet)) {
         return Promise.reject(new Error(`handling '${topic}' failed; not acknowledged, so the device sends it again`));
       }
     };
     let pending: Promise<void> | void;
     try {
-      const checked = route.spec.check(parsePayload(payload));
+      const parsed = parsePayload(payload);
+      const checked = parsed.ok ? checkDevicePayload(route.spec, parsed.value) : parsed;
       if (!checked.ok) throw new DomainError(DomainErrorCode.Invalid, checked.error);
       // The route's pattern is a device topic, so the id is there.
-      pending = route.handle(deviceIdOfTopic(topic)!, checked.value);
+      pending = route.handle(deviceIdOfTopic(topic)!, checked.value, packet.qos);
     } catch (error) {
       return failed(error);
     }
     if (!pending) return;
     const handled = pending.then(undefined, failed);
-    return route.spec.acknowledgeAfterHandling ? handled : void handled.catch(() => undefined);
+    return acknowledgeAfterHandling ? handled : void handled.catch(() => undefined);
   }
 
   /**
@@ -122,11 +127,17 @@ export class EmbeddedDeviceTransport extends Server implements CustomTransportSt
   }
 }
 
-function parsePayload(payload: Buffer): unknown {
+/**
+ * Same payload shape as Nest's MQTT transport: parsed JSON, or the text when it is not JSON.
+ * A payload that is not UTF-8 is refused here: decoding it would silently replace its bytes
+ * with U+FFFD, so the handler would see (and store) something the device never sent.
+ */
+function parsePayload(payload: Buffer): PayloadResult<unknown> {
+  if (!isUtf8(payload)) return reject('payload is not valid UTF-8');
   const text = payload.toString('utf8');
   try {
-    return JSON.parse(text) as unknown;
+    return accept(JSON.parse(text) as unknown);
   } catch {
-    return text;
+    return accept(text);
   }
 }

@@ -18,7 +18,8 @@ export class HealthRegistry {
     this.checks.set(name, check);
   }
 
-  async report(): Promise<{ status: 'ok' | 'degraded'; components: Record<string, ComponentHealth> }> {
+  /** `degraded` when a component is down; `warnings` collects what components flag without being down (low disk). */
+  async report(): Promise<{ status: 'ok' | 'degraded'; components: Record<string, ComponentHealth>; warnings: string[] }> {
     const components: Record<string, ComponentHealth> = {};
     await Promise.all(
       [...this.checks].map(async ([name, check]) => {
@@ -30,6 +31,7 @@ export class HealthRegistry {
       }),
     );
     const status = Object.values(components).some((component) => component.status === 'down') ? 'degraded' : 'ok';
-    return { status, components };
+    const warnings = Object.values(components).flatMap((component) => (typeof component.warning === 'string' ? [component.warning] : []));
+    return { status, components, warnings };
   }
 }

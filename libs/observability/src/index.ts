@@ -4,3 +4,4 @@ export * from './http-metrics';
 export * from './logger';
 export * from './metrics.registry';
 export * from './observability.module';
+export * from './disk-space.health';

@@ -19,7 +19,16 @@ export class MetricsRegistry {
     registers: [this.registry],
   });
 
+  /** Shared by every batched write or lookup that splits a failing batch to find the row at fault (`bisectBatch`). */
+  readonly batchRowsRefused = new Counter({
+    name: 'edgefleet_batch_rows_refused_total',
+    help: 'Rows the database refused, found by splitting the batch that carried them (the rest of the batch was written), by batch',
+    labelNames: ['batch'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
+    for (const batch of ['twin-reported', 'job-status', 'credentials'] as const) this.batchRowsRefused.inc({ batch }, 0);
     collectDefaultMetrics({ register: this.registry, prefix: 'edgefleet_' });
   }
 }

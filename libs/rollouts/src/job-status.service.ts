@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { DomainError, DomainErrorCode, NotFoundError } from '@edgefleet/common';
+import { DomainError, DomainErrorCode, NotFoundError, bisectBatch } from '@edgefleet/common';
 import { type JobStatusReport, isFinalJobStatus } from '@edgefleet/contracts';
-import { Transactor } from '@edgefleet/database';
+import { Transactor, isRowFault, postgresErrorCode } from '@edgefleet/database';
+import { MetricsRegistry } from '@edgefleet/observability';
 import { JobPublisher } from './job-publisher';
 import { type JobSnapshot, applyReport, retryDelayMs } from './job-transitions';
 import type { JobRef } from './rollout';
@@ -35,6 +36,7 @@ export class JobStatusService implements OnModuleDestroy {
   private pending: PendingReport[] = [];
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
+  private readonly refusedRows;
 
   constructor(
     private readonly jobs: RolloutJobRepository,
@@ -43,7 +45,10 @@ export class JobStatusService implements OnModuleDestroy {
     private readonly scheduler: RolloutScheduler,
     private readonly metrics: RolloutMetrics,
     @Inject(ROLLOUTS_OPTIONS) private readonly options: RolloutsOptions,
-  ) {}
+    registry: MetricsRegistry,
+  ) {
+    this.refusedRows = registry.batchRowsRefused.labels('job-status');
+  }
 
   /** Resolves once the report is applied (or ignored as a duplicate); rejects for a job the device does not have. */
   report(deviceId: string, jobId: string, report: JobStatusReport): Promise<void> {
@@ -70,23 +75,46 @@ export class JobStatusService implements OnModuleDestroy {
     if (this.pending.length) void this.flush();
   }
 
+  /**
+   * Applies a batch; when the database refuses it for one report's data, the batch is split
+   * to find that report (`bisectBatch`), which alone is refused and told to its device, and
+   * the others are applied. When the database fails otherwise, the reports not applied are
+   * refused unacknowledged, and their devices send them again.
+   */
   private async apply(batch: PendingReport[]): Promise<void> {
-    let decided: Decided | undefined;
-    for (let attempt = 1; !decided; attempt++) {
+    const outcome = await bisectBatch(batch, (part) => this.decideAndWrite(part), isRowFault);
+    for (const { row, error } of outcome.refused) {
+      this.logger.error(`job report of '${row.deviceId}' for job '${row.jobId}' refused by the database: ${error.message}`);
+      this.refusedRows.inc();
+      this.metrics.statusReports.inc({ outcome: 'refused' });
+      row.reject(new DomainError(DomainErrorCode.Invalid, `job '${row.jobId}': the status report could not be stored`));
+    }
+    if (outcome.unwritten) {
+      const { rows, error } = outcome.unwritten;
+      this.logger.error(`applying ${rows.length} job report(s) failed: ${error.message}`);
+      for (const item of rows) item.reject(error);
+    }
+    for (const { rows, result } of outcome.written) await this.settle(rows, result);
+  }
+
+  /** One transaction: lock the batch's jobs, decide every report, write the jobs; run again on a deadlock, at most 3 times. */
+  private async decideAndWrite(batch: PendingReport[]): Promise<Decided> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        decided = await this.transactor.run(async (tx) => {
+        return await this.transactor.run(async (tx) => {
           const locked = await this.jobs.lockForReports([...new Set(batch.map((item) => item.jobId))], tx);
           const result = this.decide(batch, locked);
           await this.jobs.applyUpdates(result.updates, tx);
           return result;
         });
       } catch (error) {
-        if (attempt < 3 && RETRYABLE.has(postgresCode(error))) continue;
-        this.logger.error(`applying ${batch.length} job report(s) failed: ${(error as Error).message}`);
-        for (const item of batch) item.reject(error as Error);
-        return;
+        if (attempt < 3 && RETRYABLE.has(postgresErrorCode(error))) continue;
+        throw error;
       }
     }
+  }
+
+  private async settle(batch: PendingReport[], decided: Decided): Promise<void> {
     decided.outcomes.forEach((outcome, index) => (outcome ? batch[index].reject(outcome) : batch[index].resolve()));
     this.metrics.statusReports.inc({ outcome: 'applied' }, decided.applied);
     this.metrics.statusReports.inc({ outcome: 'ignored' }, decided.ignored);
@@ -158,18 +186,4 @@ interface Decided {
 
 function snapshotOf(job: LockedJob): JobSnapshot {
   return { status: job.status, attempts: job.attempts, deviceSucceeded: job.deviceSucceeded };
-}
-
-function postgresCode(error: unknown): string {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === 'object' && !seen.has(current)) {
-    seen.add(current);
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-    const original = (current as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta?.driverAdapterError?.cause?.originalCode;
-    if (original) return original;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return '';
 }

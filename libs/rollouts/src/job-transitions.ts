@@ -35,6 +35,7 @@ export type ReportOutcome =
  * out of order never move a job backwards; they are ignored.
  */
 export function applyReport(job: JobSnapshot, report: JobStatusReport, context: ReportContext): ReportOutcome {
+  if (job.status === 'cancelled' && job.attempts > 0 && report.status === 'succeeded') return successAfterCancel(job, report, context);
   if (isFinalJobStatus(job.status)) return { kind: 'ignore', why: `job is already ${job.status}` };
   if (job.attempts === 0) return { kind: 'refuse', why: 'job has not been sent to this device yet' };
   const waiting = job.status === 'queued' || job.status === 'pending_offline';
@@ -66,6 +67,18 @@ export function applyReport(job: JobSnapshot, report: JobStatusReport, context: 
       return update(report.status, false, report);
     }
   }
+}
+
+/**
+ * The device is the source of truth for what it runs (CONTRACT §4): a device that received the
+ * job before the cancel and installs it anyway is recorded as succeeded, with the same version
+ * rule as any success. Before its version shows, the job stays cancelled with the device's word
+ * kept, and the version report completes it (RolloutJobRepository.confirmFirmware).
+ */
+function successAfterCancel(job: JobSnapshot, report: JobStatusReport, context: ReportContext): ReportOutcome {
+  if (context.versionConfirmed) return update('succeeded', true, report);
+  if (job.deviceSucceeded) return { kind: 'ignore', why: 'device already reported success' };
+  return update('cancelled', true, report);
 }
 
 function update(status: DeviceJobStatus, deviceSucceeded: boolean, report: JobStatusReport): ReportOutcome {

@@ -110,14 +110,15 @@ export class RolloutJobRepository {
   }
 
   /**
-   * Firmware jobs whose device said `succeeded` and now reports the artifact's version (CONTRACT §4).
+   * Firmware jobs whose device said `succeeded` and now reports the artifact's version (CONTRACT §4),
+   * cancelled ones included: the device installed it anyway, and what it runs is the truth.
    * Rows are locked in id order, as report batches lock them, so the two never deadlock.
    */
   async confirmFirmware(rolloutId: string, version: string, tx: DbTx): Promise<JobRef[]> {
     const rows = await tx.$queryRaw<JobRefRow[]>`
       WITH due AS (
         SELECT j.id FROM rollout_jobs j JOIN devices d ON d.id = j.device_id
-        WHERE j.rollout_id = ${rolloutId}::uuid AND j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[])) AND d.firmware_version = ${version}
+        WHERE j.rollout_id = ${rolloutId}::uuid AND j.device_succeeded AND (j.status = 'cancelled' OR NOT (j.status = ANY(${FINAL}::text[]))) AND d.firmware_version = ${version}
         ORDER BY j.id FOR UPDATE OF j)
       UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
       FROM due WHERE j.id = due.id
@@ -132,7 +133,7 @@ export class RolloutJobRepository {
       WITH due AS (
         SELECT j.id FROM rollout_jobs j JOIN rollouts r ON r.id = j.rollout_id
           JOIN unnest(${reports.map((r) => r.deviceId)}::text[], ${reports.map((r) => r.version)}::text[]) AS u(device_id, version) ON u.device_id = j.device_id
-        WHERE j.device_succeeded AND NOT (j.status = ANY(${FINAL}::text[])) AND r.type = 'firmware' AND r.payload->'artifact'->>'version' = u.version
+        WHERE j.device_succeeded AND (j.status = 'cancelled' OR NOT (j.status = ANY(${FINAL}::text[]))) AND r.type = 'firmware' AND r.payload->'artifact'->>'version' = u.version
         ORDER BY j.id FOR UPDATE OF j)
       UPDATE rollout_jobs j SET status = 'succeeded', finished_at = now(), deadline_at = NULL, next_attempt_at = NULL, updated_at = now()
       FROM due WHERE j.id = due.id

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '@edgefleet/audit';
+import { SYSTEM_ACTOR } from '@edgefleet/common';
 import type { DbTx } from '@edgefleet/database';
 import { thresholdBreach } from './failure-threshold';
 import { WindowSchedule } from './maintenance-window';
@@ -34,6 +36,7 @@ export class RolloutStepper {
     private readonly jobs: RolloutJobRepository,
     private readonly targets: RolloutTargets,
     private readonly newDevices: NewDeviceChecks,
+    private readonly audit: AuditService,
     @Inject(ROLLOUTS_OPTIONS) private readonly options: RolloutsOptions,
   ) {}
 
@@ -72,6 +75,12 @@ export class RolloutStepper {
         state = changes.state = 'aborted';
         changes.reason = breach;
         changes.finishedAt = now;
+        // An automatic decision is audited like an operator's, by the system actor, in the same transaction.
+        await this.audit.record(
+          SYSTEM_ACTOR,
+          { action: 'rollout.abort', resourceType: 'rollout', resourceId: rollout.id, before: { state: rollout.state }, after: { state, reason: breach } },
+          tx,
+        );
       }
     }
     // In-flight devices finish; nobody new starts (CONTRACT §4). Repeated while any are in flight, so a

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiErrorDto, EventStreamSlots } from '@edgefleet/api';
 import type { Actor } from '@edgefleet/common';
 import { CurrentActor } from '@edgefleet/auth';
 import { RolloutControlService } from './rollout-control.service';
@@ -19,8 +20,6 @@ import {
 } from './rollout.dto';
 import { RolloutService } from './rollout.service';
 
-const EVENT_POLL_MS = 1_000;
-
 @ApiTags('rollouts')
 @ApiBearerAuth()
 @Controller('api/v1/rollouts')
@@ -29,6 +28,7 @@ export class RolloutController {
     private readonly rollouts: RolloutService,
     private readonly controls: RolloutControlService,
     private readonly events: RolloutEvents,
+    private readonly streams: EventStreamSlots,
   ) {}
 
   @Post()
@@ -94,25 +94,44 @@ export class RolloutController {
   }
 
   @Get(':id/events')
-  @ApiOperation({ summary: 'Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, then `end` once nothing is left to do' })
+  @ApiOperation({
+    summary:
+      'Server-sent events: a `progress` event (a RolloutDto) whenever counts or state change, then `end` once nothing is left to do. 429 (with Retry-After) past SSE_MAX_STREAMS open streams, or SSE_MAX_STREAMS_PER_TOKEN for this token',
+  })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'text/event-stream of `progress` events whose data is a RolloutDto' })
-  async stream(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  @ApiTooManyRequestsResponse({ description: 'Too many event streams open (in total or for this token); try again after Retry-After seconds', type: ApiErrorDto })
+  async stream(@CurrentActor() actor: Actor, @Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.rollouts.find(id);
+    const release = this.streams.take(actor.id ?? actor.name);
     const abort = new AbortController();
     request.raw.on('close', () => abort.abort());
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     try {
-      for await (const view of this.events.watch(id, EVENT_POLL_MS, abort.signal)) {
-        raw.write(`event: progress\ndata: ${JSON.stringify(toRolloutDto(view))}\n\n`);
+      for await (const view of this.events.watch(id, abort.signal)) {
+        // A client that does not read is not written to until it has: it skips to the newest view.
+        if (!raw.write(`event: progress\ndata: ${JSON.stringify(toRolloutDto(view))}\n\n`)) await drained(raw, abort.signal);
       }
       if (!abort.signal.aborted) raw.write('event: end\ndata: {}\n\n');
     } catch (error) {
       raw.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
     } finally {
+      release();
       raw.end();
     }
   }
+}
+
+function drained(stream: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

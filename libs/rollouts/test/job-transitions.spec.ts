@@ -22,6 +22,15 @@ describe('device job state machine', () => {
     expect(applyReport(inFlight('downloading'), { status: 'downloading', progress: 80 }, confirmed)).toMatchObject({ kind: 'update', status: 'downloading', progress: 80 });
   });
 
+  it('takes a success reported after a cancel from a device that was sent the job: the device is the truth', () => {
+    expect(applyReport(inFlight('cancelled'), { status: 'succeeded' }, confirmed)).toMatchObject({ kind: 'update', status: 'succeeded', deviceSucceeded: true });
+    expect(applyReport(inFlight('cancelled'), { status: 'succeeded' }, unconfirmed)).toMatchObject({ kind: 'update', status: 'cancelled', deviceSucceeded: true });
+    expect(applyReport(inFlight('cancelled', { deviceSucceeded: true }), { status: 'succeeded' }, unconfirmed)).toMatchObject({ kind: 'ignore' });
+    expect(applyReport(inFlight('cancelled'), { status: 'installing' }, confirmed)).toMatchObject({ kind: 'ignore' });
+    expect(applyReport(inFlight('cancelled', { attempts: 0 }), { status: 'succeeded' }, confirmed)).toMatchObject({ kind: 'ignore' });
+    expect(applyReport(inFlight('failed'), { status: 'succeeded' }, confirmed)).toMatchObject({ kind: 'ignore' });
+  });
+
   it('refuses reports for a job never sent to the device', () => {
     expect(applyReport({ status: 'queued', attempts: 0, deviceSucceeded: false }, { status: 'accepted' }, confirmed)).toMatchObject({ kind: 'refuse' });
     expect(applyReport({ status: 'pending_offline', attempts: 0, deviceSucceeded: false }, { status: 'succeeded' }, confirmed)).toMatchObject({ kind: 'refuse' });

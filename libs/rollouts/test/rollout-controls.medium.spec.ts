@@ -76,11 +76,21 @@ describe('pause, resume, cancel, audit and progress events (real Postgres, real 
     const jobs = await rolloutJobs(t, rollout.id);
     expect([...jobs.values()].every((job) => job.status === 'cancelled' && job.lastError === 'rollout cancelled by test admin')).toBe(true);
 
-    // A device that finishes anyway does not bring the job back; nothing else is sent.
-    const late = inFlight[0];
+    // A device that installs anyway is the truth of what it runs: succeeded once its version shows
+    // (CONTRACT §4's rule), and the counts say so; nothing else is sent.
+    const [late, later] = inFlight;
     await late.report(late.jobIds()[0], 'succeeded');
     await sleep(300);
     expect((await rolloutJobs(t, rollout.id)).get(late.id).status).toBe('cancelled');
+    await late.reportFirmware(artifact.version);
+    await waitFor(() => rolloutJobs(t, rollout.id), (jobs) => jobs.get(late.id).status === 'succeeded');
+    await later.reportFirmware(artifact.version);
+    await later.report(later.jobIds()[0], 'succeeded');
+    const truth = await waitForRollout(t, rollout.id, (r) => r.counts.succeeded === 2);
+    expect(truth).toMatchObject({ state: 'cancelled', counts: { succeeded: 2, cancelled: 2 } });
+    // A device never sent the job cannot claim it.
+    const never = cams.find((d) => !d.documents.length)!;
+    expect((await rolloutJobs(t, rollout.id)).get(never.id).status).toBe('cancelled');
     expect(cams.filter((d) => d.documents.length)).toHaveLength(2);
     expect(late.errors).toEqual([]);
     for (const action of ['cancel', 'pause', 'resume']) expect((await t.request('POST', `/api/v1/rollouts/${rollout.id}/${action}`)).status).toBe(409);

@@ -55,6 +55,13 @@ describe('failure threshold (real Postgres, real broker, devices over MQTT)', ()
     const final = (await t.request('GET', `/api/v1/rollouts/${created.id}`)).body;
     expect(final).toMatchObject({ state: 'aborted', counts: { succeeded: 4, failed: 1, cancelled: 5 } });
     expect(final.waves.map((w: { counts: { cancelled: number } }) => w.counts.cancelled)).toEqual([0, 0, 5]);
+    // The automatic abort is in the audit log, by the system actor, with its reason.
+    const audit = (await t.request('GET', `/api/v1/audit?resourceType=rollout&resourceId=${created.id}`)).body.items;
+    expect(audit.map((e: { action: string; actorName: string }) => [e.action, e.actorName])).toEqual([
+      ['rollout.abort', 'system'],
+      ['rollout.create', 'test admin'],
+    ]);
+    expect(audit[0].after).toEqual({ state: 'aborted', reason: aborted.reason });
     expect((await t.request('GET', `/api/v1/rollouts?state=aborted`)).body.items.map((r: { id: string }) => r.id)).toEqual([created.id]);
   });
 

@@ -15,7 +15,7 @@ export class TwinReportedHandler {
     private readonly ingest: ReportedStateIngest,
     routes: DirectDeviceRoutes,
   ) {
-    routes.add(REPORTED_STATE_MESSAGE, (deviceId, patch) => this.ingest.report(deviceId, patch));
+    routes.add(REPORTED_STATE_MESSAGE, (deviceId, patch, qos) => this.ingest.report(deviceId, patch, qos));
   }
 
   @EventPattern<string>(REPORTED_STATE_MESSAGE.pattern)

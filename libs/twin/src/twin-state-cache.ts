@@ -24,6 +24,12 @@ export interface CachedTwin {
   publishedDelta: string;
   /** Reports merged since the last write that landed, in arrival order (re-applied when another server wrote first). */
   unpersisted: TwinDocument[];
+  /** Bytes of JSON of `unpersisted`, counted against the ingest's backlog limit. */
+  unpersistedBytes: number;
+  /** Changing reports merged into this cached twin so far; the last one's number. */
+  mergedSeq: number;
+  /** The `mergedSeq` that the last write landed carried: reports up to it are in Postgres. */
+  persistedSeq: number;
 }
 
 interface PendingLoad {
@@ -114,6 +120,9 @@ export class TwinStateCache {
             persistedFirmware: registryFirmware,
             publishedDelta: deltaPayload(record.desiredVersion, record.desired, record.reported),
             unpersisted: [],
+            unpersistedBytes: 0,
+            mergedSeq: 0,
+            persistedSeq: 0,
           };
           this.twins.set(deviceId, twin);
           pending.resolve(twin);

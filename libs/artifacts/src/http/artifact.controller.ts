@@ -27,11 +27,18 @@ export class ArtifactController {
   @ApiBody({ type: UploadArtifactDto })
   @ApiOperation({
     summary: 'Upload firmware',
-    description: 'Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit.',
+    description: 'Streamed to disk while hashed, signed, stored once per distinct content. 409 when (name, version) exists; 413 past the size limit; 507 when the disk is full (nothing is kept).',
   })
-  async upload(@CurrentActor() actor: Actor, @Req() request: FastifyRequest): Promise<ArtifactDto> {
-    const { description, staged } = await receiveArtifactUpload(request, this.uploads, this.options.maxUploadBytes);
-    return toArtifactDto(await this.uploads.create(actor, description, staged));
+  async upload(@CurrentActor() actor: Actor, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ArtifactDto> {
+    try {
+      const { description, staged } = await receiveArtifactUpload(request, this.uploads, this.options.maxUploadBytes);
+      return toArtifactDto(await this.uploads.create(actor, description, staged));
+    } catch (error) {
+      // Refused before its body was read to the end (disk full, too large): the rest of the body
+      // would be the start of the next request on this connection, so it is closed after the answer.
+      if (!request.raw.complete) reply.header('connection', 'close');
+      throw error;
+    }
   }
 
   @Get()

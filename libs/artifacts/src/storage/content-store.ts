@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import { DomainError, DomainErrorCode } from '@edgefleet/common';
+import { DATABASE_PROCESS, type DatabaseProcess } from '@edgefleet/database';
 import { ARTIFACTS_OPTIONS, type ArtifactsOptions } from '../artifacts-options';
 import { SharedReadHandles } from './shared-read-handles';
 
@@ -17,8 +18,11 @@ export interface StagedContent {
   size: number;
 }
 
-/** A temporary file older than this belongs to no live upload (a crash left it). */
-const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+/**
+ * With a data folder shared by cluster nodes, a partial upload not written to for this long
+ * belongs to no live upload (a crash or restart left it): a live one writes as its bytes arrive.
+ */
+const STALE_TEMP_MS = 15 * 60 * 1000;
 
 /**
  * Artifact bytes on disk, content-addressed by SHA-256 under `$FLEET_DATA_DIR/artifacts/blobs`:
@@ -33,7 +37,11 @@ export class ArtifactContentStore implements OnModuleInit, OnModuleDestroy {
   private readonly blobDir: string;
   private readonly readHandles = new SharedReadHandles();
 
-  constructor(@Inject(ARTIFACTS_OPTIONS) options: ArtifactsOptions) {
+  constructor(
+    @Inject(ARTIFACTS_OPTIONS) options: ArtifactsOptions,
+    /** Present when this server runs the embedded Postgres: it then holds the data folder's lock, and no other process uploads into it. */
+    @Optional() @Inject(DATABASE_PROCESS) private readonly ownDataDir?: DatabaseProcess | null,
+  ) {
     this.tempDir = join(options.dataDir, 'artifacts', 'tmp');
     this.blobDir = join(options.dataDir, 'artifacts', 'blobs');
   }
@@ -67,6 +75,9 @@ export class ArtifactContentStore implements OnModuleInit, OnModuleDestroy {
       await pipeline(source, meter, target);
     } catch (error) {
       await rm(tempPath, { force: true });
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+        throw new DomainError(DomainErrorCode.InsufficientStorage, `the server's disk is full: no room for the upload under ${this.tempDir}; free space there, then upload again`);
+      }
       throw error;
     }
     return { tempPath, sha256: hash.digest('hex'), size };
@@ -124,16 +135,20 @@ export class ArtifactContentStore implements OnModuleInit, OnModuleDestroy {
     return join(this.blobDir, sha256.slice(0, 2), sha256);
   }
 
+  /** Partial uploads cut short by a crash or restart: every one when the folder is ours alone, else those idle past STALE_TEMP_MS. */
   private async removeStaleTempFiles(): Promise<void> {
-    const cutoff = Date.now() - STALE_TEMP_MS;
+    const cutoff = this.ownDataDir ? Infinity : Date.now() - STALE_TEMP_MS;
+    let removed = 0;
     for (const name of await readdir(this.tempDir)) {
+      if (!name.endsWith('.part')) continue;
       const path = join(this.tempDir, name);
       const info = await stat(path).catch(() => null);
       if (info && info.mtimeMs < cutoff) {
         await rm(path, { force: true });
-        this.logger.warn(`removed a stale partial upload: ${name}`);
+        removed++;
       }
     }
+    if (removed) this.logger.warn(`removed ${removed} partial upload(s) left by an earlier run`);
   }
 }
 
