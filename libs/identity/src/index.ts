@@ -10,3 +10,4 @@ export * from './identity-options';
 export * from './identity.module';
 export * from './x509/certificate-facts';
 export * from './x509/peculiar';
+export { toIssuedCertificateDto } from './http/device-certificate.dto';

@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, type MqttContext } from '@nestjs/microservices';
 import { type CertificateRenewal, certificateRenewalSpec, certificateRenewedTopic } from '@edgefleet/contracts';
 import { DeviceChannel, DevicePayload, OnDeviceMessage, deviceIdOf } from '@edgefleet/gateway';
-import { DEVICE_ACTOR, DeviceCertificateService } from '@edgefleet/identity';
+import { DEVICE_ACTOR, DeviceCertificateService, toIssuedCertificateDto } from '@edgefleet/identity';
 
 /**
  * `devices/{id}/certificates/renew` `{csr}`: a new certificate from the fleet CA, answered on
@@ -21,10 +21,6 @@ export class CertificateRenewalHandler {
   async handle(@DevicePayload(certificateRenewalSpec) request: CertificateRenewal, @Ctx() context: MqttContext): Promise<void> {
     const deviceId = deviceIdOf(context);
     const renewed = await this.certificates.sign(DEVICE_ACTOR(deviceId), deviceId, request.csr, { renewal: true });
-    await this.channel.publishJson(
-      certificateRenewedTopic(deviceId),
-      { serial: renewed.serial, certificate: renewed.certificatePem, notBefore: renewed.notBefore.toISOString(), notAfter: renewed.notAfter.toISOString() },
-      { qos: 1 },
-    );
+    await this.channel.publishJson(certificateRenewedTopic(deviceId), toIssuedCertificateDto(renewed), { qos: 1 });
   }
 }

@@ -3,7 +3,7 @@ import { Ctx, type MqttContext, Payload } from '@nestjs/microservices';
 import { DomainError } from '@edgefleet/common';
 import { claimRequestSpec, claimResponseTopic } from '@edgefleet/contracts';
 import { DeviceChannel, OnDeviceMessage, topicParams } from '@edgefleet/gateway';
-import { type ProvisionedDevice, ProvisioningClaimService } from '@edgefleet/identity';
+import { type ProvisionedDevice, ProvisioningClaimService, toIssuedCertificateDto } from '@edgefleet/identity';
 
 /**
  * `claims/{claimId}/{nonce}/request` from a claim session (the broker lets it publish nothing
@@ -40,11 +40,5 @@ export class ClaimRequestHandler {
 function toAnswer(provisioned: ProvisionedDevice): object {
   const { deviceId, certificate, credentials } = provisioned;
   if (credentials) return { deviceId, credentials };
-  return {
-    deviceId,
-    serial: certificate!.serial,
-    certificate: certificate!.certificatePem,
-    notBefore: certificate!.notBefore.toISOString(),
-    notAfter: certificate!.notAfter.toISOString(),
-  };
+  return { deviceId, ...toIssuedCertificateDto(certificate!) };
 }

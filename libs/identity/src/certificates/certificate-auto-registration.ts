@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConflictError } from '@edgefleet/common';
 import { DeviceService } from '@edgefleet/registry';
-import type { LoadedCa } from '../ca/trusted-ca';
+import { type LoadedCa, caActor } from '../ca/trusted-ca';
 import type { CertificateFacts } from '../x509/certificate-facts';
 import { PendingDeviceService } from '../pending/pending-device.service';
 import { DeviceCertificateRepository } from './device-certificate.repository';
@@ -29,7 +29,7 @@ export class CertificateAutoRegistration {
       await this.pending.hold(deviceId, issuer, facts, certificatePem);
       return false;
     }
-    const actor = { id: null, name: `ca ${issuer.fingerprint.slice(0, 16)} auto-registration`, role: 'system' as const };
+    const actor = caActor(issuer);
     try {
       await this.devices.register(actor, { id: deviceId, type: policy.type, tags: policy.tags });
       this.logger.log(`registered '${deviceId}' on first CONNECT with a certificate from CA ${issuer.subject.replace(/\n/g, ', ')}`);

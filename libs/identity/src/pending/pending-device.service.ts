@@ -4,7 +4,7 @@ import { AuditService } from '@edgefleet/audit';
 import { type Actor, ConflictError, NotFoundError } from '@edgefleet/common';
 import { Transactor } from '@edgefleet/database';
 import { type Device, DeviceService } from '@edgefleet/registry';
-import type { LoadedCa } from '../ca/trusted-ca';
+import { type LoadedCa, caActor } from '../ca/trusted-ca';
 import { TrustedCaRepository } from '../ca/trusted-ca.repository';
 import { DeviceCertificateRepository } from '../certificates/device-certificate.repository';
 import { type CertificateFacts, factsOf } from '../x509/certificate-facts';
@@ -37,7 +37,7 @@ export class PendingDeviceService implements OnModuleInit {
   /** Holds the device for an operator's decision (audited the first time, the CA as actor). */
   async hold(deviceId: string, ca: LoadedCa, facts: CertificateFacts, certificatePem: string): Promise<void> {
     if (this.known.has(deviceId) || !ca.id) return;
-    const actor: Actor = { id: null, name: `ca ${ca.fingerprint.slice(0, 16)} auto-registration`, role: 'system' };
+    const actor = caActor(ca);
     await this.transactor.run(async (tx) => {
       const held = await this.pending.hold({ deviceId, caId: ca.id!, fingerprint: facts.fingerprint, certificatePem, notBefore: facts.notBefore, notAfter: facts.notAfter }, tx);
       if (held) await this.audit.record(actor, { action: 'device.pending', resourceType: 'device', resourceId: deviceId, after: { ca: ca.fingerprint, fingerprint: facts.fingerprint } }, tx);
