@@ -27,7 +27,7 @@ import {
 } from './connect-checks';
 import { CredentialCache } from './credential-cache';
 import { IngestGate } from './ingest-gate';
-import { topicIsOwn, runPublishChecks, withinRateLimit } from './publish-checks';
+import { type PublishCheck, topicIsOwn, runPublishChecks, withinRateLimit } from './publish-checks';
 import { PublishRateLimiter } from './publish-rate-limiter';
 import { RevocationGuard } from './revocation-guard';
 
@@ -75,6 +75,8 @@ export class DeviceBrokerHooks {
   private readonly certificateChecks: ConnectCheck[];
   private readonly claimChecks: ConnectCheck[];
   private readonly publishChecks;
+  /** A claim session: its own request topic only, within the same per-session rate limit (each request costs queries and a signature). */
+  private readonly claimPublishChecks;
 
   constructor(
     credentials: CredentialCache,
@@ -100,6 +102,7 @@ export class DeviceBrokerHooks {
     this.claimChecks = [hasCredentials, claimHolds((claimId, secret) => claims.check(claimId, secret))];
     const limiter = new PublishRateLimiter<Client>(options.rateLimit.perSecond, options.rateLimit.burst);
     this.publishChecks = [topicIsOwn, withinRateLimit(limiter)];
+    this.claimPublishChecks = [isClaimRequest(this.claimSessions), withinRateLimit(limiter)];
     this.ingestGate = new IngestGate(INGEST_GATE, () => metrics.heldMessages.inc());
     this.throttle = new FailureThrottle({ ...options.authThrottle, maxSources: MAX_THROTTLED_SOURCES });
     metrics.countThrottledSourcesWith(() => this.throttle.size);
@@ -199,11 +202,9 @@ export class DeviceBrokerHooks {
       // A client may send PUBLISH right behind CONNECT (MQTT 3.1.1 §3.1.4); aedes can hand one over
       // while a slow CONNECT (a certificate auto-registering) is still being authenticated.
       if (!(client as Client & { connackSent?: boolean }).connackSent) return afterConnack(client, () => authorizePublish(client, packet, done), done);
-      const claim = this.claimSessions.get(client);
-      if (claim && packet.topic === claim.request) return handOver(client, packet, done);
-      const refusal = claim
-        ? { reason: 'acl' as const, notify: false, message: 'a claim session may publish only its request' }
-        : runPublishChecks(this.publishChecks, { session: client, deviceId: client.id, topic: packet.topic });
+      const claim = this.claimSessions.has(client);
+      const refusal = runPublishChecks(claim ? this.claimPublishChecks : this.publishChecks, { session: client, deviceId: client.id, topic: packet.topic });
+      if (!refusal && claim) return handOver(client, packet, done);
       if (!refusal) {
         metrics.messagesIn.inc();
         // aedes sends PUBACK (QoS 1) only after this callback (MQTT 3.1.1 §4.3.2): a message
@@ -213,7 +214,7 @@ export class DeviceBrokerHooks {
       }
       this.dropped.add(packet);
       metrics.droppedMessages.inc({ reason: refusal.reason });
-      if (refusal.notify) context.notify(client.id, { topic: packet.topic, message: refusal.message });
+      if (refusal.notify && !claim) context.notify(client.id, { topic: packet.topic, message: refusal.message });
       done(null);
     };
 
@@ -245,6 +246,13 @@ export class DeviceBrokerHooks {
 
     return { authenticate, authorizePublish, authorizeSubscribe, authorizeForward };
   }
+}
+
+function isClaimRequest(sessions: WeakMap<Client, { request: string }>): PublishCheck<Client> {
+  return function isClaimRequest(attempt) {
+    if (sessions.get(attempt.session)?.request === attempt.topic) return undefined;
+    return { reason: 'acl', notify: false, message: 'a claim session may publish only its request' };
+  };
 }
 
 /** Polls until aedes has accepted the session; gives up once the client closes or the CONNECT deadline passes. */
