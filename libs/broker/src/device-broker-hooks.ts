@@ -159,7 +159,7 @@ export class DeviceBrokerHooks {
           throttle.succeeded(source);
           if (attempt.certificate) {
             this.signedInWith.set(client, attempt.certificate.facts.fingerprint);
-            this.certificates.signedIn(client.id, attempt.certificate.facts.fingerprint);
+            this.certificates.signedIn(client.id, attempt.certificate.facts, attempt.certificate.issuer, attempt.certificate.certificate);
           }
           if (checks === claimChecks) {
             const claimId = attempt.username!.slice(CLAIM_USERNAME_PREFIX.length);

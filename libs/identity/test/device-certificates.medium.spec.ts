@@ -100,7 +100,7 @@ describe('device certificates over mutual TLS', () => {
     expect(await connackCode(t.broker.mqtts!, tlsOptions('cert-2', files))).toBe(0);
   });
 
-  it('refuses an expired certificate from a trusted CA', async () => {
+  it('refuses an expired certificate from a trusted CA, and lists (so revokes) a valid one once seen', async () => {
     const maker = newCa(dir, 'oldmaker');
     expect((await t.request('POST', '/api/v1/cas', { certificate: readFileSync(maker.cert, 'utf8') })).status).toBe(201);
     await t.registerDevice('old-1');
@@ -108,6 +108,10 @@ describe('device certificates over mutual TLS', () => {
     expect(await connackCode(t.broker.mqtts!, tlsOptions('old-1', expired))).toBe(5);
     const fresh = signedByCa(dir, maker, 'old-1b', 'old-1');
     expect(await connackCode(t.broker.mqtts!, tlsOptions('old-1', fresh))).toBe(0);
+    // Seen at its first CONNECT, a registered CA's certificate is listed and can be revoked.
+    const listed = await waitFor(() => t.request('GET', '/api/v1/devices/old-1/certificates').then((r) => r.body.items), (items) => items.length === 1);
+    expect((await t.request('DELETE', `/api/v1/devices/old-1/certificates/${listed[0].serial}`)).status).toBe(200);
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('old-1', fresh))).toBe(5);
   });
 
   it('closes a live session within a second of its certificate being revoked, and refuses it from then on', async () => {

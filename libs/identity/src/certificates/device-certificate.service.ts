@@ -1,19 +1,25 @@
+import type { X509Certificate } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '@edgefleet/audit';
 import { type Actor, InvalidInputError, NotFoundError } from '@edgefleet/common';
 import { Transactor } from '@edgefleet/database';
 import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
 import { FleetCa } from '../ca/fleet-ca';
-import { normalizeSerial } from '../x509/certificate-facts';
+import type { LoadedCa } from '../ca/trusted-ca';
+import { type CertificateFacts, normalizeSerial } from '../x509/certificate-facts';
 import { verifyCertificateRequest } from '../x509/certificate-request';
 import type { DeviceCertificate } from './device-certificate';
 import { DeviceCertificateRepository } from './device-certificate.repository';
 import { RevokedCertificates } from './revoked-certificates';
 
+const MAX_RECORDED = 100_000;
+
 /** Device certificates (CONTRACT §9): signed from CSRs by the fleet CA, listed, revoked. */
 @Injectable()
 export class DeviceCertificateService {
   private readonly logger = new Logger('Identity');
+  /** Fingerprints of registered-CA certificates known to be in device_certificates. */
+  private readonly recorded = new Set<string>();
   constructor(
     private readonly fleetCa: FleetCa,
     private readonly certificates: DeviceCertificateRepository,
@@ -54,14 +60,33 @@ export class DeviceCertificateService {
     return certificate;
   }
 
-  /** A device signed in with this certificate (CONNECT accepted). Costs nothing unless it is a renewed certificate's first use. */
-  signedIn(deviceId: string, fingerprint: string): void {
-    if (!this.revoked.firstUseOfRenewal(fingerprint)) return;
-    this.completeRenewal(deviceId, fingerprint).catch((error: Error) => {
+  /**
+   * A device signed in with this certificate (CONNECT accepted). Costs nothing on the hot path
+   * beyond set lookups: a renewed certificate's first use retires the ones it renewed, and a
+   * certificate from a registered CA seen for the first time is recorded, so it is listed
+   * and can be revoked.
+   */
+  signedIn(deviceId: string, facts: CertificateFacts, issuer: LoadedCa, certificate: X509Certificate): void {
+    if (issuer.id !== null && !this.recorded.has(facts.fingerprint)) this.recordSeen(deviceId, facts, issuer, certificate);
+    if (!this.revoked.firstUseOfRenewal(facts.fingerprint)) return;
+    this.completeRenewal(deviceId, facts.fingerprint).catch((error: Error) => {
       // Not lost: renewal_pending stays set, so the next start (or sign-in) tries again.
-      this.revoked.renewalIssued(fingerprint);
-      this.logger.warn(`retiring the certificates renewed by ${fingerprint} of '${deviceId}' failed: ${error.message}`);
+      this.revoked.renewalIssued(facts.fingerprint);
+      this.logger.warn(`retiring the certificates renewed by ${facts.fingerprint} of '${deviceId}' failed: ${error.message}`);
     });
+  }
+
+  private recordSeen(deviceId: string, facts: CertificateFacts, issuer: LoadedCa, certificate: X509Certificate): void {
+    // Bounded: past the limit it starts over, and recording again is a no-op (by fingerprint).
+    if (this.recorded.size >= MAX_RECORDED) this.recorded.clear();
+    this.recorded.add(facts.fingerprint);
+    const { serial, fingerprint, notBefore, notAfter } = facts;
+    this.certificates
+      .record({ serial, deviceId, fingerprint, issuerFingerprint: issuer.fingerprint, certificatePem: certificate.toString(), notBefore, notAfter })
+      .catch((error: Error) => {
+        this.recorded.delete(fingerprint);
+        this.logger.warn(`recording the certificate ${fingerprint} of '${deviceId}' failed: ${error.message}`);
+      });
   }
 
   /** A renewed certificate signed a device in for the first time: the ones it renewed are revoked. */
