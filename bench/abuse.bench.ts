@@ -106,7 +106,7 @@ async function honestRun(server: BenchServer, logins: DeviceLogin[]): Promise<Ho
   await Promise.all(
     Array.from({ length: 100 }, async () => {
       for (let i = next++; i < logins.length; i = next++) {
-        devices[i] = await RawMqttDevice.connect(host, port, logins[i].id, logins[i].password, HONEST_ADDRESS).catch(() => undefined);
+        devices[i] = await RawMqttDevice.connect(host, port, logins[i], HONEST_ADDRESS).catch(() => undefined);
       }
     }),
   );
@@ -213,7 +213,7 @@ function nulStorm(): Abuse {
       timer = setInterval(() => {
         for (let i = 0; i < NUL_PER_SEC / 20; i++) {
           sent++;
-          RawMqttDevice.connect(host, port, `x\u0000${sent}`, 'guess', '127.0.0.2').then(
+          RawMqttDevice.connect(host, port, { id: `x\u0000${sent}`, password: 'guess' }, '127.0.0.2').then(
             (device) => (codes.set('accepted', (codes.get('accepted') ?? 0) + 1), device.close()),
             (error: Error) => {
               const code = /CONNACK (\d+)/.exec(error.message)?.[1] ?? 'closed';
@@ -249,7 +249,7 @@ async function stuckDevices(server: BenchServer): Promise<Abuse> {
         loops.push(
           (async () => {
             while (running) {
-              const device = await RawMqttDevice.connect(host, port, login.id, login.password, '127.0.0.3').catch(() => undefined);
+              const device = await RawMqttDevice.connect(host, port, login, '127.0.0.3').catch(() => undefined);
               if (!device) {
                 await sleep(200);
                 continue;

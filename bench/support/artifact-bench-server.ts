@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   await app.get(ApiKeyService).bootstrapAdmin(config.adminToken);
   await app.listen({ host: config.http.host, port: config.http.port });
   const http = app.getHttpAdapter().getInstance().listeningOrigin;
-  const broker = await startBroker(app, config.mqtt);
+  const broker = await startBroker(app, config);
   process.stdout.write(`EDGEFLEET_READY ${JSON.stringify({ http, ...broker })}\n`);
   process.once('SIGTERM', () => {
     void (async () => {

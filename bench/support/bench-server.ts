@@ -6,6 +6,8 @@ import { join } from 'node:path';
 export interface BenchServer {
   http: string;
   mqtt?: string;
+  /** With MQTTS_PORT set. */
+  mqtts?: string;
   token: string;
   pid: number;
   /** FLEET_DATA_DIR of the server (its embedded Postgres lives in `postgres/` below it). */
@@ -38,7 +40,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stopping = false;
-  const ready = await new Promise<{ http: string; mqtt?: string }>((resolve, reject) => {
+  const ready = await new Promise<{ http: string; mqtt?: string; mqtts?: string }>((resolve, reject) => {
     let partial = '';
     child.stdout!.on('data', (chunk) => {
       const lines = (partial + chunk).split('\n');

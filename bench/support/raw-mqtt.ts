@@ -1,4 +1,12 @@
 import { connect as connectTcp, type Socket } from 'node:net';
+import { type SecureContextOptions, connect as connectTls } from 'node:tls';
+
+/** How a device signs in: its password, and for MQTTS its client certificate and the CA it trusts. */
+export interface RawLogin {
+  id: string;
+  password?: string;
+  tls?: SecureContextOptions;
+}
 
 /**
  * A minimal MQTT 3.1.1 device for load generation: CONNECT, then QoS 0 PUBLISHes. One
@@ -19,9 +27,10 @@ export class RawMqttDevice {
   }
 
   /** Resolves once CONNACK accepts the session (MQTT 3.1.1 §3.2.2.3); keep-alive is off (0), so no PINGREQs are needed. */
-  static connect(host: string, port: number, clientId: string, password?: string, localAddress?: string): Promise<RawMqttDevice> {
+  static connect(host: string, port: number, login: RawLogin, localAddress?: string): Promise<RawMqttDevice> {
+    const { id: clientId, password } = login;
     return new Promise((resolve, reject) => {
-      const socket = connectTcp({ host, port, noDelay: true, localAddress });
+      const socket = login.tls ? connectTls({ host, port, ...login.tls }).setNoDelay(true) : connectTcp({ host, port, noDelay: true, localAddress });
       const timer = setTimeout(() => fail(new Error(`CONNECT of ${clientId} timed out`)), 30_000);
       const fail = (error: Error) => {
         clearTimeout(timer);
@@ -29,7 +38,7 @@ export class RawMqttDevice {
         reject(error);
       };
       socket.once('error', fail);
-      socket.once('connect', () => socket.write(connectPacket(clientId, password)));
+      socket.once(login.tls ? 'secureConnect' : 'connect', () => socket.write(connectPacket(clientId, password)));
       socket.once('data', (data) => {
         clearTimeout(timer);
         if (data[0] !== 0x20 || data[3] !== 0) return fail(new Error(`CONNECT of ${clientId} refused (CONNACK ${data[3]})`));
@@ -133,14 +142,14 @@ export class RawMqttDevice {
 export async function connectAll(
   host: string,
   port: number,
-  logins: ReadonlyArray<{ id: string; password?: string }>,
+  logins: ReadonlyArray<RawLogin>,
   concurrency = 500,
   localAddress?: string,
 ): Promise<RawMqttDevice[]> {
   const devices: RawMqttDevice[] = new Array(logins.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < logins.length; i = next++) devices[i] = await RawMqttDevice.connect(host, port, logins[i].id, logins[i].password, localAddress);
+    for (let i = next++; i < logins.length; i = next++) devices[i] = await RawMqttDevice.connect(host, port, logins[i], localAddress);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, logins.length) }, worker));
   return devices;

@@ -5,7 +5,9 @@ Uses only the standard library and Debian's python3-paho-mqtt (paho-mqtt 1.6 or 
 
   1. registers itself through the operator API (POST /api/v1/devices), unless its
      credentials are already in CREDENTIALS_FILE;
-  2. connects over MQTT 3.1.1 with client id = username = device id;
+  2. connects over MQTT 3.1.1 with client id = username = device id and its password, or,
+     over MQTTS (EDGEFLEET_MQTT_URL=mqtts://...) with CERT_FILE and KEY_FILE, by its X.509
+     client certificate alone (mutual TLS; docs/protocol.md 1.1);
   3. reports its state, applies desired-state deltas, and runs config jobs
      (accepted -> installing -> succeeded, with the config merged into reported state);
      firmware jobs are rejected: this example has nothing to flash;
@@ -20,6 +22,10 @@ Environment:
   DEVICE_ID           device id                    (default py-<hostname>)
   DEVICE_TYPE         device type                  (default python)
   CREDENTIALS_FILE    where the password is kept   (default ./<DEVICE_ID>.credentials.json)
+  CERT_FILE, KEY_FILE the device certificate (CN = DEVICE_ID) and its key, PEM: sign in by
+                      certificate instead of a password (needs mqtts://)
+  CA_FILE             CA the MQTTS server certificate is checked against (default: the fleet
+                      CA, fetched from EDGEFLEET_URL/api/v1/ca)
   EXIT_AFTER_JOBS     exit 0 after this many jobs reached a final status (default: run forever)
 """
 
@@ -27,6 +33,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 import urllib.error
@@ -41,6 +48,9 @@ BROKER = urllib.parse.urlparse(os.environ.get("EDGEFLEET_MQTT_URL", "mqtt://127.
 DEVICE_ID = os.environ.get("DEVICE_ID", "py-" + socket.gethostname())
 DEVICE_TYPE = os.environ.get("DEVICE_TYPE", "python")
 CREDENTIALS_FILE = os.environ.get("CREDENTIALS_FILE", "./%s.credentials.json" % DEVICE_ID)
+CERT_FILE = os.environ.get("CERT_FILE", "")
+KEY_FILE = os.environ.get("KEY_FILE", "")
+CA_FILE = os.environ.get("CA_FILE", "")
 EXIT_AFTER_JOBS = int(os.environ.get("EXIT_AFTER_JOBS", "0"))
 FIRMWARE_VERSION = "py-1.0.0"
 
@@ -159,13 +169,35 @@ class Device:
         self.job_status(job_id, "succeeded")
 
 
+def fleet_ca_file():
+    """CA_FILE, or the fleet CA fetched from the API (unauthenticated) into a file next to the credentials."""
+    if CA_FILE:
+        return CA_FILE
+    path = "./%s.fleet-ca.pem" % DEVICE_ID
+    with urllib.request.urlopen(API + "/api/v1/ca") as response, open(path, "wb") as f:
+        f.write(response.read())
+    return path
+
+
+def use_tls(client):
+    """mqtts://: verify the server by the fleet CA; with CERT_FILE/KEY_FILE also present the device certificate."""
+    certificate = (CERT_FILE, KEY_FILE) if CERT_FILE and KEY_FILE else (None, None)
+    client.tls_set(ca_certs=fleet_ca_file(), certfile=certificate[0], keyfile=certificate[1], cert_reqs=ssl.CERT_REQUIRED)
+
+
 def main():
-    password = register()
+    by_certificate = bool(CERT_FILE and KEY_FILE)
+    if by_certificate and BROKER.scheme != "mqtts":
+        sys.exit("CERT_FILE and KEY_FILE need an mqtts:// EDGEFLEET_MQTT_URL")
+    password = None if by_certificate else register()
     if hasattr(mqtt, "CallbackAPIVersion"):  # paho-mqtt 2.x
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION1, client_id=DEVICE_ID, clean_session=True, protocol=mqtt.MQTTv311)
     else:
         client = mqtt.Client(client_id=DEVICE_ID, clean_session=True, protocol=mqtt.MQTTv311)
-    client.username_pw_set(DEVICE_ID, password)
+    if BROKER.scheme == "mqtts":
+        use_tls(client)
+    if password is not None:
+        client.username_pw_set(DEVICE_ID, password)
     client.reconnect_delay_set(min_delay=1, max_delay=60)
     # Published by the broker if the connection is lost without DISCONNECT (MQTT 3.1.1 3.1.2.5).
     client.will_set(PREFIX + "presence", json.dumps({"online": False}), qos=1, retain=True)
@@ -174,7 +206,7 @@ def main():
     client.on_message = device.on_message
     signal.signal(signal.SIGTERM, lambda *_: device.done.set())
     signal.signal(signal.SIGINT, lambda *_: device.done.set())
-    client.connect(BROKER.hostname or "127.0.0.1", BROKER.port or 1883, keepalive=30)
+    client.connect(BROKER.hostname or "127.0.0.1", BROKER.port or (8883 if BROKER.scheme == "mqtts" else 1883), keepalive=30)
     client.loop_start()
     while not device.done.wait(10):
         device.report({"uptime": device.reported["uptime"] + 10})

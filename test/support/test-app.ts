@@ -42,7 +42,7 @@ export class TestApp {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const { token } = await app.get(ApiKeyService).create(SYSTEM_ACTOR, 'test admin', 'admin');
-    const broker = options.broker ? await startBroker(app, config.mqtt) : undefined;
+    const broker = options.broker ? await startBroker(app, config) : undefined;
     return new TestApp(app, database, token, broker, !options.database);
   }
 

@@ -5,6 +5,9 @@ import {
   Fleet,
   FleetApi,
   ProcessUsage,
+  type DeviceLogin,
+  enrollCertificates,
+  provisionFleetByClaim,
   SIM_USAGE,
   type SimOptions,
   parseSimArgs,
@@ -16,6 +19,27 @@ import {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** File descriptors the simulator holds beyond its devices' sockets (stdio, epoll, HTTP, /proc reads). */
 const SIM_FD_HEADROOM = 64;
+
+/** Devices registered through the API (kept for the next run) or provisioned by claim, with certificates for `--auth cert`. */
+async function deviceLogins(api: FleetApi, options: SimOptions, ca: string | undefined): Promise<DeviceLogin[]> {
+  const started = Date.now();
+  if (options.claim) {
+    const logins = await provisionFleetByClaim({ ...options, claim: options.claim, count: options.devices, withCertificate: options.auth === 'cert', ca });
+    log(`${logins.length} devices provisioned themselves by claim in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return logins;
+  }
+  const store = new CredentialsStore(options.credentialsFile);
+  const setup = await prepareFleet(api, store, options.type, options.devices, log);
+  if (options.auth === 'cert') {
+    const enrolled = await enrollCertificates(api, setup.logins);
+    if (enrolled) {
+      log(`${enrolled} device certificates signed by the fleet CA in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      await store.save(api.baseUrl, options.type, setup.logins);
+    }
+  }
+  // Certificates kept from an earlier `--auth cert` run are not used for password sign-in.
+  return options.auth === 'cert' ? setup.logins : setup.logins.map(({ certificate: _unused, ...login }) => login);
+}
 
 async function main(): Promise<void> {
   let options: SimOptions;
@@ -35,8 +59,9 @@ async function main(): Promise<void> {
         `(ulimit -n); about ${Math.max(0, options.devices + SIM_FD_HEADROOM - fdLimit)} devices will not get a connection. The server needs as many.`,
     );
   const api = new FleetApi(options.server, options.token);
-  const setup = await prepareFleet(api, new CredentialsStore(options.credentialsFile), options.type, options.devices, log);
-  const fleet = new Fleet({ ...options, logins: setup.logins, signingKey: loadSigningKey(await api.signingKey()) });
+  const ca = options.auth === 'cert' || options.mqttUrl.startsWith('mqtts:') ? await api.fleetCa() : undefined;
+  const logins = await deviceLogins(api, options, ca);
+  const fleet = new Fleet({ ...options, logins, ca, signingKey: loadSigningKey(await api.signingKey()) });
   const startedAt = Date.now();
   const interactive = process.stderr.isTTY;
   let ticks = 0;

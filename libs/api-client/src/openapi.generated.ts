@@ -126,6 +126,76 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ca": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fleet CA certificate (PEM): devices verify the MQTTS server with it, and it signs device certificates */
+        get: operations["TrustedCaController_fleetCaCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The registered CAs and their auto-registration policies */
+        get: operations["TrustedCaController_list"];
+        put?: never;
+        /** Trust another CA (e.g. a manufacturer's) to sign devices in; with autoRegister, unknown devices it certified are registered on first CONNECT */
+        post: operations["TrustedCaController_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Claims with their uses left and expiry */
+        get: operations["ProvisioningClaimController_list"];
+        put?: never;
+        /** Make a provisioning claim: a credential a batch of devices uses once each to get their own identity over MQTT */
+        post: operations["ProvisioningClaimController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a claim: no more devices may provision with it */
+        delete: operations["ProvisioningClaimController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices": {
         parameters: {
             query?: never;
@@ -161,6 +231,59 @@ export type paths = {
         head?: never;
         /** Change name or tags */
         patch: operations["DeviceController_update"];
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/auth-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the device may sign in (password, certificate) */
+        get: operations["DeviceController_authMethods"];
+        /** Set how the device may sign in, e.g. only by certificate; a live session is closed when a method is taken away */
+        put: operations["DeviceController_setAuthMethods"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The device's certificates and their state */
+        get: operations["DeviceCertificateController_list"];
+        put?: never;
+        /** Sign a CSR whose subject CN is the device id with the fleet CA; the device then signs in over MQTTS by certificate */
+        post: operations["DeviceCertificateController_sign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/certificates/{serial}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke: refused at CONNECT from now on; a live session signed in with it is closed within a second */
+        delete: operations["DeviceCertificateController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/devices/{id}/credentials/rotate": {
@@ -382,6 +505,57 @@ export type paths = {
         get: operations["MeController_me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pending-devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices held by a CA's `pending` auto-registration policy until an operator accepts or rejects them */
+        get: operations["PendingDeviceController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pending-devices/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register the device with its CA's policy (type, tags); its next CONNECT is accepted */
+        post: operations["PendingDeviceController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pending-devices/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject the device: its CONNECTs stay refused */
+        post: operations["PendingDeviceController_reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -772,6 +946,36 @@ export type components = {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
+        AuthMethodsDto: {
+            /**
+             * @description How the device may sign in: `password` (user name and password at CONNECT), `certificate` (a client certificate over MQTTS). At least one.
+             * @example [
+             *       "certificate"
+             *     ]
+             */
+            methods: ("password" | "certificate")[];
+        };
+        AutoRegisterPolicyDto: {
+            /**
+             * @description true: hold such a device as pending (GET /api/v1/pending-devices) until an operator accepts or rejects it
+             * @default false
+             */
+            pending: boolean;
+            /**
+             * @description Tags given to such a device, {key: value}
+             * @example {
+             *       "vendor": "acme"
+             *     }
+             */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Type given to a device registered on its first CONNECT
+             * @example cam
+             */
+            type: string;
+        };
         BatchRegisterDto: {
             /** @description 1 to 10000 devices; all are registered or none */
             devices: components["schemas"]["RegisterDeviceDto"][];
@@ -791,6 +995,27 @@ export type components = {
              * @enum {string}
              */
             role: "admin" | "operator" | "viewer";
+        };
+        CreateClaimDto: {
+            /**
+             * @description When the claim stops working (ISO 8601, in the future)
+             * @example 2027-01-01T00:00:00Z
+             */
+            expiresAt: string;
+            /** @description Tags given to every device this claim provisions, {key: value} */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Type given to every device this claim provisions
+             * @example cam
+             */
+            type: string;
+            /**
+             * @description How many devices may provision themselves with it (1-1000000)
+             * @example 500
+             */
+            uses: number;
         };
         CreatedApiKeyDto: {
             /** @description When it was created */
@@ -1238,6 +1463,12 @@ export type components = {
             /** @description Wave index, from 0 */
             wave: number;
         };
+        RegisterCaDto: {
+            /** @description Register a device presenting a valid certificate from this CA whose CN is not registered yet, on its first CONNECT */
+            autoRegister?: components["schemas"]["AutoRegisterPolicyDto"];
+            /** @description The CA certificate, PEM (basicConstraints CA:TRUE), e.g. a device manufacturer's */
+            certificate: string;
+        };
         RegisterDeviceDto: {
             /**
              * @description Device id, also its MQTT client id and username; generated (UUID) when absent
@@ -1509,6 +1740,10 @@ export type components = {
             includeNewDevices: boolean;
             /** @description Devices matching these filters (the device list filters) at the rollout start (and later matches with includeNewDevices) */
             selector?: components["schemas"]["DeviceCriteriaDto"];
+        };
+        SignCertificateDto: {
+            /** @description PEM PKCS#10 certificate signing request; its subject CN must be the device id. The private key never leaves the device. */
+            csr: string;
         };
         StatusCountsDto: {
             /** @description Device accepted the job */
@@ -1908,6 +2143,118 @@ export interface operations {
             };
         };
     };
+    TrustedCaController_fleetCaCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TrustedCaController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TrustedCaController_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterCaDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ProvisioningClaimController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ProvisioningClaimController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClaimDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ProvisioningClaimController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     DeviceController_list: {
         parameters: {
             query?: {
@@ -2033,6 +2380,110 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["DeviceDto"];
                 };
+            };
+        };
+    };
+    DeviceController_authMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeviceController_setAuthMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthMethodsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeviceCertificateController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeviceCertificateController_sign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignCertificateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeviceCertificateController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                serial: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2433,6 +2884,61 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MeDto"];
                 };
+            };
+        };
+    };
+    PendingDeviceController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PendingDeviceController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PendingDeviceController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

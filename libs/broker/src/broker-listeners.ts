@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { type AddressInfo, type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
@@ -40,8 +39,19 @@ export function listenTcp(host: string, port: number, handler: ConnectionHandler
   return bind(server, host, port, handler, 'mqtt', '', (socket) => socket.once('data', firstBytes));
 }
 
-export function listenTls(host: string, port: number, tls: { certFile: string; keyFile: string }, handler: ConnectionHandler): Promise<Listener> {
-  const server = createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (socket) => {
+/** PEM server certificate (chain) and key of the TLS listener. */
+export interface TlsCredentials {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/**
+ * MQTT over TLS. A client certificate is asked for but not required, and not judged by
+ * OpenSSL: the broker checks it at CONNECT against the trusted CAs (which change at run time)
+ * and answers with a CONNACK code instead of a failed handshake.
+ */
+export function listenTls(host: string, port: number, tls: TlsCredentials, handler: ConnectionHandler): Promise<Listener> {
+  const server = createTlsServer({ cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false }, (socket) => {
     socket.setNoDelay(true);
     // The accepted TCP socket the TLS one wraps (what `admit` was given).
     handler.handle(socket, (socket as unknown as { _parent: Socket })._parent);

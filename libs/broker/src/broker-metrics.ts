@@ -3,7 +3,20 @@ import { Counter, Gauge } from 'prom-client';
 import type { SocketClosedReason } from './socket-budget';
 import { type DeferredCount, MetricsRegistry, counterWithDeferred } from '@edgefleet/observability';
 
-export type ConnectRefusalReason = 'invalid-client-id' | 'client-id-mismatch' | 'missing-credentials' | 'unknown-device' | 'bad-password' | 'capacity' | 'throttled' | 'error';
+import type { CertificateRefusalReason } from '@edgefleet/identity';
+
+export type ConnectRefusalReason =
+  | 'invalid-client-id'
+  | 'client-id-mismatch'
+  | 'missing-credentials'
+  | 'unknown-device'
+  | 'bad-password'
+  | 'method-not-allowed'
+  | 'claim-spent'
+  | 'capacity'
+  | 'throttled'
+  | 'error'
+  | CertificateRefusalReason;
 /** Why the server closed a connection of its own accord, outside CONNECT refusals. */
 export type ConnectionClosedReason = SocketClosedReason | 'outbound-queue';
 export type DropReason = 'acl' | 'rate-limit' | 'too-large' | 'not-handled';

@@ -10,7 +10,7 @@ import { type DeviceErrorNotice, deviceErrorsTopic } from '@edgefleet/contracts'
 import { HealthRegistry } from '@edgefleet/observability';
 import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
-import { type ConnectionHandler, type Listener, listenTcp, listenTls, listenWebSocket } from './broker-listeners';
+import { type ConnectionHandler, type Listener, type TlsCredentials, listenTcp, listenTls, listenWebSocket } from './broker-listeners';
 import { BrokerMetrics } from './broker-metrics';
 import { forgetConnectPacket, useStreamlessParserBuffer } from './client-footprint';
 import { REFUSAL_ROOM, connectionCap } from './connection-cap';
@@ -51,6 +51,7 @@ export class BrokerService implements OnModuleDestroy {
   /** The live session per device id; a takeover replaces it before the old one's disconnect is seen. */
   private readonly sessions = new Map<string, Client>();
   private readonly onRevoked = (deviceId: string): void => this.revoke(deviceId);
+  private readonly onCertificateRevoked = (deviceId: string, fingerprint: string): void => this.revokeCertificate(deviceId, fingerprint);
   private readonly publishListeners = new Set<DevicePublishListener>();
 
   constructor(
@@ -103,6 +104,7 @@ export class BrokerService implements OnModuleDestroy {
     this.metrics.countConnectedWith(() => broker.connectedClients);
     this.metrics.countSocketsWith({ open: () => sockets.openSockets, waiting: () => sockets.waitingSockets });
     this.events.on('credentials-revoked', this.onRevoked);
+    this.events.on('certificate-revoked', this.onCertificateRevoked);
     this.health.register('broker', () =>
       broker.closed ? { status: 'down' } : { status: 'up', clients: broker.connectedClients },
     );
@@ -117,7 +119,8 @@ export class BrokerService implements OnModuleDestroy {
     return this.track(await listenWebSocket(host, port, this.options.maxPacketBytes, this.connectionHandler()));
   }
 
-  async listenTls(host: string, port: number, tls: { certFile: string; keyFile: string }): Promise<string> {
+  /** MQTT over TLS, asking devices for a client certificate (CONTRACT §9). */
+  async listenTls(host: string, port: number, tls: TlsCredentials): Promise<string> {
     return this.track(await listenTls(host, port, tls, this.connectionHandler()));
   }
 
@@ -149,6 +152,7 @@ export class BrokerService implements OnModuleDestroy {
     const broker = this.broker;
     this.broker = undefined;
     this.events.off('credentials-revoked', this.onRevoked);
+    this.events.off('certificate-revoked', this.onCertificateRevoked);
     for (const listener of this.listeners) listener.stopAccepting();
     this.hooks.ingestGate.stop();
     this.sockets?.stop();
@@ -205,7 +209,10 @@ export class BrokerService implements OnModuleDestroy {
   }
 
   private sessionOpened(client: Client): void {
-    if (this.hooks.revocations.isRevoked(client.id, client)) return void client.close();
+    // A claim session is not a device: no presence, and its client id is never a device id.
+    if (this.hooks.isClaimSession(client)) return;
+    // Revoked between authentication and now: a password rotated, or the certificate it signed in with.
+    if (this.hooks.revocations.isRevoked(client.id, client) || this.hooks.usesRevokedCertificate(client)) return void client.close();
     forgetConnectPacket(client);
     this.sessions.set(client.id, client);
     this.presence.record(client.id, true);
@@ -227,6 +234,14 @@ export class BrokerService implements OnModuleDestroy {
     const session = this.sessions.get(deviceId);
     if (session) {
       this.logger.log(`credential of '${deviceId}' revoked: closing its session`);
+      session.close();
+    }
+  }
+
+  private revokeCertificate(deviceId: string, fingerprint: string): void {
+    const session = this.sessions.get(deviceId);
+    if (session && this.hooks.signedInWithCertificate(session, fingerprint)) {
+      this.logger.log(`certificate of '${deviceId}' revoked: closing its session`);
       session.close();
     }
   }

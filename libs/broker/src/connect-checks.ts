@@ -1,5 +1,8 @@
+import type { X509Certificate } from 'node:crypto';
 import { secretMatches } from '@edgefleet/common';
-import { isValidDeviceId } from '@edgefleet/contracts';
+import { CLAIM_CLIENT_ID_PREFIX, CLAIM_USERNAME_PREFIX, claimNonceOf, isValidDeviceId } from '@edgefleet/contracts';
+import type { CertificateVerdict, ClaimCheck } from '@edgefleet/identity';
+import type { AuthMethod, DeviceCredential } from '@edgefleet/registry';
 import type { ConnectRefusalReason } from './broker-metrics';
 
 /** CONNACK return codes, MQTT 3.1.1 §3.2.2.3 Table 3.1. */
@@ -15,8 +18,12 @@ export interface ConnectAttempt {
   clientId: string;
   username?: string;
   password?: Buffer;
+  /** The client certificate, on the TLS listener when the device presented one. */
+  peerCertificate?: X509Certificate;
+  /** Filled in by `certificateIsValid`. */
+  certificate?: Extract<CertificateVerdict, { ok: true }>;
   /** Filled in by `deviceIsRegistered`. */
-  credentialHash?: string;
+  credential?: DeviceCredential;
 }
 
 export interface ConnectRefusal {
@@ -76,17 +83,69 @@ export function clientIdIsUsername(attempt: ConnectAttempt): ConnectRefusal | un
   return { code: ConnackCode.IdentifierRejected, reason: 'client-id-mismatch', message: 'client identifier must equal the user name (the device id)' };
 }
 
-/** A device that is not (or no longer) registered is not authorized to connect at all: 0x05. */
-export function deviceIsRegistered(lookup: (deviceId: string) => Promise<string | null>): ConnectCheck {
+/**
+ * A device that is not (or no longer) registered is not authorized to connect at all: 0x05.
+ * `register`, on the certificate path, may register it on the spot (a CA's auto-registration).
+ */
+export function deviceIsRegistered(
+  lookup: (deviceId: string) => Promise<DeviceCredential | null>,
+  register?: (attempt: ConnectAttempt) => Promise<boolean>,
+): ConnectCheck {
   return async function deviceIsRegistered(attempt) {
-    const hash = await lookup(attempt.clientId);
-    if (hash === null) return { code: ConnackCode.NotAuthorized, reason: 'unknown-device', message: 'not a registered device' };
-    attempt.credentialHash = hash;
+    let credential = await lookup(attempt.clientId);
+    if (credential === null && register && (await register(attempt))) credential = await lookup(attempt.clientId);
+    if (credential === null) return { code: ConnackCode.NotAuthorized, reason: 'unknown-device', message: 'not a registered device' };
+    attempt.credential = credential;
     return undefined;
   };
 }
 
+/** The device's sign-in methods (set per device by the operator) must include the one used. */
+export function methodAllowed(method: AuthMethod): ConnectCheck {
+  return function methodAllowed(attempt) {
+    if (attempt.credential?.authMethods.includes(method)) return undefined;
+    return { code: ConnackCode.NotAuthorized, reason: 'method-not-allowed', message: `sign-in by ${method} is turned off for this device` };
+  };
+}
+
 export function passwordMatches(attempt: ConnectAttempt): ConnectRefusal | undefined {
-  if (attempt.credentialHash && secretMatches(attempt.password!.toString('utf8'), attempt.credentialHash)) return undefined;
+  if (attempt.credential && secretMatches(attempt.password!.toString('utf8'), attempt.credential.hash)) return undefined;
   return { code: ConnackCode.BadUsernameOrPassword, reason: 'bad-password', message: 'bad user name or password' };
+}
+
+/**
+ * A claim session (provisioning by claim): client id `claim/{nonce}`, user name
+ * `claim:{claimId}`, the claim secret as password. Used up, expired or revoked: 0x05.
+ */
+export function claimHolds(check: (claimId: string, secret: string) => Promise<ClaimCheck>): ConnectCheck {
+  return async function claimHolds(attempt) {
+    if (claimNonceOf(attempt.clientId) === undefined) {
+      return { code: ConnackCode.IdentifierRejected, reason: 'client-id-mismatch', message: `a claim session's client identifier is ${CLAIM_CLIENT_ID_PREFIX}{nonce}` };
+    }
+    const verdict = await check(attempt.username!.slice(CLAIM_USERNAME_PREFIX.length), attempt.password!.toString('utf8'));
+    if (verdict === 'ok') return undefined;
+    if (verdict === 'bad-secret') return { code: ConnackCode.BadUsernameOrPassword, reason: 'bad-password', message: 'bad user name or password' };
+    if (verdict === 'spent') return { code: ConnackCode.NotAuthorized, reason: 'claim-spent', message: 'the claim is used up, expired or revoked' };
+    return { code: ConnackCode.NotAuthorized, reason: 'unknown-device', message: 'no such claim' };
+  };
+}
+
+/** With a certificate the user name may be left out; if sent, it is the device id as on the other listeners. */
+export function usernameIsClientIdIfSent(attempt: ConnectAttempt): ConnectRefusal | undefined {
+  if (attempt.username === undefined || attempt.username === '' || attempt.username === attempt.clientId) return undefined;
+  return clientIdIsUsername(attempt);
+}
+
+/**
+ * A presented certificate must hold (trusted CA, valid now, CN = client id, not revoked);
+ * one that does not is refused with 0x05 rather than falling back to a password, so a stolen
+ * password cannot ride on a revoked device certificate.
+ */
+export function certificateIsValid(verify: (certificate: X509Certificate, clientId: string) => CertificateVerdict): ConnectCheck {
+  return function certificateIsValid(attempt) {
+    const verdict = verify(attempt.peerCertificate!, attempt.clientId);
+    if (!verdict.ok) return { code: ConnackCode.NotAuthorized, reason: verdict.reason, message: verdict.message };
+    attempt.certificate = verdict;
+    return undefined;
+  };
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { bisectBatch } from '@edgefleet/common';
 import { isRowFault } from '@edgefleet/database';
 import { MetricsRegistry } from '@edgefleet/observability';
-import { DeviceRepository } from '@edgefleet/registry';
+import { type DeviceCredential, DeviceRepository } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 
 /**
@@ -16,7 +16,7 @@ const MAX_BATCH_IDS = 500;
 const TTL_MS = 10 * 60_000;
 
 interface Waiter {
-  resolve(hash: string | null): void;
+  resolve(credential: DeviceCredential | null): void;
   reject(error: unknown): void;
 }
 
@@ -26,10 +26,10 @@ interface Batch {
   revoked: Set<string>;
 }
 
-/** Device credential hashes, loaded in batches and dropped the moment a credential is revoked. */
+/** Device credentials (password hash, sign-in methods), loaded in batches and dropped the moment a credential is revoked. */
 @Injectable()
 export class CredentialCache {
-  private readonly entries = new Map<string, { hash: string; expiresAt: number }>();
+  private readonly entries = new Map<string, { credential: DeviceCredential; expiresAt: number }>();
   private readonly maxEntries: number;
   private waiting = new Map<string, Waiter[]>();
   private readonly inFlight = new Set<Batch>();
@@ -46,10 +46,10 @@ export class CredentialCache {
     this.refusedRows = registry.batchRowsRefused.labels('credentials');
   }
 
-  /** The stored hash of the device's credential, or null if the device is not registered. */
-  lookup(deviceId: string): Promise<string | null> {
+  /** The device's stored credential, or null if the device is not registered. */
+  lookup(deviceId: string): Promise<DeviceCredential | null> {
     const entry = this.entries.get(deviceId);
-    if (entry && entry.expiresAt > Date.now()) return Promise.resolve(entry.hash);
+    if (entry && entry.expiresAt > Date.now()) return Promise.resolve(entry.credential);
     return new Promise((resolve, reject) => this.enqueue(deviceId, { resolve, reject }));
   }
 
@@ -73,8 +73,8 @@ export class CredentialCache {
     const batch: Batch = { waiting: this.waiting, revoked: new Set() };
     this.waiting = new Map();
     this.inFlight.add(batch);
-    this.findHashes([...batch.waiting.keys()]).then(
-      (hashes) => {
+    this.findCredentials([...batch.waiting.keys()]).then(
+      (credentials) => {
         this.batchDone(batch);
         for (const [deviceId, waiters] of batch.waiting) {
           // Revoked mid-query: ask again, so a connect racing a rotation sees the committed state.
@@ -82,9 +82,9 @@ export class CredentialCache {
             for (const waiter of waiters) this.enqueue(deviceId, waiter);
             continue;
           }
-          const hash = hashes.get(deviceId) ?? null;
-          if (hash !== null) this.remember(deviceId, hash);
-          for (const waiter of waiters) waiter.resolve(hash);
+          const credential = credentials.get(deviceId) ?? null;
+          if (credential !== null) this.remember(deviceId, credential);
+          for (const waiter of waiters) waiter.resolve(credential);
         }
       },
       (error: unknown) => {
@@ -99,8 +99,8 @@ export class CredentialCache {
    * to find that id (`bisectBatch`), which is answered as not registered, and the others
    * get their answer: one bad id must not fail the CONNECTs of every device waiting with it.
    */
-  private async findHashes(ids: string[]): Promise<Map<string, string>> {
-    const outcome = await bisectBatch(ids, (part) => this.devices.findCredentialHashes(part), isRowFault);
+  private async findCredentials(ids: string[]): Promise<Map<string, DeviceCredential>> {
+    const outcome = await bisectBatch(ids, (part) => this.devices.findCredentials(part), isRowFault);
     if (outcome.unwritten) throw outcome.unwritten.error;
     for (const { row, error } of outcome.refused) {
       this.refusedRows.inc();
@@ -115,9 +115,9 @@ export class CredentialCache {
     if (this.waiting.size > 0) this.timer ??= setTimeout(() => this.loadWaiting(), BATCH_WINDOW_MS);
   }
 
-  private remember(deviceId: string, hash: string): void {
+  private remember(deviceId: string, credential: DeviceCredential): void {
     this.entries.delete(deviceId);
-    this.entries.set(deviceId, { hash, expiresAt: Date.now() + TTL_MS });
+    this.entries.set(deviceId, { credential, expiresAt: Date.now() + TTL_MS });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 }

@@ -1,24 +1,33 @@
+import type { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
 import { FailureThrottle } from '@edgefleet/common';
-import { type DeviceErrorNotice, isDeviceTopicFilter } from '@edgefleet/contracts';
+import { CLAIM_USERNAME_PREFIX, type DeviceErrorNotice, claimNonceOf, claimRequestTopic, claimResponseTopic, isDeviceTopicFilter } from '@edgefleet/contracts';
+import { CertificateAutoRegistration, CertificateVerifier, DeviceCertificateService, ProvisioningClaimService } from '@edgefleet/identity';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 import { BrokerMetrics } from './broker-metrics';
 import {
   ConnackCode,
+  type ConnectAttempt,
+  type ConnectCheck,
   type ConnectRefusal,
+  certificateIsValid,
+  claimHolds,
   clientIdIsDeviceId,
   clientIdIsUsername,
   deviceIsRegistered,
   hasCredentials,
   isAuthenticationFailure,
+  methodAllowed,
   passwordMatches,
+  usernameIsClientIdIfSent,
   runConnectChecks,
   withinCapacity,
 } from './connect-checks';
 import { CredentialCache } from './credential-cache';
 import { IngestGate } from './ingest-gate';
-import { topicIsOwn, runPublishChecks, withinRateLimit } from './publish-checks';
+import { type PublishCheck, topicIsOwn, runPublishChecks, withinRateLimit } from './publish-checks';
 import { PublishRateLimiter } from './publish-rate-limiter';
 import { RevocationGuard } from './revocation-guard';
 
@@ -34,6 +43,9 @@ import { RevocationGuard } from './revocation-guard';
 const INGEST_GATE = { maxLagMs: 200, releaseSliceMs: 5, drainSliceMs: 25 };
 /** Source addresses the failed-authentication throttle remembers (~150 bytes each). */
 const MAX_THROTTLED_SOURCES = 10_000;
+
+/** A PUBLISH sent right behind its CONNECT waits at most this long for the CONNECT to be accepted (aedes' own CONNECT timeout is 30 s). */
+const CONNECT_WAIT_MS = 30_000;
 
 export type BrokerHooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
 
@@ -55,17 +67,42 @@ export class DeviceBrokerHooks {
   private readonly throttle: FailureThrottle;
   /** PUBLISH packets authorized only to be dropped; see `isDropped`. */
   private readonly dropped = new WeakSet<object>();
-  private readonly connectChecks;
+  /** The certificate fingerprint each session signed in with, so revoking it closes just that session. */
+  private readonly signedInWith = new WeakMap<Client, string>();
+  /** Claim sessions and the one topic each may publish to and subscribe to: not devices, so no presence either. */
+  private readonly claimSessions = new WeakMap<Client, { request: string; response: string }>();
+  private readonly passwordChecks: ConnectCheck[];
+  private readonly certificateChecks: ConnectCheck[];
+  private readonly claimChecks: ConnectCheck[];
   private readonly publishChecks;
+  /** A claim session: its own request topic only, within the same per-session rate limit (each request costs queries and a signature). */
+  private readonly claimPublishChecks;
 
   constructor(
     credentials: CredentialCache,
+    private readonly verifier: CertificateVerifier,
+    autoRegistration: CertificateAutoRegistration,
+    private readonly certificates: DeviceCertificateService,
+    claims: ProvisioningClaimService,
     private readonly metrics: BrokerMetrics,
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
   ) {
-    this.connectChecks = [hasCredentials, clientIdIsDeviceId, clientIdIsUsername, deviceIsRegistered((id) => credentials.lookup(id)), passwordMatches];
+    const lookup = (id: string) => credentials.lookup(id);
+    this.passwordChecks = [hasCredentials, clientIdIsDeviceId, clientIdIsUsername, deviceIsRegistered(lookup), methodAllowed('password'), passwordMatches];
+    const register = ({ clientId, certificate }: ConnectAttempt) =>
+      autoRegistration.register(clientId, certificate!.issuer, certificate!.facts, certificate!.certificate.toString());
+    this.certificateChecks = [
+      clientIdIsDeviceId,
+      usernameIsClientIdIfSent,
+      certificateIsValid((certificate, clientId) => verifier.verify(certificate, clientId)),
+      deviceIsRegistered(lookup, register),
+      methodAllowed('certificate'),
+    ];
+    // Not clientIdIsDeviceId: a claim session's client id is `claim/{nonce}`, never a device id.
+    this.claimChecks = [hasCredentials, claimHolds((claimId, secret) => claims.check(claimId, secret))];
     const limiter = new PublishRateLimiter<Client>(options.rateLimit.perSecond, options.rateLimit.burst);
     this.publishChecks = [topicIsOwn, withinRateLimit(limiter)];
+    this.claimPublishChecks = [isClaimRequest(this.claimSessions), withinRateLimit(limiter)];
     this.ingestGate = new IngestGate(INGEST_GATE, () => metrics.heldMessages.inc());
     this.throttle = new FailureThrottle({ ...options.authThrottle, maxSources: MAX_THROTTLED_SOURCES });
     metrics.countThrottledSourcesWith(() => this.throttle.size);
@@ -80,10 +117,29 @@ export class DeviceBrokerHooks {
     return this.dropped.has(packet);
   }
 
+  /** Whether the session signed in with a certificate that has been revoked since. */
+  usesRevokedCertificate(client: Client): boolean {
+    const fingerprint = this.signedInWith.get(client);
+    return fingerprint !== undefined && this.verifier.isRevoked(fingerprint);
+  }
+
+  signedInWithCertificate(client: Client, fingerprint: string): boolean {
+    return this.signedInWith.get(client) === fingerprint;
+  }
+
+  isClaimSession(client: Client): boolean {
+    return this.claimSessions.has(client);
+  }
+
   create(context: HookContext): BrokerHooks {
     const { metrics, options, logger } = this;
     // Capacity first: the cheapest refusal, before any database work.
-    const connectChecks = [withinCapacity(context.connectedClients, context.maxConnections), ...this.connectChecks];
+    const capacity = withinCapacity(context.connectedClients, context.maxConnections);
+    const passwordChecks = [capacity, ...this.passwordChecks];
+    const certificateChecks = [capacity, ...this.certificateChecks];
+    const claimChecks = [capacity, ...this.claimChecks];
+    const checksFor = (attempt: ConnectAttempt) =>
+      attempt.peerCertificate ? certificateChecks : attempt.username?.startsWith(CLAIM_USERNAME_PREFIX) ? claimChecks : passwordChecks;
 
     const { throttle } = this;
     const authenticate: BrokerHooks['authenticate'] = (client, username, password, done) => {
@@ -92,13 +148,24 @@ export class DeviceBrokerHooks {
       if (throttle.retryAfterMs(source) > 0) {
         return done(refuse({ code: ConnackCode.ServerUnavailable, reason: 'throttled', message: 'too many failed attempts from this address' }, metrics), false);
       }
-      runConnectChecks(connectChecks, { clientId: client.id, username: username ?? undefined, password: password ?? undefined }).then(
+      const attempt: ConnectAttempt = { clientId: client.id, username: username ?? undefined, password: password ?? undefined, peerCertificate: peerCertificateOf(client) };
+      const checks = checksFor(attempt);
+      runConnectChecks(checks, attempt).then(
         (refusal) => {
           if (refusal) {
             if (isAuthenticationFailure(refusal)) throttle.failed(source);
             return done(refuse(refusal, metrics), false);
           }
           throttle.succeeded(source);
+          if (attempt.certificate) {
+            this.signedInWith.set(client, attempt.certificate.facts.fingerprint);
+            this.certificates.signedIn(client.id, attempt.certificate.facts, attempt.certificate.issuer, attempt.certificate.certificate);
+          }
+          if (checks === claimChecks) {
+            const claimId = attempt.username!.slice(CLAIM_USERNAME_PREFIX.length);
+            const nonce = claimNonceOf(client.id)!;
+            this.claimSessions.set(client, { request: claimRequestTopic(claimId, nonce), response: claimResponseTopic(claimId, nonce) });
+          }
           this.revocations.authenticated(client);
           metrics.connects.inc();
           done(null, true);
@@ -132,7 +199,12 @@ export class DeviceBrokerHooks {
     const authorizePublish = (client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void => {
       // A null client is the broker publishing a stored will; devices' wills went through here when set.
       if (!client) return done(null);
-      const refusal = runPublishChecks(this.publishChecks, { session: client, deviceId: client.id, topic: packet.topic });
+      // A client may send PUBLISH right behind CONNECT (MQTT 3.1.1 §3.1.4); aedes can hand one over
+      // while a slow CONNECT (a certificate auto-registering) is still being authenticated.
+      if (!(client as Client & { connackSent?: boolean }).connackSent) return afterConnack(client, () => authorizePublish(client, packet, done), done);
+      const claim = this.claimSessions.has(client);
+      const refusal = runPublishChecks(claim ? this.claimPublishChecks : this.publishChecks, { session: client, deviceId: client.id, topic: packet.topic });
+      if (!refusal && claim) return handOver(client, packet, done);
       if (!refusal) {
         metrics.messagesIn.inc();
         // aedes sends PUBACK (QoS 1) only after this callback (MQTT 3.1.1 §4.3.2): a message
@@ -142,12 +214,13 @@ export class DeviceBrokerHooks {
       }
       this.dropped.add(packet);
       metrics.droppedMessages.inc({ reason: refusal.reason });
-      if (refusal.notify) context.notify(client.id, { topic: packet.topic, message: refusal.message });
+      if (refusal.notify && !claim) context.notify(client.id, { topic: packet.topic, message: refusal.message });
       done(null);
     };
 
     const authorizeSubscribe = (client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void => {
-      if (isDeviceTopicFilter(client.id, subscription.topic)) return done(null, subscription);
+      const claim = this.claimSessions.get(client);
+      if (claim ? subscription.topic === claim.response : isDeviceTopicFilter(client.id, subscription.topic)) return done(null, subscription);
       // MQTT 3.1.1 §3.9.3: a null subscription is answered with return code 0x80 (Failure) in SUBACK.
       metrics.refusedSubscriptions.inc();
       done(null, null);
@@ -173,6 +246,27 @@ export class DeviceBrokerHooks {
 
     return { authenticate, authorizePublish, authorizeSubscribe, authorizeForward };
   }
+}
+
+function isClaimRequest(sessions: WeakMap<Client, { request: string }>): PublishCheck<Client> {
+  return function isClaimRequest(attempt) {
+    if (sessions.get(attempt.session)?.request === attempt.topic) return undefined;
+    return { reason: 'acl', notify: false, message: 'a claim session may publish only its request' };
+  };
+}
+
+/** Polls until aedes has accepted the session; gives up once the client closes or the CONNECT deadline passes. */
+function afterConnack(client: Client, run: () => void, fail: (error: Error) => void, deadline = Date.now() + CONNECT_WAIT_MS): void {
+  const state = client as Client & { connackSent?: boolean; closed?: boolean };
+  if (state.connackSent) return run();
+  if (state.closed || Date.now() > deadline) return fail(new Error('PUBLISH before an accepted CONNECT'));
+  setTimeout(() => afterConnack(client, run, fail, deadline), 5);
+}
+
+/** The client certificate of a TLS session (CONTRACT §9: the TLS listener asks for one); undefined elsewhere or when none was sent. */
+function peerCertificateOf(client: Client): X509Certificate | undefined {
+  const socket = client.conn as Partial<TLSSocket>;
+  return typeof socket.getPeerX509Certificate === 'function' ? socket.getPeerX509Certificate() : undefined;
 }
 
 /** The peer address of the accepted socket (for WebSocket, the HTTP request's). */

@@ -129,7 +129,7 @@ describe('embedded broker: device sessions (real Postgres, real listeners)', () 
     const devices = Array.from({ length: 200 }, (_, i) => ({ id: `storm-${String(i).padStart(3, '0')}`, type: 'sensor' }));
     const registered = await t.request('POST', '/api/v1/devices/batch', { devices });
     const logins: DeviceLogin[] = registered.body.devices.map((d: { id: string; credentials: { password: string } }) => ({ id: d.id, password: d.credentials.password }));
-    const queries = jest.spyOn(t.app.get(DeviceRepository), 'findCredentialHashes');
+    const queries = jest.spyOn(t.app.get(DeviceRepository), 'findCredentials');
     const clients = await Promise.all(logins.map((login) => connect(login)));
     expect(clients.every((client) => client.connected)).toBe(true);
     expect(queries.mock.calls.length).toBeLessThanOrEqual(20);

@@ -17,7 +17,7 @@ describe('embedded broker: failed CONNECTs throttled per source address', () => 
     // A NUL client id counts too (issue #15: a storm of them was a denial of service).
     expect(await connackCode(t.broker.mqtt, { clientId: 'x\u0000', username: 'x\u0000', password: 'x' })).toBe(2);
 
-    const lookups = jest.spyOn(t.app.get(DeviceRepository), 'findCredentialHashes');
+    const lookups = jest.spyOn(t.app.get(DeviceRepository), 'findCredentials');
     try {
       expect(await connackCode(t.broker.mqtt, { clientId: 'nobody', username: 'nobody', password: 'x' })).toBe(3);
       expect(await connackCode(t.broker.mqtt, { clientId: login.id, username: login.id, password: login.password })).toBe(3);

@@ -43,8 +43,8 @@ describe('malformed MQTT input (real broker, real Postgres)', () => {
     const logins = await Promise.all(Array.from({ length: 20 }, (_, i) => t.registerDevice(`honest-${i + 1}`)));
     const lookups: string[][] = [];
     const repository = t.app.get(DeviceRepository);
-    const original = repository.findCredentialHashes.bind(repository);
-    const spy = jest.spyOn(repository, 'findCredentialHashes').mockImplementation((ids: readonly string[]) => {
+    const original = repository.findCredentials.bind(repository);
+    const spy = jest.spyOn(repository, 'findCredentials').mockImplementation((ids: readonly string[]) => {
       lookups.push([...ids]);
       return original(ids);
     });

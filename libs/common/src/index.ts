@@ -5,6 +5,7 @@ export * from './domain-error';
 export * from './secret-token';
 export * from './free-port';
 export * from './open-files-limit';
+export * from './secret-file';
 export * from './make-directory';
 export * from './bisect-batch';
 export * from './unavailable-error';

@@ -1,6 +1,7 @@
 import type { ArtifactsConfig } from './artifacts-config';
 import type { TwinConfig } from './twin-config';
 import type { RolloutsConfig } from './rollouts-config';
+import type { IdentityConfig } from './identity-config';
 
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -19,7 +20,8 @@ export interface FleetConfig {
     host: string;
     port: number;
     wsPort: number;
-    tls?: { port: number; certFile: string; keyFile: string };
+    /** MQTT over TLS; without files the server certificate is issued by the fleet CA. */
+    tls?: { port: number; certFile?: string; keyFile?: string };
     brokerUrl?: string;
     /** Largest MQTT packet accepted from a client; a bigger one closes the connection. */
     maxPacketBytes: number;
@@ -41,6 +43,7 @@ export interface FleetConfig {
   artifacts: ArtifactsConfig;
   twin: TwinConfig;
   rollouts: RolloutsConfig;
+  identity: IdentityConfig;
   log: { level: LogLevel; format: LogFormat };
   /** Less free space than this under the data folder is a warning in /health. */
   disk: { minFreeBytes: number };

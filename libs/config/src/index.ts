@@ -3,3 +3,4 @@ export * from './load-config';
 export * from './artifacts-config';
 export * from './twin-config';
 export * from './rollouts-config';
+export * from './identity-config';

@@ -4,6 +4,7 @@ import { ConfigError, type FleetConfig } from './fleet-config';
 import { readArtifactsConfig } from './artifacts-config';
 import { readTwinConfig } from './twin-config';
 import { readRolloutsConfig } from './rollouts-config';
+import { readIdentityConfig } from './identity-config';
 import { type Env, readEnum, readHost, readPort, readPositiveInt, readString, readUrl } from './env-readers';
 
 const KIB = 1024;
@@ -55,6 +56,7 @@ export function loadConfig(env: Env = process.env): FleetConfig {
     artifacts: readArtifactsConfig(env),
     twin: readTwinConfig(env),
     rollouts: readRolloutsConfig(env),
+    identity: readIdentityConfig(env),
     disk: { minFreeBytes: readPositiveInt(env, 'FLEET_DISK_MIN_FREE_MB', 1024) * MIB },
     log: {
       level: readEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
@@ -64,7 +66,8 @@ export function loadConfig(env: Env = process.env): FleetConfig {
 }
 
 function readTls(port: string | undefined, cert: string | undefined, key: string | undefined, env: Env): FleetConfig['mqtt']['tls'] {
-  if (!cert && !key) return undefined;
+  // MQTTS_PORT alone: TLS with a server certificate from the fleet CA.
+  if (!cert && !key) return port === undefined ? undefined : { port: readPort(env, 'MQTTS_PORT', 8883) };
   if (!cert) throw new ConfigError('MQTT_TLS_CERT', 'is required when MQTT_TLS_KEY is set');
   if (!key) throw new ConfigError('MQTT_TLS_KEY', 'is required when MQTT_TLS_CERT is set');
   if (!existsSync(cert)) throw new ConfigError('MQTT_TLS_CERT', `file '${cert}' does not exist`);

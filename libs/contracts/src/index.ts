@@ -8,4 +8,5 @@ export * from './twin-messages';
 export * from './job-states';
 export * from './job-messages';
 export * from './presence-messages';
+export * from './certificate-messages';
 export * from './storable-json';

@@ -12,6 +12,8 @@ import {
   artifactChunkRequestTopic,
   artifactDataTopic,
   decodeArtifactChunk,
+  certificateRenewalTopic,
+  certificateRenewedTopic,
   desiredStateTopic,
   deviceErrorsTopic,
   deviceTopicPrefix,
@@ -33,13 +35,20 @@ import { JobRunner } from './job-runner';
 import { JobStatusReporter } from './job-status-reporter';
 import { type JsonObject, applyMergePatch } from './json-state';
 import { type ChunkTransport, MqttChunkDownload } from './mqtt-chunk-download';
+import { CertificateRenewal, type IssuedCertificate } from './certificate-renewal';
 
 export interface DeviceClientOptions {
   /** Broker URL: `mqtt://host:1883`, `mqtts://…`, `ws://host:8083/mqtt`. */
   url: string;
   deviceId: string;
-  /** The credential from registration (or rotation). */
-  password: string;
+  /** The password from registration (or rotation); or give `certificate`. */
+  password?: string;
+  /**
+   * Sign in by X.509 client certificate over MQTTS (`mqtts://…`) instead of a password: the
+   * certificate (CN = device id) from `POST /api/v1/devices/{id}/certificates`, a claim or a
+   * renewal, its private key, and the fleet CA (`GET /api/v1/ca`) to verify the server by.
+   */
+  certificate?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer };
   /** What the device runs now; reported as `firmware.version` on every connect. */
   firmwareVersion?: string;
   /** Boots counted so far (kept by the device across power cycles); each reboot into a new image adds one. */
@@ -103,6 +112,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private readonly chunkDownloads = new Map<string, MqttChunkDownload>();
   private signingKeyObject: Promise<KeyObject> | null = null;
   private readonly prefix: string;
+  private readonly renewal: CertificateRenewal;
 
   constructor(private readonly options: DeviceClientOptions) {
     super();
@@ -113,18 +123,22 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     this.reported = applyMergePatch({}, structuredClone(options.state ?? {}));
     if (this.firmware !== undefined) applyMergePatch(this.reported, { firmware: { version: this.firmware } });
     const reconnect = options.reconnect ?? {};
+    if (options.password === undefined && !options.certificate) throw new Error('DeviceClient needs a password or a certificate');
     this.session = new DeviceSession({
       url: options.url,
       deviceId: options.deviceId,
-      password: options.password,
-      subscriptions: [desiredStateTopic(this.deviceId), stateDeltaTopic(this.deviceId), `${this.prefix}jobs/+`, deviceErrorsTopic(this.deviceId)],
+      password: options.certificate ? undefined : options.password,
+      subscriptions: [desiredStateTopic(this.deviceId), stateDeltaTopic(this.deviceId), `${this.prefix}jobs/+`, deviceErrorsTopic(this.deviceId), certificateRenewedTopic(this.deviceId)],
       keepaliveSeconds: options.keepaliveSeconds ?? 60,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       backoff: { ...DEFAULT_BACKOFF, ...reconnect },
       stableAfterMs: reconnect.stableAfterMs ?? 10_000,
       retryRefused: reconnect.retryRefused ?? false,
       presence: options.presence === false ? undefined : presenceMessages(this.deviceId),
-      mqtt: options.mqtt,
+      mqtt: options.certificate ? { ...options.mqtt, ...options.certificate } : options.mqtt,
+    });
+    this.renewal = new CertificateRenewal(async (csr) => {
+      if (!(await this.session.publish(certificateRenewalTopic(this.deviceId), JSON.stringify({ csr })))) throw new Error('the renewal request was not sent (offline)');
     });
     this.desired = new DesiredTracker(() => this.reported, options.handlers?.onDesired, (patch) => this.reportState(patch));
     this.statuses = new JobStatusReporter(this.session, (jobId) => jobStatusTopic(this.deviceId, jobId));
@@ -199,6 +213,14 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     void this.session.publish(reportedStateTopic(this.deviceId), JSON.stringify(patch));
   }
 
+  /**
+   * Asks the fleet CA for a new certificate for `csr` (subject CN = the device id, a new key).
+   * The current one keeps working until the new one is first used: reconnect with it.
+   */
+  renewCertificate(csr: string, timeoutMs = 30_000): Promise<IssuedCertificate> {
+    return this.renewal.request(csr, timeoutMs);
+  }
+
   waitOnline(): Promise<void> {
     if (this.session.online) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -217,6 +239,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     if (kind === 'jobs' && id === 'notify' && sub === undefined) return this.onNotify(parseJson<JobNotify>(payload));
     if (kind === 'jobs' && id && sub === undefined) return this.jobs.document(id, payload);
     if (kind === 'artifacts' && id && sub === 'data') return this.onChunk(id, payload);
+    if (kind === 'certificates' && id === 'renewed') return this.renewal.renewed(parseJson<IssuedCertificate>(payload));
     if (kind === 'errors') return this.onServerError(parseJson<DeviceErrorNotice>(payload));
   }
 
@@ -243,6 +266,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     if (!notice || typeof notice.topic !== 'string') return;
     const match = /^devices\/[^/]+\/artifacts\/([^/]+)\/get$/.exec(notice.topic);
     if (match) this.chunkDownloads.get(match[1])?.refuse(String(notice.message));
+    if (notice.topic === certificateRenewalTopic(this.deviceId)) this.renewal.refused(String(notice.message));
     this.emit('server-error', notice);
   }
 

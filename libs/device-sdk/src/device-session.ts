@@ -8,7 +8,8 @@ const FATAL_CONNACK_CODES = new Set([2, 4, 5]);
 export interface SessionOptions {
   url: string;
   deviceId: string;
-  password: string;
+  /** Sign-in by password; leave it out when the device signs in by the client certificate in `mqtt` (MQTTS). */
+  password?: string;
   /** Topic filters (QoS 1) subscribed on every connect, before `online` is emitted. */
   subscriptions: string[];
   keepaliveSeconds: number;
@@ -135,8 +136,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       // MQTT 3.1.1 §3.1.2.5: the broker publishes the Will when the connection is lost without DISCONNECT.
       ...(presence ? { will: { topic: presence.topic, payload: Buffer.from(presence.offline), qos: 1, retain: true } } : {}),
       clientId: deviceId,
-      username: deviceId,
-      password,
+      ...(password === undefined ? {} : { username: deviceId, password }),
       protocolVersion: 4,
       clean: true,
       keepalive: keepaliveSeconds,

@@ -7,3 +7,5 @@ export * from './artifact-verifier';
 export * from './signing-key';
 export { downloadOverHttp, DownloadRefused, type FetchFunction } from './http-download';
 export { parseJobDocument } from './job-document';
+export * from './certificate-renewal';
+export * from './claim-provisioning';

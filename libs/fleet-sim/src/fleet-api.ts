@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 
+/** How a simulated device signs in: its password, or (`--auth cert`) its certificate and key (PEM). */
 export interface DeviceLogin {
   id: string;
-  password: string;
+  password?: string;
+  certificate?: { cert: string; key: string };
 }
 
 export interface RolloutWaveView {
@@ -76,6 +78,16 @@ export class FleetApi {
     if (response.status === 404) return false;
     if (!response.ok) throw new Error(`GET /api/v1/devices/${id} answered ${response.status}`);
     return true;
+  }
+
+  /** The fleet CA (PEM) the MQTTS server certificate is checked against. */
+  fleetCa(): Promise<string> {
+    return this.request<string>('GET', '/api/v1/ca');
+  }
+
+  /** Signs a CSR (CN = the device id) with the fleet CA; the certificate's PEM. */
+  async signCertificate(deviceId: string, csr: string): Promise<string> {
+    return (await this.request<{ certificate: string }>('POST', `/api/v1/devices/${encodeURIComponent(deviceId)}/certificates`, { csr })).certificate;
   }
 
   signingKey(): Promise<string> {

@@ -11,6 +11,8 @@ export interface FleetOptions extends BehaviourOptions {
   logins: DeviceLogin[];
   firmware: string;
   signingKey: KeyObject;
+  /** The fleet CA (PEM), for devices signing in by certificate over MQTTS. */
+  ca?: string;
   /** Connections started per second. */
   connectRate: number;
   /** Fraction of online devices dropping offline per minute. */
@@ -71,6 +73,7 @@ export class Fleet {
         url: options.mqttUrl,
         deviceId: login.id,
         password: login.password,
+        certificate: login.certificate && { ...login.certificate, ca: options.ca },
         firmwareVersion: options.firmware,
         handlers,
         signingKey: options.signingKey,

@@ -11,3 +11,4 @@ export * from './demo/demo-options';
 export * from './demo/server-child';
 export * from './demo/rollout-progress';
 export * from './demo/demo';
+export * from './device-identities';

@@ -33,6 +33,10 @@ export interface SimOptions {
   /** Share of devices reporting `health.app: "crash"` after rebooting into `unhealthyVersion` (health gate demos). */
   unhealthyShare: number;
   unhealthyVersion?: string;
+  /** How devices sign in: password, or their own client certificate over MQTTS. */
+  auth: 'password' | 'cert';
+  /** Devices provision themselves with this claim credential instead of being registered through the API. */
+  claim?: { username: string; password: string };
 }
 
 export const SIM_USAGE = `npm run sim -- [options]
@@ -56,6 +60,10 @@ export const SIM_USAGE = `npm run sim -- [options]
   --unhealthy-share P  share of devices reporting health.app "crash" on --unhealthy-version (default 0;
                        the others report "ok" after every update)
   --unhealthy-version V  the firmware version they are unhealthy on
+  --auth password|cert sign in by password (default) or by each device's own certificate over
+                       MQTTS (keys and CSRs made here, signed by the fleet CA; needs --mqtt mqtts://…)
+  --claim USER:PASS    new devices provision themselves with this claim credential (POST /api/v1/claims)
+                       instead of being registered through the API
 `;
 
 function number(text: string, name: string, min: number, max: number): number {
@@ -88,10 +96,15 @@ export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       duration: { type: 'string', default: '0' },
       'unhealthy-share': { type: 'string', default: '0' },
       'unhealthy-version': { type: 'string' },
+      auth: { type: 'string', default: 'password' },
+      claim: { type: 'string' },
     },
   });
   const unhealthyShare = number(values['unhealthy-share']!, '--unhealthy-share', 0, 1);
   if (unhealthyShare > 0 && !values['unhealthy-version']) throw new Error('--unhealthy-share: needs --unhealthy-version (the firmware they are unhealthy on)');
+  const auth = values.auth!;
+  if (auth !== 'password' && auth !== 'cert') throw new Error(`--auth: expected password or cert, got '${auth}'`);
+  const claim = values.claim === undefined ? undefined : parseClaim(values.claim);
   if (!values.token) throw new Error('--token: an operator API token is needed (or set EDGEFLEET_TOKEN)');
   const server = new URL(values.server!).origin;
   const type = values.type!;
@@ -115,5 +128,13 @@ export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     durationSeconds: number(values.duration!, '--duration', 0, 365 * 86_400),
     unhealthyShare,
     ...(values['unhealthy-version'] ? { unhealthyVersion: values['unhealthy-version'] } : {}),
+    auth,
+    claim,
   };
+}
+
+function parseClaim(text: string): { username: string; password: string } {
+  const colon = text.indexOf(':', 'claim:'.length);
+  if (!text.startsWith('claim:') || colon < 0) throw new Error(`--claim: expected claim:<id>:<password> (the claim's credentials joined by ':'), got '${text.slice(0, 20)}…'`);
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }

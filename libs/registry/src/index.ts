@@ -7,3 +7,5 @@ export * from './devices/device-criteria.dto';
 export * from './devices/device.repository';
 export * from './devices/device.service';
 export * from './registry.module';
+export * from './tags.validation';
+export * from './devices/device.dto';

@@ -8,7 +8,7 @@ describe('devices API (real Postgres)', () => {
   beforeAll(async () => (t = await TestApp.start()));
   afterAll(() => t.stop());
 
-  const storedHash = async (id: string) => (await t.app.get(DeviceRepository).findCredentialHashes([id])).get(id) ?? null;
+  const storedHash = async (id: string) => (await t.app.get(DeviceRepository).findCredentials([id])).get(id)?.hash ?? null;
 
   const count = async (query = '') => {
     let total = 0;

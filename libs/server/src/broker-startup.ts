@@ -3,6 +3,7 @@ import { BrokerService } from '@edgefleet/broker';
 import type { FleetConfig } from '@edgefleet/config';
 import { DeviceErrorFilter, DeviceGateway } from '@edgefleet/gateway';
 import { listenOn } from './listen-on';
+import { mqttTlsCredentials } from './mqtt-tls-credentials';
 
 export interface BrokerAddresses {
   mqtt: string;
@@ -15,7 +16,8 @@ export interface BrokerAddresses {
  * when configured), or nothing of ours with `BROKER_URL`; then the device gateway. Returns
  * the MQTT addresses devices use.
  */
-export async function startBroker(app: INestApplication, mqtt: FleetConfig['mqtt']): Promise<BrokerAddresses> {
+export async function startBroker(app: INestApplication, config: FleetConfig): Promise<BrokerAddresses> {
+  const mqtt = config.mqtt;
   if (mqtt.brokerUrl) {
     await startGateway(app);
     return { mqtt: mqtt.brokerUrl };
@@ -25,17 +27,21 @@ export async function startBroker(app: INestApplication, mqtt: FleetConfig['mqtt
   // Handlers first, listeners after: after a restart devices reconnect the moment the port
   // opens, and a message aedes acknowledged before the gateway listened would be lost.
   await startGateway(app);
-  return listenEmbedded(broker, mqtt);
+  return listenEmbedded(app, broker, config);
 }
 
-async function listenEmbedded(broker: BrokerService, mqtt: FleetConfig['mqtt']): Promise<BrokerAddresses> {
+async function listenEmbedded(app: INestApplication, broker: BrokerService, config: FleetConfig): Promise<BrokerAddresses> {
+  const mqtt = config.mqtt;
   const { host } = mqtt;
   const addresses: BrokerAddresses = {
     mqtt: await listenOn('MQTT', host, mqtt.port, () => broker.listenTcp(host, mqtt.port)),
     ws: await listenOn('MQTT_WS', host, mqtt.wsPort, () => broker.listenWebSocket(host, mqtt.wsPort), 'MQTT_HOST'),
   };
   const tls = mqtt.tls;
-  if (tls) addresses.mqtts = await listenOn('MQTTS', host, tls.port, () => broker.listenTls(host, tls.port, tls), 'MQTT_HOST');
+  if (tls) {
+    const credentials = await mqttTlsCredentials(app, config, tls);
+    addresses.mqtts = await listenOn('MQTTS', host, tls.port, () => broker.listenTls(host, tls.port, credentials), 'MQTT_HOST');
+  }
   return addresses;
 }
 

@@ -7,8 +7,10 @@ import { AuthModule } from '@edgefleet/auth';
 import { BrokerModule } from '@edgefleet/broker';
 import type { FleetConfig } from '@edgefleet/config';
 import { GatewayModule } from '@edgefleet/gateway';
+import { IdentityModule } from '@edgefleet/identity';
 import { type DatabaseProcess, DatabaseModule } from '@edgefleet/database';
 import { MetricsRegistry, ObservabilityModule } from '@edgefleet/observability';
+import { ProvisioningModule } from '@edgefleet/provisioning';
 import { RegistryModule } from '@edgefleet/registry';
 import { RolloutsModule } from '@edgefleet/rollouts';
 import { TwinModule } from '@edgefleet/twin';
@@ -40,11 +42,13 @@ export class FleetServerModule {
         AuditModule,
         AuthModule.forRoot(config.authThrottle),
         RegistryModule,
+        IdentityModule.forRoot({ ...config.identity, dataDir: config.dataDir }),
         BrokerModule.forRoot({ ...config.mqtt, authThrottle: config.authThrottle }),
         GatewayModule.forRoot({ brokerUrl: config.mqtt.brokerUrl }),
         ArtifactsModule.forRoot({ ...config.artifacts, dataDir: config.dataDir, httpHost: config.http.host, httpPort: config.http.port }),
         TwinModule.forRoot(config.twin),
         RolloutsModule.forRoot(config.rollouts),
+        ProvisioningModule,
         ...extraModules,
       ],
       providers: [

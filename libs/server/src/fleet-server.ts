@@ -66,7 +66,7 @@ export class FleetServer {
 
   private async startConnectivity(app: NestFastifyApplication): Promise<Awaited<ReturnType<typeof startBroker>>> {
     try {
-      return await startBroker(app, this.config.mqtt);
+      return await startBroker(app, this.config);
     } catch (error) {
       if (!this.config.mqtt.brokerUrl || error instanceof ConfigError) throw error;
       throw new ConfigError('BROKER_URL', `cannot connect to the external broker: ${(error as Error).message}`);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DomainError, DomainErrorCode } from '@edgefleet/common';
+import { DomainError, DomainErrorCode, readOrCreateSecretFile } from '@edgefleet/common';
 import { ARTIFACTS_OPTIONS, type ArtifactsOptions } from '../artifacts-options';
-import { readOrCreateSecretFile } from '../storage/secret-file';
 import { type DownloadGrant, signDownloadToken, verifyDownloadToken } from './download-token';
 
 export const DOWNLOAD_URL_SECRET_FILE = 'download-url.secret';

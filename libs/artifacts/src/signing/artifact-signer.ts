@@ -5,7 +5,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigError } from '@edgefleet/config';
 import { type SignedArtifactFields, artifactSignatureMessage } from '@edgefleet/contracts';
 import { ARTIFACTS_OPTIONS, type ArtifactsOptions } from '../artifacts-options';
-import { readOrCreateSecretFile } from '../storage/secret-file';
+import { readOrCreateSecretFile } from '@edgefleet/common';
 import type { SigningKey } from './signing-key';
 import { SigningKeyRepository } from './signing-key.repository';
 

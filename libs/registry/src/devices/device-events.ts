@@ -4,6 +4,8 @@ import { EventEmitter } from 'node:events';
 export interface DeviceEventMap {
   /** The device's credential no longer holds (decommissioned or rotated): close its session. */
   'credentials-revoked': [deviceId: string];
+  /** One certificate of the device was revoked: a session signed in with it is closed. */
+  'certificate-revoked': [deviceId: string, fingerprint: string];
   /** A device session opened (CONNECT accepted): work waiting for the device can go out now. */
   connected: [deviceId: string];
   /** A device session ended (disconnect, keep-alive expiry, takeover excluded). */

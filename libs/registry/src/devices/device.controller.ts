@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '@edgefleet/common';
 import { CurrentActor } from '@edgefleet/auth';
 import {
+  AuthMethodsDto,
   BatchRegisterDto,
   BatchRegisteredDto,
   CredentialsDto,
@@ -89,5 +90,17 @@ export class DeviceController {
   @ApiOkResponse({ type: CredentialsDto })
   async rotate(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<CredentialsDto> {
     return toCredentialsDto(await this.devices.rotateCredentials(actor, id));
+  }
+
+  @Get(':id/auth-methods')
+  @ApiOperation({ summary: 'How the device may sign in (password, certificate)' })
+  async authMethods(@Param('id') id: string): Promise<AuthMethodsDto> {
+    return { methods: await this.devices.authMethods(id) };
+  }
+
+  @Put(':id/auth-methods')
+  @ApiOperation({ summary: 'Set how the device may sign in, e.g. only by certificate; a live session is closed when a method is taken away' })
+  async setAuthMethods(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: AuthMethodsDto): Promise<AuthMethodsDto> {
+    return { methods: await this.devices.setAuthMethods(actor, id, body.methods) };
   }
 }

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '@edgefleet/api';
 import { DEVICE_ID_PATTERN, DEVICE_STATUSES, type DeviceStatus, type Tags } from '@edgefleet/contracts';
 import { IsTags, TagsInput } from '../tags.validation';
-import type { Device, DeviceCredentials } from './device';
+import { AUTH_METHODS, type AuthMethod, type Device, type DeviceCredentials } from './device';
 import { DEVICE_TYPE_PATTERN, DeviceCriteriaDto } from './device-criteria.dto';
 import { MAX_BATCH_DEVICES, type RegisteredDevice } from './device.service';
 
@@ -122,4 +122,18 @@ export function toRegisteredDeviceDto(device: RegisteredDevice): RegisteredDevic
 
 export function toCredentialsDto(credentials: DeviceCredentials): CredentialsDto {
   return { username: credentials.username, password: credentials.password };
+}
+
+export class AuthMethodsDto {
+  @ApiProperty({
+    description: 'How the device may sign in: `password` (user name and password at CONNECT), `certificate` (a client certificate over MQTTS). At least one.',
+    enum: AUTH_METHODS,
+    isArray: true,
+    example: ['certificate'],
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(AUTH_METHODS.length)
+  @IsIn(AUTH_METHODS, { each: true })
+  methods!: AuthMethod[];
 }

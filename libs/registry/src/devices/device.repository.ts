@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type DbTx, Prisma, PrismaService, preparedStatement } from '@edgefleet/database';
 import { tagsFromList, tagsToList } from '@edgefleet/contracts';
-import type { Device, DeviceChanges, FleetSummary, NewDevice, PresenceChange } from './device';
+import type { AuthMethod, Device, DeviceChanges, DeviceCredential, FleetSummary, NewDevice, PresenceChange } from './device';
 import type { DeviceQuery } from './device-filter';
 import { DEVICE_JSON, deviceQuerySql } from './device-query.sql';
 import { registryJson } from './registry-json';
@@ -148,11 +148,21 @@ export class DeviceRepository {
     await tx.$executeRaw`UPDATE devices SET credential_hash = ${credentialHash} WHERE id = ${id}`;
   }
 
-  /** Credential hashes of the given devices, in one query; unknown ids are absent from the map. */
-  async findCredentialHashes(ids: readonly string[]): Promise<Map<string, string>> {
+  /** Credential hashes and sign-in methods of the given devices, in one query; unknown ids are absent from the map. */
+  async findCredentials(ids: readonly string[]): Promise<Map<string, DeviceCredential>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.prisma.device.findMany({ where: { id: { in: [...ids] } }, select: { id: true, credentialHash: true } });
-    return new Map(rows.map((row) => [row.id, row.credentialHash]));
+    const rows = await this.prisma.device.findMany({ where: { id: { in: [...ids] } }, select: { id: true, credentialHash: true, authMethods: true } });
+    return new Map(rows.map((row) => [row.id, { hash: row.credentialHash, authMethods: row.authMethods }]));
+  }
+
+  async findAuthMethods(id: string, tx: DbTx = this.prisma): Promise<AuthMethod[] | null> {
+    const row = await tx.device.findUnique({ where: { id }, select: { authMethods: true } });
+    return row ? row.authMethods : null;
+  }
+
+  /** Not an edit of the device's fields: `updated_at` stays. */
+  async setAuthMethods(id: string, methods: AuthMethod[], tx: DbTx): Promise<void> {
+    await tx.device.updateMany({ where: { id }, data: { authMethods: { set: methods } } });
   }
 
   /**

@@ -4,7 +4,7 @@ import { AuditService } from '@edgefleet/audit';
 import { type Actor, ConflictError, InvalidInputError, NotFoundError, decodeCursor, encodeCursor } from '@edgefleet/common';
 import { Transactor } from '@edgefleet/database';
 import type { Tags } from '@edgefleet/contracts';
-import type { Device, DeviceChanges, DeviceCredentials, NewDevice } from './device';
+import type { AuthMethod, Device, DeviceChanges, DeviceCredentials, NewDevice } from './device';
 import { issueDeviceCredentials, issueManyDeviceCredentials } from './device-credentials';
 import { DeviceEvents } from './device-events';
 import type { DeviceCriteria } from './device-filter';
@@ -127,6 +127,30 @@ export class DeviceService {
     });
     this.events.emit('credentials-revoked', id);
     return issued.credentials;
+  }
+
+  /**
+   * Which ways the device may sign in from now on. Taking one away closes its live session
+   * (it reconnects with what is left), since that session may have used it.
+   */
+  async setAuthMethods(actor: Actor, id: string, methods: AuthMethod[]): Promise<AuthMethod[]> {
+    const wanted = [...new Set(methods)].sort();
+    if (wanted.length === 0) throw new InvalidInputError('must allow at least one method', 'methods');
+    const before = await this.transactor.run(async (tx) => {
+      const current = await this.devices.findAuthMethods(id, tx);
+      if (!current) throw new NotFoundError('device', id);
+      await this.devices.setAuthMethods(id, wanted, tx);
+      await this.audit.record(actor, { action: 'device.auth-methods', resourceType: 'device', resourceId: id, before: current, after: wanted }, tx);
+      return current;
+    });
+    if (before.some((method) => !wanted.includes(method))) this.events.emit('credentials-revoked', id);
+    return wanted;
+  }
+
+  async authMethods(id: string): Promise<AuthMethod[]> {
+    const methods = await this.devices.findAuthMethods(id);
+    if (!methods) throw new NotFoundError('device', id);
+    return methods;
   }
 
   private async assertIdsFree(ids: string[]): Promise<void> {

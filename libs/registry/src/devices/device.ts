@@ -52,3 +52,13 @@ export interface FleetSummary {
   byType: FleetCount[];
   byFirmware: FleetCount<string | null>[];
 }
+
+/** Ways a device may sign in: a password at CONNECT, or a client certificate over TLS. */
+export const AUTH_METHODS = ['password', 'certificate'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** What CONNECT checks a device against. */
+export interface DeviceCredential {
+  hash: string;
+  authMethods: AuthMethod[];
+}

@@ -1,0 +1,44 @@
+import { X509Certificate } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { TrustedCas } from '../ca/trusted-cas';
+import type { LoadedCa } from '../ca/trusted-ca';
+import { type CertificateFacts, factsOf } from '../x509/certificate-facts';
+import { RevokedCertificates } from './revoked-certificates';
+
+export type CertificateRefusalReason = 'certificate-expired' | 'certificate-other-id' | 'certificate-untrusted' | 'certificate-revoked';
+
+export type CertificateVerdict =
+  | { ok: true; deviceId: string; facts: CertificateFacts; issuer: LoadedCa; certificate: X509Certificate }
+  | { ok: false; reason: CertificateRefusalReason; message: string };
+
+/**
+ * Checks a client certificate presented over TLS, with no database round trip: chained to a
+ * trusted CA (its signature verifies with the CA's key), within its validity, its subject CN
+ * the client id, and not revoked.
+ */
+@Injectable()
+export class CertificateVerifier {
+  constructor(
+    private readonly trusted: TrustedCas,
+    private readonly revoked: RevokedCertificates,
+  ) {}
+
+  /** `certificate`: as the TLS socket parsed it (`getPeerX509Certificate`). */
+  verify(certificate: X509Certificate, clientId: string, now = Date.now()): CertificateVerdict {
+    const facts = factsOf(certificate);
+    if (facts.commonName !== clientId) {
+      return { ok: false, reason: 'certificate-other-id', message: 'the client certificate subject CN is not the client identifier' };
+    }
+    if (now < facts.notBefore.getTime() || now >= facts.notAfter.getTime()) {
+      return { ok: false, reason: 'certificate-expired', message: 'the client certificate is expired or not yet valid' };
+    }
+    const issuer = this.trusted.issuerOf(certificate);
+    if (!issuer) return { ok: false, reason: 'certificate-untrusted', message: 'the client certificate is not issued by a trusted CA' };
+    if (this.revoked.has(facts.fingerprint)) return { ok: false, reason: 'certificate-revoked', message: 'the client certificate is revoked' };
+    return { ok: true, deviceId: clientId, facts, issuer, certificate };
+  }
+
+  isRevoked(fingerprint: string): boolean {
+    return this.revoked.has(fingerprint);
+  }
+}

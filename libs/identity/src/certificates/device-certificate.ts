@@ -1,0 +1,21 @@
+/** `active` until revoked or past notAfter. */
+export type CertificateState = 'active' | 'revoked' | 'expired';
+
+export interface DeviceCertificate {
+  serial: string;
+  deviceId: string;
+  fingerprint: string;
+  issuerFingerprint: string;
+  certificatePem: string;
+  notBefore: Date;
+  notAfter: Date;
+  revokedAt: Date | null;
+  /** Issued by renewal and not used yet: its first CONNECT revokes the device's older certificates. */
+  renewalPending: boolean;
+  createdAt: Date;
+}
+
+export function certificateState(certificate: Pick<DeviceCertificate, 'revokedAt' | 'notAfter'>, now = new Date()): CertificateState {
+  if (certificate.revokedAt) return 'revoked';
+  return certificate.notAfter <= now ? 'expired' : 'active';
+}

@@ -1,0 +1,13 @@
+export * from './claims/provisioning-claim';
+export * from './claims/provisioning-claim.service';
+export * from './ca/fleet-ca';
+export * from './ca/trusted-ca';
+export * from './certificates/certificate-auto-registration';
+export * from './certificates/certificate-verifier';
+export * from './certificates/device-certificate';
+export * from './certificates/device-certificate.service';
+export * from './identity-options';
+export * from './identity.module';
+export * from './x509/certificate-facts';
+export * from './x509/peculiar';
+export { toIssuedCertificateDto } from './http/device-certificate.dto';
