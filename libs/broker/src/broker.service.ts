@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Socket } from 'node:net';
 import { Aedes, type AedesOptions, type Client, type PublishPacket } from 'aedes';
+import { CLUSTER_OPTIONS, type ClusterOptions, ClusterSignals } from '@edgefleet/cluster';
 import { openFilesLimit } from '@edgefleet/common';
 import { type DeviceErrorNotice, deviceErrorsTopic } from '@edgefleet/contracts';
 import { HealthRegistry } from '@edgefleet/observability';
@@ -50,8 +51,32 @@ export class BrokerService implements OnModuleDestroy {
   private readonly listeners: Listener[] = [];
   /** The live session per device id; a takeover replaces it before the old one's disconnect is seen. */
   private readonly sessions = new Map<string, Client>();
-  private readonly onRevoked = (deviceId: string): void => this.revoke(deviceId);
-  private readonly onCertificateRevoked = (deviceId: string, fingerprint: string): void => this.revokeCertificate(deviceId, fingerprint);
+  private readonly persistence = new DeviceRetainedPersistence();
+  /** Revoked on this node: closed here, and on whichever other node holds the session. */
+  private readonly onRevoked = (deviceId: string): void => {
+    this.revoke(deviceId);
+    this.signals.send('revoke', deviceId);
+  };
+  private readonly onCertificateRevoked = (deviceId: string, fingerprint: string): void => {
+    this.revokeCertificate(deviceId, fingerprint);
+    this.signals.send('certificate-revoked', `${deviceId} ${fingerprint}`);
+  };
+  private readonly onRemoteRevoke = (deviceIds: string[]): void => deviceIds.forEach((deviceId) => this.revoke(deviceId));
+  private readonly onRemoteCertificateRevoked = (entries: string[]): void => {
+    for (const entry of entries) {
+      const [deviceId, fingerprint] = entry.split(' ');
+      if (deviceId && fingerprint) this.revokeCertificate(deviceId, fingerprint);
+    }
+  };
+  private readonly onRemoteTakeover = (deviceIds: string[]): void => {
+    for (const deviceId of deviceIds) {
+      const session = this.sessions.get(deviceId);
+      if (!session) continue;
+      this.logger.debug?.(`'${deviceId}' connected at another node: closing its session here`);
+      session.close();
+    }
+  };
+  private readonly onRemoteWake = (deviceIds: string[]): void => this.woken(deviceIds);
   private readonly publishListeners = new Set<DevicePublishListener>();
 
   constructor(
@@ -63,12 +88,15 @@ export class BrokerService implements OnModuleDestroy {
     private readonly devices: DeviceRepository,
     private readonly events: DeviceEvents,
     private readonly health: HealthRegistry,
+    private readonly signals: ClusterSignals,
+    @Inject(CLUSTER_OPTIONS) private readonly cluster: ClusterOptions,
   ) {}
 
   /** Creates the broker (not yet listening). Devices left online by a crash are marked offline first. */
   async start(): Promise<void> {
     if (this.broker) return;
-    const stale = await this.devices.markAllOffline();
+    // A lone server held every session; a cluster node only its own (the others' are theirs, or swept when they die).
+    const stale = this.cluster.joined ? await this.devices.markOfflineHeldBy(this.cluster.nodeId) : await this.devices.markAllOffline();
     if (stale) this.logger.log(`marked ${stale} device(s) offline left over from the last run`);
     const maxConnections = connectionCap(this.options.maxConnections, openFilesLimit());
     if (maxConnections < this.options.maxConnections) {
@@ -83,7 +111,7 @@ export class BrokerService implements OnModuleDestroy {
         if (socket) sockets.connectArrived(socket);
         done(null, true);
       },
-      persistence: new DeviceRetainedPersistence() as unknown as AedesOptions['persistence'],
+      persistence: this.persistence as unknown as AedesOptions['persistence'],
       maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
       ...this.hooks.create({
         connectedClients: () => broker.connectedClients,
@@ -105,6 +133,10 @@ export class BrokerService implements OnModuleDestroy {
     this.metrics.countSocketsWith({ open: () => sockets.openSockets, waiting: () => sockets.waitingSockets });
     this.events.on('credentials-revoked', this.onRevoked);
     this.events.on('certificate-revoked', this.onCertificateRevoked);
+    this.signals.on('revoke', this.onRemoteRevoke);
+    this.signals.on('certificate-revoked', this.onRemoteCertificateRevoked);
+    this.signals.on('takeover', this.onRemoteTakeover);
+    this.signals.on('wake', this.onRemoteWake);
     this.health.register('broker', () =>
       broker.closed ? { status: 'down' } : { status: 'up', clients: broker.connectedClients },
     );
@@ -143,6 +175,11 @@ export class BrokerService implements OnModuleDestroy {
     return () => this.publishListeners.delete(listener);
   }
 
+  /** Whether this node holds the device's live session. */
+  holds(deviceId: string): boolean {
+    return this.sessions.has(deviceId);
+  }
+
   get connectedClients(): number {
     return this.broker?.connectedClients ?? 0;
   }
@@ -153,6 +190,10 @@ export class BrokerService implements OnModuleDestroy {
     this.broker = undefined;
     this.events.off('credentials-revoked', this.onRevoked);
     this.events.off('certificate-revoked', this.onCertificateRevoked);
+    this.signals.off('revoke', this.onRemoteRevoke);
+    this.signals.off('certificate-revoked', this.onRemoteCertificateRevoked);
+    this.signals.off('takeover', this.onRemoteTakeover);
+    this.signals.off('wake', this.onRemoteWake);
     for (const listener of this.listeners) listener.stopAccepting();
     this.hooks.ingestGate.stop();
     this.sockets?.stop();
@@ -216,6 +257,8 @@ export class BrokerService implements OnModuleDestroy {
     forgetConnectPacket(client);
     this.sessions.set(client.id, client);
     this.presence.record(client.id, true);
+    // MQTT 3.1.1 §3.1.4-2 across nodes: a session for this id on another node is closed there.
+    this.signals.send('takeover', client.id);
     this.events.emit('connected', client.id);
   }
 
@@ -226,6 +269,18 @@ export class BrokerService implements OnModuleDestroy {
     this.sessions.delete(client.id);
     this.presence.record(client.id, false);
     this.events.emit('disconnected', client.id);
+  }
+
+  /**
+   * Another node changed what these devices should get. Held here: the features re-read it from
+   * the database and send it ('refresh'). Not held: what this node retained for them may be
+   * stale, so it is dropped; a connect here republishes from the database.
+   */
+  private woken(deviceIds: string[]): void {
+    const held = deviceIds.filter((deviceId) => this.sessions.has(deviceId));
+    for (const deviceId of deviceIds) if (!this.sessions.has(deviceId)) this.persistence.forgetDevice(deviceId);
+    if (held.length) this.events.emit('refresh', held);
+    if (held.length < deviceIds.length) this.events.emit('elsewhere', deviceIds.filter((deviceId) => !this.sessions.has(deviceId)));
   }
 
   private revoke(deviceId: string): void {

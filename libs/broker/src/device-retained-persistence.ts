@@ -31,6 +31,11 @@ export class DeviceRetainedPersistence extends AsyncMemoryPersistence {
     bucket.set(packet.topic, { ...packet });
   }
 
+  /** Drops every retained message under `devices/{id}` (its holder is another cluster node). */
+  forgetDevice(deviceId: string): void {
+    this.buckets.delete(`devices/${deviceId}`);
+  }
+
   override createRetainedStream(pattern: string): Readable {
     return Readable.from(this.matching([pattern]));
   }

@@ -1,5 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLUSTER_OPTIONS, type ClusterOptions } from '@edgefleet/cluster';
 import { DeviceRepository, type PresenceChange } from '@edgefleet/registry';
+import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 
 const FLUSH_INTERVAL_MS = 200;
 const FLUSH_AT_CHANGES = 2_000;
@@ -8,7 +10,8 @@ const RETRY_AFTER_MS = 1_000;
 /**
  * Buffers online/offline changes and writes them as one statement every ~200 ms (or
  * sooner when many pile up). Flushes run one after another and a device's later change
- * replaces its earlier one in the buffer, so the last state always wins.
+ * replaces its earlier one in the buffer, so the last state always wins. With the embedded
+ * broker each change also records this cluster node as the session's holder (applySessions).
  */
 @Injectable()
 export class PresenceWriter {
@@ -17,7 +20,11 @@ export class PresenceWriter {
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly devices: DeviceRepository) {}
+  constructor(
+    private readonly devices: DeviceRepository,
+    @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
+    @Inject(CLUSTER_OPTIONS) private readonly cluster: ClusterOptions,
+  ) {}
 
   record(deviceId: string, online: boolean, at = new Date()): void {
     this.pending.delete(deviceId);
@@ -40,7 +47,8 @@ export class PresenceWriter {
 
   private async write(batch: PresenceChange[]): Promise<void> {
     try {
-      await this.devices.applyPresence(batch);
+      if (this.options.brokerUrl) await this.devices.applyPresence(batch);
+      else await this.devices.applySessions(batch, this.cluster.nodeId);
     } catch (error) {
       this.logger.error(`presence write of ${batch.length} change(s) failed, will retry: ${(error as Error).message}`);
       // Put back only what no newer change has replaced.

@@ -1,4 +1,5 @@
 import { PresenceWriter } from '@edgefleet/broker';
+import { ClusterMembership } from '@edgefleet/cluster';
 import { DeviceRepository } from '@edgefleet/registry';
 import { TestApp } from '../../../test/support/test-app';
 
@@ -17,7 +18,7 @@ describe('PresenceWriter (real Postgres)', () => {
   it('writes buffered changes in one go, the last change per device winning', async () => {
     const writer = t.app.get(PresenceWriter);
     const repository = t.app.get(DeviceRepository);
-    const statements = jest.spyOn(repository, 'applyPresence');
+    const statements = jest.spyOn(repository, 'applySessions');
     const at = new Date('2026-01-02T03:04:05.678Z');
     writer.record('p-0', true, at);
     writer.record('p-1', true, at);
@@ -42,4 +43,29 @@ describe('PresenceWriter (real Postgres)', () => {
     expect(await t.app.get(DeviceRepository).markAllOffline()).toBe(3);
     expect(await statuses()).toEqual({ 'p-0': 'offline', 'p-1': 'offline', 'p-2': 'offline' });
   });
+
+  it('keeps the device online at the node holding its session when another node\'s late disconnect lands, in either order', async () => {
+    const repository = t.app.get(DeviceRepository);
+    const leftA = new Date(Date.now() + 60_000);
+    const joinedA = new Date(leftA.getTime() - 30_000);
+    const joinedB = new Date(leftA.getTime() - 5_000);
+    // Node A's online, then B's (the device reconnected at B), then A's disconnect, seen late.
+    await repository.applySessions([{ deviceId: 'p-1', online: true, at: joinedA }], 'node-a');
+    await repository.applySessions([{ deviceId: 'p-1', online: true, at: joinedB }], 'node-b');
+    await repository.applySessions([{ deviceId: 'p-1', online: false, at: leftA }], 'node-a');
+    expect((await statuses())['p-1']).toBe('online');
+    // A's disconnect first, then B's online with an earlier timestamp: B still takes the session.
+    await repository.applySessions([{ deviceId: 'p-2', online: true, at: joinedA }], 'node-a');
+    await repository.applySessions([{ deviceId: 'p-2', online: false, at: leftA }], 'node-a');
+    await repository.applySessions([{ deviceId: 'p-2', online: true, at: joinedB }], 'node-b');
+    expect((await statuses())['p-2']).toBe('online');
+    // A stale online from A (a session older than B's) does not take it back; B's own disconnect counts.
+    await repository.applySessions([{ deviceId: 'p-2', online: true, at: new Date(joinedB.getTime() - 1_000) }], 'node-a');
+    await repository.applySessions([{ deviceId: 'p-2', online: false, at: leftA }], 'node-b');
+    expect((await statuses())['p-2']).toBe('offline');
+    // Node B dies: a live node sweeps the devices it held.
+    expect(await repository.markOfflineUnlessHeldBy(['node-a', t.app.get(ClusterMembership).nodeId])).toBe(1);
+    expect((await statuses())['p-1']).toBe('offline');
+  });
+
 });

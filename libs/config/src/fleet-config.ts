@@ -2,6 +2,7 @@ import type { ArtifactsConfig } from './artifacts-config';
 import type { TwinConfig } from './twin-config';
 import type { RolloutsConfig } from './rollouts-config';
 import type { IdentityConfig } from './identity-config';
+import type { ClusterConfig } from './cluster-config';
 
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -44,6 +45,7 @@ export interface FleetConfig {
   twin: TwinConfig;
   rollouts: RolloutsConfig;
   identity: IdentityConfig;
+  cluster: ClusterConfig;
   log: { level: LogLevel; format: LogFormat };
   /** Less free space than this under the data folder is a warning in /health. */
   disk: { minFreeBytes: number };

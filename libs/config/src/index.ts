@@ -4,3 +4,4 @@ export * from './artifacts-config';
 export * from './twin-config';
 export * from './rollouts-config';
 export * from './identity-config';
+export * from './cluster-config';

@@ -5,6 +5,7 @@ import { readArtifactsConfig } from './artifacts-config';
 import { readTwinConfig } from './twin-config';
 import { readRolloutsConfig } from './rollouts-config';
 import { readIdentityConfig } from './identity-config';
+import { readClusterConfig } from './cluster-config';
 import { type Env, readEnum, readHost, readPort, readPositiveInt, readString, readUrl } from './env-readers';
 
 const KIB = 1024;
@@ -57,6 +58,7 @@ export function loadConfig(env: Env = process.env): FleetConfig {
     twin: readTwinConfig(env),
     rollouts: readRolloutsConfig(env),
     identity: readIdentityConfig(env),
+    cluster: readClusterConfig(env),
     disk: { minFreeBytes: readPositiveInt(env, 'FLEET_DISK_MIN_FREE_MB', 1024) * MIB },
     log: {
       level: readEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),

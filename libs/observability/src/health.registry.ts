@@ -13,9 +13,19 @@ export type HealthCheck = () => Promise<ComponentHealth> | ComponentHealth;
 @Injectable()
 export class HealthRegistry {
   private readonly checks = new Map<string, HealthCheck>();
+  private readonly factSources: (() => Record<string, unknown>)[] = [];
 
   register(name: string, check: HealthCheck): void {
     this.checks.set(name, check);
+  }
+
+  /** Top-level fields of GET /health that are not components (the cluster's `node` and `peers`). */
+  describe(facts: () => Record<string, unknown>): void {
+    this.factSources.push(facts);
+  }
+
+  facts(): Record<string, unknown> {
+    return Object.assign({}, ...this.factSources.map((facts) => facts()));
   }
 
   /** `degraded` when a component is down; `warnings` collects what components flag without being down (low disk). */

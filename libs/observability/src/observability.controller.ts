@@ -17,12 +17,12 @@ export class ObservabilityController {
   @Get('health')
   @ApiOperation({
     summary: 'Overall status and each component (db, broker, disk); 503 when degraded',
-    description: '`warnings` (present when not empty) lists what needs attention without being an outage, such as free disk space under FLEET_DISK_MIN_FREE_MB.',
+    description: '`node` is this server\'s cluster node id (FLEET_NODE_ID) and `peers` the other live nodes sharing its database. `warnings` (present when not empty) lists what needs attention without being an outage, such as free disk space under FLEET_DISK_MIN_FREE_MB.',
   })
   async getHealth(@Res({ passthrough: true }) reply: FastifyReply): Promise<Record<string, unknown>> {
     const report = await this.health.report();
     if (report.status !== 'ok') reply.status(503);
-    return { status: report.status, ...(report.warnings.length ? { warnings: report.warnings } : {}), ...report.components };
+    return { status: report.status, ...this.health.facts(), ...(report.warnings.length ? { warnings: report.warnings } : {}), ...report.components };
   }
 
   @Get('metrics')

@@ -24,7 +24,16 @@ export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RolloutJobs');
   private readonly connected = new Batch<{ deviceId: string; at: Date }>(COALESCE_MS, (connects) => this.devicesConnected(connects));
   private readonly firmware = new Batch<{ deviceId: string; version: string }>(COALESCE_MS, (reports) => this.firmwareReported(reports));
-  private readonly onConnected = (deviceId: string): void => this.connected.add({ deviceId, at: new Date() });
+  private readonly refreshed = new Batch<string>(COALESCE_MS, (deviceIds) => this.devicesRefreshed(deviceIds));
+  /** Per device held here: when it connected or was last refreshed; newer jobs are what a refresh sends. */
+  private readonly sentUpTo = new Map<string, Date>();
+  private readonly onConnected = (deviceId: string): void => {
+    const at = new Date();
+    this.sentUpTo.set(deviceId, at);
+    this.connected.add({ deviceId, at });
+  };
+  private readonly onDisconnected = (deviceId: string): void => void this.sentUpTo.delete(deviceId);
+  private readonly onRefresh = (deviceIds: string[]): void => deviceIds.forEach((deviceId) => this.refreshed.add(deviceId));
   private readonly onFirmware = (deviceId: string, version: string): void => this.firmware.add({ deviceId, version });
 
   constructor(
@@ -40,13 +49,17 @@ export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.deviceEvents.on('connected', this.onConnected);
+    this.deviceEvents.on('disconnected', this.onDisconnected);
+    this.deviceEvents.on('refresh', this.onRefresh);
     this.twinEvents.on('firmware-reported', this.onFirmware);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.deviceEvents.off('connected', this.onConnected);
+    this.deviceEvents.off('disconnected', this.onDisconnected);
+    this.deviceEvents.off('refresh', this.onRefresh);
     this.twinEvents.off('firmware-reported', this.onFirmware);
-    await Promise.all([this.connected.drain(), this.firmware.drain()]);
+    await Promise.all([this.connected.drain(), this.firmware.drain(), this.refreshed.drain()]);
   }
 
   async devicesConnected(connects: readonly { deviceId: string; at: Date }[]): Promise<void> {
@@ -60,6 +73,19 @@ export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       // The scheduler's next tick finds these devices online and dispatches them anyway.
       this.logger.error(`handling ${deviceIds.length} connected device(s) failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async devicesRefreshed(deviceIds: string[]): Promise<void> {
+    const now = new Date();
+    const since = new Map<string, Date>();
+    for (const deviceId of new Set(deviceIds)) since.set(deviceId, this.sentUpTo.get(deviceId) ?? new Date(0));
+    try {
+      await this.publisher.deliverNew(since);
+      for (const deviceId of since.keys()) if (this.sentUpTo.has(deviceId)) this.sentUpTo.set(deviceId, now);
+    } catch (error) {
+      // The device's next connect, or the job's deadline and retry, recovers it.
+      this.logger.error(`delivering jobs dispatched by other nodes to ${since.size} device(s) failed: ${(error as Error).message}`);
     }
   }
 

@@ -70,6 +70,21 @@ export class JobPublisher {
     await this.refreshNotify(unique(live.map((job) => job.deviceId)));
   }
 
+  /**
+   * Another cluster node dispatched or withdrew jobs of devices held here: job documents
+   * dispatched after `since` (the device's connect or last refresh here) go out, and the notify
+   * list is rewritten from the database.
+   */
+  async deliverNew(since: ReadonlyMap<string, Date>): Promise<void> {
+    const live = await this.jobs.liveJobsOf([...since.keys()]);
+    const fresh = live.filter((job) => !job.deviceSucceeded && job.dispatchedAt !== null && job.dispatchedAt > since.get(job.deviceId)!);
+    await forEachLimited(fresh, async (ref) => {
+      const rollout = await this.rollout(ref.rolloutId);
+      if (rollout) await this.publishDocument(rollout, ref);
+    });
+    await this.refreshNotify([...since.keys()]);
+  }
+
   async refreshNotify(deviceIds: readonly string[]): Promise<void> {
     if (deviceIds.length === 0) return;
     const live = await this.jobs.liveJobsOf(deviceIds);

@@ -5,6 +5,7 @@ import { EventStreamSlots } from '@edgefleet/api';
 import { AuditModule } from '@edgefleet/audit';
 import { AuthModule } from '@edgefleet/auth';
 import { BrokerModule } from '@edgefleet/broker';
+import { ClusterModule } from '@edgefleet/cluster';
 import type { FleetConfig } from '@edgefleet/config';
 import { GatewayModule } from '@edgefleet/gateway';
 import { IdentityModule } from '@edgefleet/identity';
@@ -42,6 +43,7 @@ export class FleetServerModule {
         AuditModule,
         AuthModule.forRoot(config.authThrottle),
         RegistryModule,
+        ClusterModule.forRoot({ ...config.cluster, databaseUrl }),
         IdentityModule.forRoot({ ...config.identity, dataDir: config.dataDir }),
         BrokerModule.forRoot({ ...config.mqtt, authThrottle: config.authThrottle }),
         GatewayModule.forRoot({ brokerUrl: config.mqtt.brokerUrl }),

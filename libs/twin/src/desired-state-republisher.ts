@@ -24,6 +24,11 @@ export class DesiredStateRepublisher implements OnModuleInit, OnModuleDestroy {
   private readonly onConnected = (deviceId: string): void => {
     if (!this.publisher.knowsDesired(deviceId)) this.connects.add(deviceId);
   };
+  /** Another cluster node changed the desired state of devices held here: read and publish it (only if newer). */
+  private readonly refreshes = new Batch<string>(COALESCE_MS, (deviceIds) => this.republishFromDatabase([...new Set(deviceIds)]));
+  private readonly onRefresh = (deviceIds: string[]): void => deviceIds.forEach((deviceId) => this.refreshes.add(deviceId));
+  /** Held by another node now: what this node published may be stale, so its next connect here republishes. */
+  private readonly onElsewhere = (deviceIds: string[]): void => deviceIds.forEach((deviceId) => this.publisher.forget(deviceId));
 
   constructor(
     private readonly deviceEvents: DeviceEvents,
@@ -34,16 +39,23 @@ export class DesiredStateRepublisher implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.deviceEvents.on('connected', this.onConnected);
+    this.deviceEvents.on('refresh', this.onRefresh);
+    this.deviceEvents.on('elsewhere', this.onElsewhere);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.deviceEvents.off('connected', this.onConnected);
-    await this.connects.drain();
+    this.deviceEvents.off('refresh', this.onRefresh);
+    this.deviceEvents.off('elsewhere', this.onElsewhere);
+    await Promise.all([this.connects.drain(), this.refreshes.drain()]);
   }
 
   async devicesConnected(deviceIds: readonly string[]): Promise<void> {
     // A device connecting twice within the window, or handled by an earlier batch meanwhile.
-    const pending = [...new Set(deviceIds)].filter((deviceId) => !this.publisher.knowsDesired(deviceId));
+    await this.republishFromDatabase([...new Set(deviceIds)].filter((deviceId) => !this.publisher.knowsDesired(deviceId)));
+  }
+
+  private async republishFromDatabase(pending: readonly string[]): Promise<void> {
     for (let start = 0; start < pending.length; start += MAX_IDS_PER_QUERY) {
       const chunk = pending.slice(start, start + MAX_IDS_PER_QUERY);
       try {

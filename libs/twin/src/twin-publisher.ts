@@ -37,6 +37,11 @@ export class TwinPublisher {
     return this.desiredVersions.has(deviceId);
   }
 
+  /** Forgets what was published to the device (another cluster node holds it now). */
+  forget(deviceId: string): void {
+    this.desiredVersions.delete(deviceId);
+  }
+
   /** The device has no desired state: nothing to retain until it gets some. */
   noteNoDesired(deviceId: string): void {
     if (!this.desiredVersions.has(deviceId)) this.desiredVersions.set(deviceId, 0);

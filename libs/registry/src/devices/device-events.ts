@@ -10,6 +10,10 @@ export interface DeviceEventMap {
   connected: [deviceId: string];
   /** A device session ended (disconnect, keep-alive expiry, takeover excluded). */
   disconnected: [deviceId: string];
+  /** Devices whose session this node holds got something new from another cluster node: re-read it from the database and send it. */
+  refresh: [deviceIds: string[]];
+  /** Another cluster node produced something for these devices, which this node does not hold: forget what was sent them here. */
+  elsewhere: [deviceIds: string[]];
   /** Devices were registered or their tags changed (committed): selectors and dynamic groups may match them now. */
   changed: [deviceIds: string[]];
 }

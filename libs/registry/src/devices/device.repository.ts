@@ -189,6 +189,46 @@ export class DeviceRepository {
       WHERE d.id = u.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= u.seen)`;
   }
 
+  /**
+   * Presence from the embedded broker of cluster node `node`, which also records who holds each
+   * session (the session directory). Rows locked in id order, as in applyPresence. An online
+   * change takes the session unless a newer session started since; an offline change counts only
+   * from the node holding the session, so a late disconnect seen by node A cannot mark offline a
+   * device that has reconnected at node B meanwhile, in whichever order the two batches land.
+   */
+  async applySessions(changes: readonly PresenceChange[], node: string): Promise<void> {
+    if (changes.length === 0) return;
+    const ids = changes.map((change) => change.deviceId);
+    const online = changes.map((change) => change.online);
+    const seen = changes.map((change) => change.at);
+    await this.prisma.$executeRaw`
+      WITH u AS (SELECT * FROM unnest(${ids}::text[], ${online}::bool[], ${seen}::timestamptz[]) AS u(id, online, seen)),
+      locked AS (
+        SELECT d.id FROM devices d JOIN u ON u.id = d.id
+        WHERE d.session_at IS NULL OR d.session_at <= u.seen
+        ORDER BY d.id FOR NO KEY UPDATE OF d)
+      UPDATE devices AS d SET
+        online = u.online,
+        last_seen_at = GREATEST(d.last_seen_at, u.seen),
+        session_node = CASE WHEN u.online THEN ${node} ELSE d.session_node END,
+        session_at = CASE WHEN u.online THEN u.seen ELSE d.session_at END
+      FROM u JOIN locked ON locked.id = u.id
+      WHERE d.id = u.id AND (d.session_at IS NULL OR d.session_at <= u.seen)
+        AND (u.online OR d.session_node IS NULL OR d.session_node = ${node})`;
+  }
+
+  /** Devices online at a node that is not in `liveNodes` (it died): offline now. */
+  async markOfflineUnlessHeldBy(liveNodes: readonly string[]): Promise<number> {
+    return this.prisma.$executeRaw`
+      UPDATE devices SET online = false
+      WHERE online AND session_node IS NOT NULL AND NOT (session_node = ANY(${[...liveNodes]}::text[]))`;
+  }
+
+  /** A cluster node starting again under its id: whatever it held before is gone. */
+  async markOfflineHeldBy(node: string): Promise<number> {
+    return this.prisma.$executeRaw`UPDATE devices SET online = false WHERE online AND session_node = ${node}`;
+  }
+
   /** At start nothing is connected yet: whatever a crash left marked online is stale. */
   async markAllOffline(): Promise<number> {
     return this.prisma.$executeRaw`UPDATE devices SET online = false WHERE online`;
