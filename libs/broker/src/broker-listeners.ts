@@ -104,9 +104,14 @@ function bind(
   function forget(this: Socket): void {
     sockets.delete(this);
   }
+  // A peer that resets a socket before its first bytes (a load balancer's TCP health check does
+  // exactly that) makes it emit 'error' with no other listener yet: unhandled, that ended the process.
+  // The socket closes on its own; 'close' forgets it.
+  function ignoreReset(): void {}
   server.on('connection', (socket: Socket) => {
     if (!handler.admit(socket)) return;
     sockets.add(socket);
+    socket.on('error', ignoreReset);
     socket.on('close', forget);
     admitted?.(socket);
   });

@@ -1,0 +1,150 @@
+import { rmSync } from 'node:fs';
+import type { MqttClient } from 'mqtt';
+import { Client } from 'pg';
+import { Operator } from './support/operator';
+import { HaproxyProcess } from '../support/haproxy';
+import { closed, collect, connectDevice, waitFor } from '../support/mqtt-device';
+import { scratchDir } from '../support/scratch-dir';
+import { type ReadyInfo, ServerProcess } from '../support/server-process';
+import { StandalonePostgres } from '../support/standalone-postgres';
+
+const TOKEN = 'efk_cluster-test-admin-token-0001';
+const NODES = ['node-1', 'node-2', 'node-3'];
+const DEVICES = 30;
+
+/**
+ * Three server processes on one Postgres and one shared FLEET_DATA_DIR, with Debian's haproxy
+ * in front using deploy/haproxy/haproxy.cfg: the cluster as CONTRACT §8 describes it.
+ */
+describe('cluster of three nodes behind HAProxy', () => {
+  let postgres: StandalonePostgres;
+  let databaseUrl: string;
+  let dataDir: string;
+  const servers: ServerProcess[] = [];
+  const ready: ReadyInfo[] = [];
+  let lb: HaproxyProcess;
+  let db: Client;
+  const clients: MqttClient[] = [];
+  let passwords: Map<string, string>;
+  const operatorOf = (node: number) => new Operator(ready[node].http, TOKEN);
+
+  const spawnNode = (nodeId: string) =>
+    ServerProcess.spawn({ DATABASE_URL: databaseUrl, FLEET_DATA_DIR: dataDir, FLEET_NODE_ID: nodeId, FLEET_ADMIN_TOKEN: TOKEN });
+  const holderOf = async (deviceId: string): Promise<{ node: string | null; online: boolean }> => {
+    const { rows } = await db.query('SELECT session_node, online FROM devices WHERE id = $1', [deviceId]);
+    return { node: rows[0]?.session_node ?? null, online: rows[0]?.online ?? false };
+  };
+  const deviceHeldBy = async (node: string): Promise<string> => {
+    const { rows } = await db.query("SELECT id FROM devices WHERE online AND session_node = $1 AND id LIKE 'lb-%' ORDER BY id LIMIT 1", [node]);
+    if (!rows[0]) throw new Error(`no device online at ${node}`);
+    return rows[0].id;
+  };
+  const track = (client: MqttClient) => (clients.push(client), client);
+
+  beforeAll(async () => {
+    postgres = await StandalonePostgres.create();
+    databaseUrl = await postgres.createDatabase('cluster');
+    dataDir = scratchDir('edgefleet-cluster-');
+    // The first node applies the migrations and makes the keys in the shared data dir; the others join it.
+    servers.push(spawnNode(NODES[0]));
+    ready.push(await servers[0].ready());
+    servers.push(spawnNode(NODES[1]), spawnNode(NODES[2]));
+    ready.push(...(await Promise.all([servers[1].ready(), servers[2].ready()])));
+    lb = await HaproxyProcess.start(ready.map((r) => ({ mqtt: r.mqtt!, ws: r.ws!, http: r.http })));
+    db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    passwords = await operatorOf(0).registerDevices(Array.from({ length: DEVICES }, (_, i) => `lb-${String(i).padStart(2, '0')}`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.endAsync(true).catch(() => undefined)));
+    await db?.end();
+    await lb?.stop();
+    const codes = await Promise.all(servers.map((server) => server.stop()));
+    await postgres?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    expect(codes.map((code, i) => (code === 0 ? 0 : `${NODES[i]} exited ${code}: ${servers[i].stderr.slice(-2_000)}`))).toEqual([0, 0, 0]);
+  });
+
+  it('shows each node and its live peers in /health, through the load balancer too', async () => {
+    for (const [i, r] of ready.entries()) {
+      const health = await waitFor(
+        () => fetch(`${r.http}/health`).then((res) => res.json() as Promise<{ node: string; peers: string[] }>),
+        (body) => body.peers.length === 2,
+        10_000,
+      );
+      expect(health.node).toBe(NODES[i]);
+      expect([...health.peers].sort()).toEqual(NODES.filter((node) => node !== NODES[i]));
+    }
+    const viaLb = (await (await fetch(`${lb.httpUrl}/health`)).json()) as { node: string };
+    expect(NODES).toContain(viaLb.node);
+  });
+
+  it('spreads devices connecting through the load balancer over all three nodes, each recorded online where it is held', async () => {
+    for (const [id, password] of passwords) track(await connectDevice(lb.mqttUrl, { id, password }));
+    const { rows } = await waitFor(
+      () => db.query<{ session_node: string; n: string }>("SELECT session_node, count(*) AS n FROM devices WHERE online AND id LIKE 'lb-%' GROUP BY session_node ORDER BY session_node"),
+      (result) => result.rows.reduce((sum, row) => sum + Number(row.n), 0) === DEVICES,
+      10_000,
+    );
+    expect(rows.map((row) => row.session_node)).toEqual(NODES);
+    const listed = await operatorOf(1).request('GET', '/api/v1/devices?status=online&q=lb-&limit=100');
+    expect(listed.body.items).toHaveLength(DEVICES);
+  });
+
+  it('delivers a desired-state PATCH sent to node 1 to a device held by node 3 within a second', async () => {
+    const deviceId = await deviceHeldBy('node-3');
+    const client = track(await connectDevice(ready[2].mqtt!, { id: deviceId, password: passwords.get(deviceId)! }));
+    const received = collect(client);
+    await client.subscribeAsync(`devices/${deviceId}/state/#`);
+    const sentAt = Date.now();
+    const patched = await operatorOf(0).request('PATCH', `/api/v1/devices/${deviceId}/twin/desired`, { led: 'blue' });
+    expect(patched.status).toBe(200);
+    const desired = await waitFor(
+      () => received.filter((m) => m.topic === `devices/${deviceId}/state/desired`).map((m) => JSON.parse(m.payload)),
+      (messages) => messages.some((m) => m.state?.led === 'blue'),
+      1_000,
+    );
+    expect(Date.now() - sentAt).toBeLessThan(1_000);
+    expect(desired.at(-1)).toEqual({ version: patched.body.desiredVersion, state: { led: 'blue' } });
+    expect(received.some((m) => m.topic === `devices/${deviceId}/state/delta` && JSON.parse(m.payload).delta?.led === 'blue')).toBe(true);
+  });
+
+  it('closes a session held by node 1 within a second of a decommission sent to node 2', async () => {
+    const deviceId = await deviceHeldBy('node-1');
+    const client = track(await connectDevice(ready[0].mqtt!, { id: deviceId, password: passwords.get(deviceId)! }));
+    await waitFor(() => holderOf(deviceId), (holder) => holder.node === 'node-1' && holder.online);
+    const gone = closed(client);
+    const sentAt = Date.now();
+    expect((await operatorOf(1).request('DELETE', `/api/v1/devices/${deviceId}`)).status).toBe(204);
+    await gone;
+    expect(Date.now() - sentAt).toBeLessThan(1_000);
+    // The credential no longer opens a session on any node.
+    await expect(connectDevice(lb.mqttUrl, { id: deviceId, password: passwords.get(deviceId)! })).rejects.toThrow();
+  });
+
+  it('lets a second CONNECT on node 3 take over the session held by node 1, and the device stays online at node 3', async () => {
+    const { rows } = await db.query("SELECT id FROM devices WHERE id LIKE 'lb-%' AND online AND session_node = 'node-2' ORDER BY id DESC LIMIT 1");
+    const deviceId: string = rows[0].id;
+    const login = { id: deviceId, password: passwords.get(deviceId)! };
+    const first = track(await connectDevice(ready[0].mqtt!, login));
+    await waitFor(() => holderOf(deviceId), (holder) => holder.node === 'node-1' && holder.online);
+    const firstClosed = closed(first);
+    const sentAt = Date.now();
+    const second = track(await connectDevice(ready[2].mqtt!, login));
+    await firstClosed;
+    expect(Date.now() - sentAt).toBeLessThan(1_000);
+    expect(second.connected).toBe(true);
+    await waitFor(() => holderOf(deviceId), (holder) => holder.node === 'node-3' && holder.online);
+    // Node 1's disconnect of the first session is written within its presence flush (~200 ms): still online at node 3 after it.
+    const watchedUntil = Date.now() + 1_000;
+    await waitFor(
+      async () => ({ holder: await holderOf(deviceId), done: Date.now() > watchedUntil }),
+      ({ holder, done }) => {
+        if (holder.node !== 'node-3' || !holder.online) throw new Error(`device lost its session at node 3: ${JSON.stringify(holder)}`);
+        return done;
+      },
+      3_000,
+    );
+  });
+});
