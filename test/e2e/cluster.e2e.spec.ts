@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { Client } from 'pg';
 import { Operator } from './support/operator';
@@ -146,5 +147,22 @@ describe('cluster of three nodes behind HAProxy', () => {
       },
       3_000,
     );
+  });
+
+  it('survives sockets reset before their first bytes, as a load balancer\'s TCP health check does', async () => {
+    const { hostname, port } = new URL(ready[0].mqtt!);
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = connectTcp(Number(port), hostname, () => (socket.resetAndDestroy(), resolve()));
+          socket.once('error', reject);
+        }),
+      ),
+    );
+    const deviceId = 'lb-29';
+    const client = track(await connectDevice(ready[0].mqtt!, { id: deviceId, password: passwords.get(deviceId)! }));
+    expect(client.connected).toBe(true);
+    expect((await fetch(`${ready[0].http}/health`)).status).toBe(200);
+    expect(servers[0].child.exitCode).toBeNull();
   });
 });
