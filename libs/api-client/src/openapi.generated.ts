@@ -810,7 +810,7 @@ export type paths = {
         };
         /**
          * Overall status and each component (db, broker, disk); 503 when degraded
-         * @description `warnings` (present when not empty) lists what needs attention without being an outage, such as free disk space under FLEET_DISK_MIN_FREE_MB.
+         * @description `node` is this server's cluster node id (FLEET_NODE_ID) and `peers` the other live nodes sharing its database. `warnings` (present when not empty) lists what needs attention without being an outage, such as free disk space under FLEET_DISK_MIN_FREE_MB.
          */
         get: operations["ObservabilityController_getHealth"];
         put?: never;
