@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { Client } from 'pg';
+import { FleetDevice } from './support/fleet-device';
 import { Operator } from './support/operator';
 import { HaproxyProcess } from '../support/haproxy';
 import { closed, collect, connectDevice, waitFor } from '../support/mqtt-device';
@@ -26,6 +27,7 @@ describe('cluster of three nodes behind HAProxy', () => {
   let lb: HaproxyProcess;
   let db: Client;
   const clients: MqttClient[] = [];
+  const fleet: FleetDevice[] = [];
   let passwords: Map<string, string>;
   const operatorOf = (node: number) => new Operator(ready[node].http, TOKEN);
 
@@ -59,6 +61,7 @@ describe('cluster of three nodes behind HAProxy', () => {
 
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.endAsync(true).catch(() => undefined)));
+    await Promise.all(fleet.map((device) => device.close().catch(() => undefined)));
     await db?.end();
     await lb?.stop();
     const codes = await Promise.all(servers.map((server) => server.stop()));
@@ -165,4 +168,32 @@ describe('cluster of three nodes behind HAProxy', () => {
     expect((await fetch(`${ready[0].http}/health`)).status).toBe(200);
     expect(servers[0].child.exitCode).toBeNull();
   });
+
+  it('completes a rollout over devices spread across the nodes, each job dispatched once', async () => {
+    const ids = Array.from({ length: 24 }, (_, i) => `ro-${String(i).padStart(2, '0')}`);
+    const rolloutPasswords = await operatorOf(2).registerDevices(ids);
+    fleet.push(...(await Promise.all(ids.map((id) => new FleetDevice(id, rolloutPasswords.get(id)!, { stepMs: 20 }).connect(lb.mqttUrl)))));
+    await waitFor(() => db.query("SELECT count(*)::int AS n FROM devices WHERE online AND id LIKE 'ro-%'"), (r) => r.rows[0].n === ids.length, 10_000);
+    const { rows } = await db.query("SELECT DISTINCT session_node FROM devices WHERE id LIKE 'ro-%'");
+    expect(rows.length).toBeGreaterThan(1);
+    const operators = [0, 1, 2].map(operatorOf);
+    const dispatchedBefore = (await Promise.all(operators.map((o) => o.metric('edgefleet_rollout_jobs_dispatched_total')))).reduce((a, b) => a + b, 0);
+    const artifact = await operators[0].uploadFirmware('5.0.0');
+    const rollout = await operators[1].createRollout({
+      name: 'three nodes',
+      type: 'firmware',
+      artifactId: artifact.id,
+      target: { deviceIds: ids },
+      strategy: { waves: [25, 50, 100], maxInFlight: 8, deviceTimeoutSeconds: 120, retries: 0 },
+    });
+    const done = await operators[2].waitForRollout(rollout.id, (r) => r.state !== 'running', 60_000);
+    expect(done).toMatchObject({ state: 'completed', targetCount: ids.length });
+    const jobs = await operators[0].rolloutDevices(rollout.id);
+    expect(jobs.map((job) => [job.deviceId, job.status, job.attempts])).toEqual(ids.map((id) => [id, 'succeeded', 1]));
+    for (const device of fleet) {
+      expect({ id: device.id, documents: device.documents.length, firmware: device.firmware }).toEqual({ id: device.id, documents: 1, firmware: '5.0.0' });
+    }
+    const dispatched = await Promise.all(operators.map((o) => o.metric('edgefleet_rollout_jobs_dispatched_total')));
+    expect(dispatched.reduce((a, b) => a + b, 0) - dispatchedBefore).toBe(ids.length);
+  }, 90_000);
 });
