@@ -28,6 +28,7 @@ describe('cluster of three nodes behind HAProxy', () => {
   let db: Client;
   const clients: MqttClient[] = [];
   const fleet: FleetDevice[] = [];
+  const killed = new Set<number>();
   let passwords: Map<string, string>;
   const operatorOf = (node: number) => new Operator(ready[node].http, TOKEN);
 
@@ -67,7 +68,8 @@ describe('cluster of three nodes behind HAProxy', () => {
     const codes = await Promise.all(servers.map((server) => server.stop()));
     await postgres?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    expect(codes.map((code, i) => (code === 0 ? 0 : `${NODES[i]} exited ${code}: ${servers[i].stderr.slice(-2_000)}`))).toEqual([0, 0, 0]);
+    // A node the last test killed has no exit code; every other one shut down cleanly.
+    expect(codes.map((code, i) => (code === 0 || killed.has(i) ? 0 : `${NODES[i]} exited ${code}: ${servers[i].stderr.slice(-2_000)}`))).toEqual([0, 0, 0]);
   });
 
   it('shows each node and its live peers in /health, through the load balancer too', async () => {
@@ -196,4 +198,41 @@ describe('cluster of three nodes behind HAProxy', () => {
     const dispatched = await Promise.all(operators.map((o) => o.metric('edgefleet_rollout_jobs_dispatched_total')));
     expect(dispatched.reduce((a, b) => a + b, 0) - dispatchedBefore).toBe(ids.length);
   }, 90_000);
+
+  it('carries on when a node is killed mid-rollout: its devices are online again at the others and the rollout completes', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `ko-${String(i).padStart(2, '0')}`);
+    const koPasswords = await operatorOf(0).registerDevices(ids);
+    const devices = await Promise.all(ids.map((id) => new FleetDevice(id, koPasswords.get(id)!, { stepMs: 150 }).connect(lb.mqttUrl)));
+    fleet.push(...devices);
+    await waitFor(() => db.query("SELECT count(*)::int AS n FROM devices WHERE online AND id LIKE 'ko-%'"), (r) => r.rows[0].n === ids.length, 10_000);
+    const atNode3 = (await db.query("SELECT id FROM devices WHERE id LIKE 'ko-%' AND session_node = 'node-3'")).rows.map((row) => row.id as string);
+    expect(atNode3.length).toBeGreaterThan(0);
+    const artifact = await operatorOf(0).uploadFirmware('6.0.0');
+    const rollout = await operatorOf(0).createRollout({
+      name: 'node killed',
+      type: 'firmware',
+      artifactId: artifact.id,
+      target: { deviceIds: ids },
+      strategy: { waves: [100], maxInFlight: 10, deviceTimeoutSeconds: 120, retries: 0 },
+    });
+    await operatorOf(0).waitForRollout(rollout.id, (r) => r.counts.succeeded > 0, 30_000);
+    await servers[2].stop('SIGKILL');
+    // Mid-rollout: jobs were still to go when the node died.
+    expect((await operatorOf(0).rollout(rollout.id)).counts.succeeded).toBeLessThan(ids.length);
+    killed.add(2);
+    // Its devices reconnect through the load balancer to the two survivors and are online there.
+    await waitFor(
+      () => db.query("SELECT count(*)::int AS n FROM devices WHERE online AND id LIKE 'ko-%' AND session_node <> 'node-3'"),
+      (r) => r.rows[0].n === ids.length,
+      30_000,
+    );
+    const done = await operatorOf(0).waitForRollout(rollout.id, (r) => r.state !== 'running', 60_000);
+    expect(done).toMatchObject({ state: 'completed' });
+    expect(done.counts.succeeded).toBe(ids.length);
+    // No device that reported success got its job again.
+    for (const device of devices) expect({ id: device.id, after: device.documentsAfterSuccess() }).toEqual({ id: device.id, after: [] });
+    // The survivors declare node 3 dead.
+    const health = await waitFor(() => fetch(`${ready[0].http}/health`).then((res) => res.json() as Promise<{ peers: string[] }>), (body) => !body.peers.includes('node-3'), 15_000);
+    expect(health.peers).toEqual(['node-2']);
+  }, 120_000);
 });
