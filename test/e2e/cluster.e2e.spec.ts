@@ -199,6 +199,33 @@ describe('cluster of three nodes behind HAProxy', () => {
     expect(dispatched.reduce((a, b) => a + b, 0) - dispatchedBefore).toBe(ids.length);
   }, 90_000);
 
+  it('sends a job dispatched through node 1 to a device at node 3, and clears it there when node 2 cancels the rollout', async () => {
+    const deviceId = 'wd-0';
+    const password = (await operatorOf(0).registerDevices([deviceId])).get(deviceId)!;
+    const client = track(await connectDevice(ready[2].mqtt!, { id: deviceId, password }));
+    const received = collect(client);
+    await client.subscribeAsync(`devices/${deviceId}/jobs/+`);
+    await waitFor(() => holderOf(deviceId), (holder) => holder.node === 'node-3' && holder.online);
+    const artifact = await operatorOf(0).uploadFirmware('7.0.0');
+    const rollout = await operatorOf(0).createRollout({ name: 'withdrawn', type: 'firmware', artifactId: artifact.id, target: { deviceIds: [deviceId] }, strategy: { waves: [100], maxInFlight: 1, deviceTimeoutSeconds: 300, retries: 0 } });
+    const documentMessage = await waitFor(
+      () => received.find((m) => m.topic !== `devices/${deviceId}/jobs/notify` && m.payload !== ''),
+      (m) => m !== undefined,
+      5_000,
+    );
+    const documentTopic = documentMessage!.topic;
+    expect(JSON.parse(documentMessage!.payload)).toMatchObject({ type: 'firmware', rolloutId: rollout.id });
+    expect((await operatorOf(1).request('POST', `/api/v1/rollouts/${rollout.id}/cancel`)).status).toBe(200);
+    await waitFor(() => received.filter((m) => m.topic === documentTopic && m.payload === '').length, (n) => n === 1, 2_000);
+    await waitFor(() => received.filter((m) => m.topic === `devices/${deviceId}/jobs/notify`).at(-1)?.payload, (payload) => payload === '{"jobs":[]}', 2_000);
+    // Subscribing again finds no retained document at node 3, only the empty notify list.
+    await client.unsubscribeAsync(`devices/${deviceId}/jobs/+`);
+    received.length = 0;
+    await client.subscribeAsync(`devices/${deviceId}/jobs/+`);
+    await waitFor(() => received.length, (n) => n >= 1, 2_000);
+    expect(received).toEqual([{ topic: `devices/${deviceId}/jobs/notify`, payload: '{"jobs":[]}' }]);
+  });
+
   it('carries on when a node is killed mid-rollout: its devices are online again at the others and the rollout completes', async () => {
     const ids = Array.from({ length: 30 }, (_, i) => `ko-${String(i).padStart(2, '0')}`);
     const koPasswords = await operatorOf(0).registerDevices(ids);

@@ -180,6 +180,11 @@ export class BrokerService implements OnModuleDestroy {
     return this.sessions.has(deviceId);
   }
 
+  /** Topics this node's broker retains for the device. */
+  retainedTopics(deviceId: string): string[] {
+    return this.persistence.retainedTopics(deviceId);
+  }
+
   get connectedClients(): number {
     return this.broker?.connectedClients ?? 0;
   }

@@ -36,6 +36,11 @@ export class DeviceRetainedPersistence extends AsyncMemoryPersistence {
     this.buckets.delete(`devices/${deviceId}`);
   }
 
+  /** Topics of the retained messages under `devices/{id}`. */
+  retainedTopics(deviceId: string): string[] {
+    return [...(this.buckets.get(`devices/${deviceId}`)?.keys() ?? [])];
+  }
+
   override createRetainedStream(pattern: string): Readable {
     return Readable.from(this.matching([pattern]));
   }

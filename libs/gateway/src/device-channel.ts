@@ -11,6 +11,11 @@ export interface DevicePublishOptions {
 export abstract class DeviceChannel {
   abstract publish(topic: string, payload: string | Buffer, options?: DevicePublishOptions): Promise<void>;
 
+  /** Topics retained for the device by the broker, where the broker can tell (the embedded one); else none. */
+  retainedTopics(_deviceId: string): string[] {
+    return [];
+  }
+
   publishJson(topic: string, value: unknown, options?: DevicePublishOptions): Promise<void> {
     return this.publish(topic, JSON.stringify(value), options);
   }

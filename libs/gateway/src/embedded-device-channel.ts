@@ -23,4 +23,8 @@ export class EmbeddedDeviceChannel extends DeviceChannel {
     if (deviceId && !this.broker.holds(deviceId)) this.signals.send('wake', deviceId);
     return this.broker.publish(topic, payload, options);
   }
+
+  override retainedTopics(deviceId: string): string[] {
+    return this.broker.retainedTopics(deviceId);
+  }
 }

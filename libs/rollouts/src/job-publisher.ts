@@ -72,11 +72,19 @@ export class JobPublisher {
 
   /**
    * Another cluster node dispatched or withdrew jobs of devices held here: job documents
-   * dispatched after `since` (the device's connect or last refresh here) go out, and the notify
-   * list is rewritten from the database.
+   * dispatched after `since` (the device's connect or last refresh here) go out, documents
+   * retained here for jobs no longer in flight are cleared, and the notify list is rewritten
+   * from the database.
    */
   async deliverNew(since: ReadonlyMap<string, Date>): Promise<void> {
     const live = await this.jobs.liveJobsOf([...since.keys()]);
+    const liveTopics = new Set(live.map((job) => jobDocumentTopic(job.deviceId, job.jobId)));
+    const withdrawn = [...since.keys()].flatMap((deviceId) => {
+      const notify = jobNotifyTopic(deviceId);
+      const documents = jobDocumentTopic(deviceId, '');
+      return this.channel.retainedTopics(deviceId).filter((topic) => topic.startsWith(documents) && topic !== notify && !topic.includes('/', documents.length) && !liveTopics.has(topic));
+    });
+    await forEachLimited(withdrawn, (topic) => this.publish(topic, ''));
     const fresh = live.filter((job) => !job.deviceSucceeded && job.dispatchedAt !== null && job.dispatchedAt > since.get(job.deviceId)!);
     await forEachLimited(fresh, async (ref) => {
       const rollout = await this.rollout(ref.rolloutId);
