@@ -51,6 +51,8 @@ export class BrokerService implements OnModuleDestroy {
   private readonly listeners: Listener[] = [];
   /** The live session per device id; a takeover replaces it before the old one's disconnect is seen. */
   private readonly sessions = new Map<string, Client>();
+  /** When each session opened (ms), to order takeovers across nodes. */
+  private readonly openedAt = new WeakMap<Client, number>();
   private readonly persistence = new DeviceRetainedPersistence();
   /** Revoked on this node: closed here, and on whichever other node holds the session. */
   private readonly onRevoked = (deviceId: string): void => {
@@ -68,10 +70,14 @@ export class BrokerService implements OnModuleDestroy {
       if (deviceId && fingerprint) this.revokeCertificate(deviceId, fingerprint);
     }
   };
-  private readonly onRemoteTakeover = (deviceIds: string[]): void => {
-    for (const deviceId of deviceIds) {
+  /** `{deviceId} {ms}` entries: the device opened a session elsewhere at that time; only an older session here is closed. */
+  private readonly onRemoteTakeover = (entries: string[]): void => {
+    for (const entry of entries) {
+      const split = entry.lastIndexOf(' ');
+      const deviceId = entry.slice(0, split);
       const session = this.sessions.get(deviceId);
-      if (!session) continue;
+      // A session opened here after that one (the device came back) stays.
+      if (!session || (this.openedAt.get(session) ?? 0) >= Number(entry.slice(split + 1))) continue;
       this.logger.debug?.(`'${deviceId}' connected at another node: closing its session here`);
       session.close();
     }
@@ -260,10 +266,12 @@ export class BrokerService implements OnModuleDestroy {
     // Revoked between authentication and now: a password rotated, or the certificate it signed in with.
     if (this.hooks.revocations.isRevoked(client.id, client) || this.hooks.usesRevokedCertificate(client)) return void client.close();
     forgetConnectPacket(client);
+    const now = Date.now();
     this.sessions.set(client.id, client);
-    this.presence.record(client.id, true);
-    // MQTT 3.1.1 §3.1.4-2 across nodes: a session for this id on another node is closed there.
-    this.signals.send('takeover', client.id);
+    this.openedAt.set(client, now);
+    this.presence.record(client.id, true, new Date(now));
+    // MQTT 3.1.1 §3.1.4-2 across nodes: an older session for this id on another node is closed there.
+    this.signals.send('takeover', `${client.id} ${now}`);
     this.events.emit('connected', client.id);
   }
 

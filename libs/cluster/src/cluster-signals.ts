@@ -21,8 +21,8 @@ export interface ClusterSignalMap {
   revoke: [deviceIds: string[]];
   /** `{deviceId} {fingerprint}` entries: close a session signed in with that certificate. */
   'certificate-revoked': [entries: string[]];
-  /** These devices opened a session on another node: close ours (MQTT 3.1.1 §3.1.4-2, across nodes). */
-  takeover: [deviceIds: string[]];
+  /** `{deviceId} {ms}` entries: the device opened a session on another node then; close an older one here (MQTT 3.1.1 §3.1.4-2, across nodes). */
+  takeover: [entries: string[]];
 }
 
 /**
