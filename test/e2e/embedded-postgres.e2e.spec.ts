@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { probeProcess } from '../../libs/database/src/embedded/process-probe';
 import { waitFor } from '../support/mqtt-device';
 import { scratchDir } from '../support/scratch-dir';
 import { ServerProcess } from '../support/server-process';
@@ -13,14 +14,8 @@ interface Health {
 
 const health = async (base: string): Promise<Health> => (await fetch(`${base}/health`)).json() as Promise<Health>;
 const postmasterPid = (dataDir: string): number => Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+// A zombie is not alive: PID 1 here (and in some containers) is slow to reap what the killed server left.
+const alive = (pid: number): boolean => probeProcess(pid) !== undefined;
 const tokenOf = (server: ServerProcess): string => /EDGEFLEET_ADMIN_TOKEN (\S+)/.exec(server.stdout)![1];
 
 /** Logs in as the embedded cluster's superuser; resolves with the Postgres error code on failure. */
