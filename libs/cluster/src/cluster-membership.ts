@@ -6,8 +6,8 @@ import { ClusterNodeRepository } from './cluster-node.repository';
 
 /**
  * Registers this node in `cluster_nodes` and rewrites its heartbeat every ~2 s. Each beat also
- * reads the live peers (shown in /health) and marks offline the devices whose session is held by
- * no live node: a node that stopped beating for `deadAfterMs` (killed, cut off) held them.
+ * reads the live peers (shown in /health); when a node has stopped beating for `deadAfterMs`
+ * (killed, cut off), the devices whose session is held by no live node are marked offline.
  */
 @Injectable()
 export class ClusterMembership implements OnModuleInit, OnModuleDestroy {
@@ -15,6 +15,7 @@ export class ClusterMembership implements OnModuleInit, OnModuleDestroy {
   private peers: string[] = [];
   private timer?: NodeJS.Timeout;
   private beating?: Promise<void>;
+  private swept = false;
 
   constructor(
     @Inject(CLUSTER_OPTIONS) private readonly options: ClusterOptions,
@@ -62,8 +63,13 @@ export class ClusterMembership implements OnModuleInit, OnModuleDestroy {
       this.peers = live.filter((id) => id !== this.options.nodeId);
       const dead = await this.nodes.removeDead(this.options.deadAfterMs);
       if (dead.length) this.logger.warn(`node(s) ${dead.join(', ')} stopped heartbeating: declared dead`);
-      const orphaned = await this.devices.markOfflineUnlessHeldBy(live);
-      if (orphaned) this.logger.log(`marked ${orphaned} device(s) of dead nodes offline`);
+      // A scan of every online device only until one succeeds (at start: nodes that died while
+      // none was running); after that only when a node is declared dead.
+      if (!this.swept || dead.length) {
+        const orphaned = await this.devices.markOfflineUnlessHeldBy(live);
+        this.swept = true;
+        if (orphaned) this.logger.log(`marked ${orphaned} device(s) of dead nodes offline`);
+      }
     } catch (error) {
       // The next beat tries again; peers keep their last known value.
       this.logger.warn(`heartbeat failed: ${(error as Error).message}`);
