@@ -39,6 +39,17 @@ export function selfSigned(dir: string, name: string, commonName: string): KeyAn
   return { key, cert };
 }
 
+/** A self-signed server certificate for 127.0.0.1 (CN and IP subject alternative name), for an operator-supplied TLS listener. */
+export function loopbackServerCertificate(dir: string, name = 'server'): KeyAndCertificate {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.pem`);
+  openssl([
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+  ]);
+  return { key, cert };
+}
+
 /**
  * A device certificate for CN=`commonName` signed by `ca` with `openssl ca`, valid from
  * `start` to `end` (UTC), so a test can make one that has already expired.

@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BrokerService } from '@edgefleet/broker';
 import { TestApp } from '../../../test/support/test-app';
+import { loopbackServerCertificate } from '../../../test/support/openssl';
 import { scratchDir } from '../../../test/support/scratch-dir';
 import { collect, connectDevice, waitFor } from '../../../test/support/mqtt-device';
 
@@ -20,15 +20,10 @@ function hasBinary(name: string): boolean {
 
 describe('embedded broker: TLS listener and a third-party client', () => {
   const dir = scratchDir('edgefleet-tls-');
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
+  const { cert, key } = loopbackServerCertificate(dir);
   let t: TestApp;
 
   beforeAll(async () => {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' });
     t = await TestApp.start({ MQTTS_PORT: '0', MQTT_TLS_CERT: cert, MQTT_TLS_KEY: key }, { broker: true });
   });
   afterAll(async () => {

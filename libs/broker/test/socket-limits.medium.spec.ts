@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
-import { join } from 'node:path';
-import { connect as connectTls } from 'node:tls';
 import type { MqttClient } from 'mqtt';
 import { TestApp } from '../../../test/support/test-app';
+import { loopbackServerCertificate } from '../../../test/support/openssl';
 import { scratchDir } from '../../../test/support/scratch-dir';
 import { collect, connectDevice, waitFor } from '../../../test/support/mqtt-device';
 
@@ -20,14 +18,9 @@ const socketClosed = (socket: Socket) => new Promise<void>((resolve) => (socket.
 
 describe('embedded broker: sockets count against the cap before CONNECT', () => {
   const dir = scratchDir('edgefleet-socket-limits-');
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
+  const { cert, key } = loopbackServerCertificate(dir);
   let t: TestApp;
   beforeAll(async () => {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' });
     t = await TestApp.start(
       { MQTT_MAX_CONNECTIONS: '4', MQTT_CONNECT_TIMEOUT_MS: '1000', MQTTS_PORT: '0', MQTT_TLS_CERT: cert, MQTT_TLS_KEY: key },
       { broker: true },
