@@ -1387,6 +1387,8 @@ export type components = {
             value: (string | number | boolean) | null;
         };
         HealthSignalsDto: {
+            /** @description Reboot or reconnect loop: too many sessions begun within a window after its success */
+            reconnectLoop?: components["schemas"]["ReconnectLoopSignalDto"];
             /** @description Firmware rollouts: the device reports another firmware.version than the artifact’s again (it rolled itself back) */
             versionRegression?: components["schemas"]["VersionRegressionSignalDto"];
             /** @description Went dark: offline for too long after its success (offline is otherwise never unhealthy) */
@@ -1462,6 +1464,23 @@ export type components = {
             percent: number;
             /** @description Wave index, from 0 */
             wave: number;
+        };
+        ReconnectLoopSignalDto: {
+            /**
+             * @description Evaluate and record, never act
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * @description A device that begins more than this many sessions (reconnects) within `withinSeconds` after its success is unhealthy
+             * @example 3
+             */
+            maxReconnects: number;
+            /**
+             * @description The window the reconnects are counted in (any window of this length after the success; the reboot the install asked for came before and never counts)
+             * @example 300
+             */
+            withinSeconds: number;
         };
         RegisterCaDto: {
             /** @description Register a device presenting a valid certificate from this CA whose CN is not registered yet, on its first CONNECT */

@@ -215,7 +215,7 @@ export class BrokerService implements OnModuleDestroy {
     if (this.hooks.revocations.isRevoked(client.id, client) || this.hooks.usesRevokedCertificate(client)) return void client.close();
     forgetConnectPacket(client);
     this.sessions.set(client.id, client);
-    this.presence.record(client.id, true);
+    this.presence.record(client.id, true, new Date(), true);
     this.events.emit('connected', client.id);
   }
 

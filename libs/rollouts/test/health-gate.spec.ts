@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { InvalidInputError } from '@edgefleet/common';
-import { type BakeObservation, newBake, stepBake } from '../src/health/device-bake';
+import { type BakeObservation, mostWithin, newBake, stepBake } from '../src/health/device-bake';
 import { MISSING, checkPasses, readPath } from '../src/health/health-check';
 import { HealthGateDto } from '../src/health/health.dto';
 import { type HealthRequest, type HealthSpec, buildHealth } from '../src/health/health-spec';
@@ -148,6 +148,23 @@ describe('signals', () => {
     const record = stepBake(dry, stepBake(dry, newBake(), seen({}), at(0))!, seen({ firmwareVersion: '1.0.0' }), at(1))!;
     expect(record).toMatchObject({ health: 'pending', samples: [expect.objectContaining({ signal: 'versionRegression', dryRun: true })] });
     expect(stepBake(dry, record, seen({ firmwareVersion: '1.0.0' }), at(6))).toMatchObject({ health: 'healthy' });
+  });
+
+  it('reconnect loop: more than maxReconnects sessions within any withinSeconds is unhealthy; spread out or a dry run is not', () => {
+    const loop = buildHealth({ ...request, bakeSeconds: 60, checks: [], signals: { reconnectLoop: { maxReconnects: 2, withinSeconds: 10 } } });
+    const record = stepBake(loop, newBake(), seen({}), at(0))!;
+    const spread = [at(1), at(12), at(24), at(36)];
+    expect(stepBake(loop, record, seen({ connectsSinceSuccess: spread }), at(40))).toBeNull();
+    const looping = stepBake(loop, record, seen({ connectsSinceSuccess: [at(1), at(20), at(22), at(25)] }), at(26))!;
+    expect(looping).toMatchObject({ health: 'unhealthy', samples: [expect.objectContaining({ signal: 'reconnectLoop', path: 'reconnects', value: 2, actual: 3, passed: false })] });
+    const dry = buildHealth({ ...request, bakeSeconds: 60, checks: [], signals: { reconnectLoop: { maxReconnects: 2, withinSeconds: 10, dryRun: true } } });
+    expect(stepBake(dry, record, seen({ connectsSinceSuccess: [at(20), at(22), at(25)] }), at(26))).toMatchObject({ health: 'pending', samples: [expect.objectContaining({ dryRun: true })] });
+  });
+
+  it('counts the most session starts in any window', () => {
+    expect(mostWithin([], 1000)).toBe(0);
+    expect(mostWithin([at(0), at(1), at(2), at(10), at(10.5)], 1000)).toBe(2);
+    expect(mostWithin([at(0), at(1), at(2), at(10), at(10.5)], 2000)).toBe(3);
   });
 });
 

@@ -139,6 +139,32 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
     expect(done.waves[1].counts.cancelled).toBe(2);
   });
 
+  it('a device that reconnects again and again after its success is unhealthy (reconnectLoop); one reconnect is not', async () => {
+    const fleet = ids('hr', 4);
+    const cams = await connectFleet(t, fleet);
+    devices.push(...cams);
+    await waitForFirmware(t, cams);
+    const artifact = await uploadFirmware(t, '7.5.0');
+    const health = { bakeSeconds: 30, checks: [], minEvaluated: 1, maxUnhealthyPercent: 0, action: 'pause', signals: { reconnectLoop: { maxReconnects: 2, withinSeconds: 60 } } };
+    const rollout = await createRollout(t, firmwareRollout('reconnect loop', artifact.id, fleet.map((d) => d.id), { waves: [50, 100], health }));
+    const baking = await waitFor(() => rolloutJobs(t, rollout.id, '&wave=0'), (jobs) => [...jobs.values()].filter((j) => j.health === 'pending').length === 2, 20_000);
+    const [looping, steady] = [...baking.keys()].map((id) => cams.find((cam) => cam.id === id)!);
+    const reconnect = async (cam: JobDevice) => {
+      await cam.disconnect();
+      await cam.connect(t.broker.mqtt);
+    };
+    await reconnect(steady);
+    for (let i = 0; i < 3; i++) await reconnect(looping);
+    const paused = await waitForRollout(t, rollout.id, (r) => r.state === 'paused');
+    expect(paused.reason).toMatch(/reconnectLoop failed on 1 device/);
+    expect(paused.currentWave).toBe(0);
+    const jobs = await rolloutJobs(t, rollout.id, '&wave=0');
+    expect(jobs.get(looping.id).health).toBe('unhealthy');
+    expect(jobs.get(looping.id).healthDetail.samples).toContainEqual(expect.objectContaining({ signal: 'reconnectLoop', value: 2, actual: 3, passed: false }));
+    expect(jobs.get(steady.id).health).toBe('pending');
+    expect((await t.request('POST', `/api/v1/rollouts/${rollout.id}/cancel`)).status).toBe(200);
+  });
+
   it('an operator reverts one device while its wave bakes; a second revert of it is refused', async () => {
     const fleet = ids('h1', 4);
     const cams = await connectFleet(t, fleet, { stateAfter: () => ({ health: { app: 'ok' } }) });

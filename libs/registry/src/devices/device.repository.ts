@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type DbTx, Prisma, PrismaService, preparedStatement } from '@edgefleet/database';
 import { tagsFromList, tagsToList } from '@edgefleet/contracts';
-import type { AuthMethod, Device, DeviceChanges, DeviceCredential, FleetSummary, NewDevice, PresenceChange } from './device';
+import { type AuthMethod, type Device, type DeviceChanges, type DeviceCredential, type FleetSummary, type NewDevice, type PresenceChange, RECENT_CONNECTS_KEPT } from './device';
 import type { DeviceQuery } from './device-filter';
 import { DEVICE_JSON, deviceQuerySql } from './device-query.sql';
 import { registryJson } from './registry-json';
@@ -178,13 +178,19 @@ export class DeviceRepository {
     const ids = changes.map((change) => change.deviceId);
     const online = changes.map((change) => change.online);
     const seen = changes.map((change) => change.at);
+    // Session starts as a JSON array per row (unnest cannot take ragged arrays); the newest RECENT_CONNECTS_KEPT are kept.
+    const connects = changes.map((change) => JSON.stringify((change.connects ?? []).map((at) => at.toISOString())));
     await this.prisma.$executeRaw`
-      WITH u AS (SELECT * FROM unnest(${ids}::text[], ${online}::bool[], ${seen}::timestamptz[]) AS u(id, online, seen)),
+      WITH u AS (SELECT * FROM unnest(${ids}::text[], ${online}::bool[], ${seen}::timestamptz[], ${connects}::text[]) AS u(id, online, seen, connects)),
       locked AS (
         SELECT d.id FROM devices d JOIN u ON u.id = d.id
         WHERE d.last_seen_at IS NULL OR d.last_seen_at <= u.seen
         ORDER BY d.id FOR NO KEY UPDATE OF d)
-      UPDATE devices AS d SET online = u.online, last_seen_at = u.seen
+      UPDATE devices AS d SET online = u.online, last_seen_at = u.seen,
+        recent_connects = CASE WHEN u.connects = '[]' THEN d.recent_connects ELSE (
+          SELECT coalesce(array_agg(c ORDER BY c), '{}') FROM (
+            SELECT c FROM unnest(coalesce(d.recent_connects, '{}') || ARRAY(SELECT jsonb_array_elements_text(u.connects::jsonb)::timestamptz)) AS c
+            ORDER BY c DESC LIMIT ${RECENT_CONNECTS_KEPT}) AS kept) END
       FROM u JOIN locked ON locked.id = u.id
       WHERE d.id = u.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= u.seen)`;
   }

@@ -30,7 +30,15 @@ export interface HealthSignals {
   wentDark?: { afterSeconds: number; dryRun?: boolean };
   /** Firmware rollouts: the device reports a firmware.version other than the artifact's again (it rolled itself back). */
   versionRegression?: { dryRun?: boolean };
+  /**
+   * More than `maxReconnects` sessions begun within any `withinSeconds` after its success was confirmed
+   * (the reboot the install asked for came before that, so it never counts).
+   */
+  reconnectLoop?: { maxReconnects: number; withinSeconds: number; dryRun?: boolean };
 }
+
+/** The signals' names, as samples and reasons show them. */
+export type SignalName = keyof HealthSignals;
 
 /** `strategy.health` with defaults filled in. */
 export interface HealthSpec {
@@ -87,15 +95,17 @@ export function buildHealth(request: HealthRequest): HealthSpec {
     maxBakeSeconds,
     maxInconclusivePercent: request.maxInconclusivePercent ?? 0,
     inconclusiveAction: request.inconclusiveAction ?? 'pause',
-    ...(request.signals && (request.signals.wentDark || request.signals.versionRegression) ? { signals: copySignals(request.signals) } : {}),
+    ...(request.signals && (request.signals.wentDark || request.signals.versionRegression || request.signals.reconnectLoop) ? { signals: copySignals(request.signals) } : {}),
   };
 }
 
 function copySignals(signals: HealthSignals): HealthSignals {
-  const { wentDark, versionRegression } = signals;
+  const { wentDark, versionRegression, reconnectLoop } = signals;
+  const dry = (signal: { dryRun?: boolean }) => (signal.dryRun ? { dryRun: true } : {});
   return {
-    ...(wentDark ? { wentDark: { afterSeconds: wentDark.afterSeconds, ...(wentDark.dryRun ? { dryRun: true } : {}) } } : {}),
-    ...(versionRegression ? { versionRegression: versionRegression.dryRun ? { dryRun: true } : {} } : {}),
+    ...(wentDark ? { wentDark: { afterSeconds: wentDark.afterSeconds, ...dry(wentDark) } } : {}),
+    ...(versionRegression ? { versionRegression: dry(versionRegression) } : {}),
+    ...(reconnectLoop ? { reconnectLoop: { maxReconnects: reconnectLoop.maxReconnects, withinSeconds: reconnectLoop.withinSeconds, ...dry(reconnectLoop) } } : {}),
   };
 }
 

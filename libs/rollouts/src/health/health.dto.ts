@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { RECENT_CONNECTS_KEPT } from '@edgefleet/registry';
 import { type CheckValue, GATE_ACTIONS, type GateAction, HEALTH_OPS, type HealthOp, INCONCLUSIVE_ACTIONS, type InconclusiveAction, PATH_PATTERN } from './health-spec';
 
 const DAY_SECONDS = 86_400;
@@ -46,6 +47,25 @@ export class VersionRegressionSignalDto {
   dryRun?: boolean;
 }
 
+export class ReconnectLoopSignalDto {
+  @ApiProperty({ description: 'A device that begins more than this many sessions (reconnects) within `withinSeconds` after its success is unhealthy', example: 3 })
+  @IsInt()
+  @Min(1)
+  @Max(RECENT_CONNECTS_KEPT - 1)
+  maxReconnects!: number;
+
+  @ApiProperty({ description: 'The window the reconnects are counted in (any window of this length after the success; the reboot the install asked for came before and never counts)', example: 300 })
+  @IsInt()
+  @Min(1)
+  @Max(7 * DAY_SECONDS)
+  withinSeconds!: number;
+
+  @ApiPropertyOptional({ description: 'Evaluate and record, never act', default: false })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
 export class HealthSignalsDto {
   @ApiPropertyOptional({ type: WentDarkSignalDto, description: 'Went dark: offline for too long after its success (offline is otherwise never unhealthy)' })
   @IsOptional()
@@ -58,6 +78,12 @@ export class HealthSignalsDto {
   @ValidateNested()
   @Type(() => VersionRegressionSignalDto)
   versionRegression?: VersionRegressionSignalDto;
+
+  @ApiPropertyOptional({ type: ReconnectLoopSignalDto, description: 'Reboot or reconnect loop: too many sessions begun within a window after its success' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ReconnectLoopSignalDto)
+  reconnectLoop?: ReconnectLoopSignalDto;
 }
 
 export class HealthGateDto {
