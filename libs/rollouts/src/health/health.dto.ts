@@ -48,9 +48,9 @@ export class VersionRegressionSignalDto {
 }
 
 export class ReconnectLoopSignalDto {
-  @ApiProperty({ description: 'A device that begins more than this many sessions (reconnects) within `withinSeconds` after its success is unhealthy', example: 3 })
+  @ApiProperty({ description: 'A device that begins more than this many sessions (reconnects) within `withinSeconds` after its success is unhealthy (0: any reconnect)', example: 3 })
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(RECENT_CONNECTS_KEPT - 1)
   maxReconnects!: number;
 
