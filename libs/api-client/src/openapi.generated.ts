@@ -1309,11 +1309,13 @@ export type components = {
              * @example health.app
              */
             path: string;
+            /** @description Compare with the device’s own value at `path` when its job was dispatched, × factor + offset (ordered ops only); a device that reported no number there then skips this check */
+            relative?: components["schemas"]["RelativeToDto"];
             /**
-             * @description The value to compare with: a string, number, boolean or null
+             * @description The value to compare with: a string, number, boolean or null; absent for a relative check
              * @example ok
              */
-            value: (string | number | boolean) | null;
+            value?: (string | number | boolean) | null;
         };
         HealthGateDto: {
             /**
@@ -1372,6 +1374,8 @@ export type components = {
             actual: Record<string, never> | null;
             /** @description When it was read */
             at: string;
+            /** @description A relative check’s baseline: the device’s own value at `path` when its job was dispatched (`value` is baseline × factor + offset) */
+            baseline?: number;
             /** @description A dry-run check: recorded, never acted on */
             dryRun?: boolean;
             /**
@@ -1383,7 +1387,12 @@ export type components = {
             passed: boolean;
             /** @description Reported-state path the check reads */
             path: string;
-            /** @description The check’s value */
+            /**
+             * @description Set on a signal’s sample (`offlineSeconds`, `firmware.version`, `reconnects`)
+             * @enum {string}
+             */
+            signal?: "wentDark" | "versionRegression" | "reconnectLoop";
+            /** @description The check’s value (for a relative check, the device’s computed threshold) */
             value: (string | number | boolean) | null;
         };
         HealthSignalsDto: {
@@ -1472,7 +1481,7 @@ export type components = {
              */
             dryRun: boolean;
             /**
-             * @description A device that begins more than this many sessions (reconnects) within `withinSeconds` after its success is unhealthy
+             * @description A device that begins more than this many sessions (reconnects) within `withinSeconds` after its success is unhealthy (0: any reconnect)
              * @example 3
              */
             maxReconnects: number;
@@ -1545,6 +1554,20 @@ export type components = {
             type: string;
             /** @description Last change to name or tags */
             updatedAt: string;
+        };
+        RelativeToDto: {
+            /**
+             * @description Multiplies the device’s baseline
+             * @default 1
+             * @example 1.5
+             */
+            factor: number;
+            /**
+             * @description Added to baseline × factor
+             * @default 0
+             * @example 0.01
+             */
+            offset: number;
         };
         RolloutDecisionDto: {
             /**

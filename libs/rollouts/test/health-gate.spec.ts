@@ -4,7 +4,7 @@ import { InvalidInputError } from '@edgefleet/common';
 import { type BakeObservation, mostWithin, newBake, stepBake } from '../src/health/device-bake';
 import { MISSING, checkPasses, readPath } from '../src/health/health-check';
 import { HealthGateDto } from '../src/health/health.dto';
-import { type HealthRequest, type HealthSpec, buildHealth } from '../src/health/health-spec';
+import { type HealthRequest, type HealthSpec, buildHealth, describeCheck } from '../src/health/health-spec';
 import { type WaveHealth, decideGate } from '../src/health/wave-gate';
 
 const request: HealthRequest = { bakeSeconds: 10, checks: [{ path: 'health.app', op: 'eq', value: 'ok' }], minEvaluated: 3, maxUnhealthyPercent: 10, action: 'revert' };
@@ -120,6 +120,33 @@ describe('device bake', () => {
     expect(record.samples[0]).toMatchObject({ dryRun: true, passed: false, actual: 'crash' });
     record = stepBake(dry, record, online(['crash']), at(3))!;
     expect(record.health).toBe('healthy');
+  });
+});
+
+describe('relative checks', () => {
+  const t0 = new Date('2026-12-01T00:00:00Z');
+  const at = (s: number) => new Date(t0.getTime() + s * 1000);
+  const spec = buildHealth({ ...request, bakeSeconds: 5, checks: [{ path: 'metrics.errorRate', op: 'lte', relative: { factor: 1.5 } }] });
+  const seen = (value: unknown, baseline: unknown): BakeObservation => ({ succeededAt: t0, online: true, lastSeenAt: t0, values: [value], baselines: [baseline] });
+
+  it('fills factor 1 and offset 0, refuses a value or an unordered op, and reads as baseline × factor + offset', () => {
+    expect(buildHealth({ ...request, checks: [{ path: 'a', op: 'gt', relative: { offset: 2 } }] }).checks).toEqual([{ path: 'a', op: 'gt', value: null, relative: { factor: 1, offset: 2 } }]);
+    expect(() => buildHealth({ ...request, checks: [{ path: 'a', op: 'eq', relative: { factor: 2 } }] })).toThrow(/checks\[0\]\.op: a relative check needs an ordered op/);
+    expect(() => buildHealth({ ...request, checks: [{ path: 'a', op: 'lt', value: 3, relative: { factor: 2 } }] })).toThrow(/checks\[0\]\.value: must be absent/);
+    expect(describeCheck(spec.checks[0])).toBe('metrics.errorRate lte 1.5 × before');
+  });
+
+  it('compares with the device’s own baseline and records it', () => {
+    const ok = stepBake(spec, newBake(), seen(0.3, 0.2), at(0))!;
+    expect(ok.samples).toEqual([expect.objectContaining({ value: 0.3, baseline: 0.2, actual: 0.3, passed: true })]);
+    const bad = stepBake(spec, newBake(), seen(0.31, 0.2), at(0))!;
+    expect(bad).toMatchObject({ health: 'unhealthy', samples: [expect.objectContaining({ value: 0.3, baseline: 0.2, passed: false })] });
+  });
+
+  it('a device without a numeric baseline skips the check (it is not needed for a healthy verdict)', () => {
+    const record = stepBake(spec, newBake(), seen(5, undefined), at(0))!;
+    expect(record.samples).toEqual([]);
+    expect(stepBake(spec, record, seen(5, 'n/a'), at(6))).toMatchObject({ health: 'healthy' });
   });
 });
 

@@ -165,6 +165,28 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
     expect((await t.request('POST', `/api/v1/rollouts/${rollout.id}/cancel`)).status).toBe(200);
   });
 
+  it('a relative check compares each device with its own value recorded at dispatch', async () => {
+    const fleet = ids('hb', 3);
+    // hb-000: 0.02 → 0.025 (within 1.5 ×); hb-001: 0.01 → 0.025 (above); hb-002 reported nothing before: skipped.
+    const before: Record<string, number> = { 'hb-000': 0.02, 'hb-001': 0.01 };
+    const cams = await connectFleet(t, fleet, { stateAfter: () => ({ metrics: { errorRate: 0.025 } }) });
+    devices.push(...cams);
+    await waitForFirmware(t, cams);
+    for (const cam of cams) if (before[cam.id] !== undefined) await cam.reportState({ metrics: { errorRate: before[cam.id] } });
+    for (const id of Object.keys(before)) await waitFor(() => t.request('GET', `/api/v1/devices/${id}/twin`), (r) => r.body.reported.metrics?.errorRate === before[id]);
+    const artifact = await uploadFirmware(t, '7.6.0');
+    const health = { bakeSeconds: 1, checks: [{ path: 'metrics.errorRate', op: 'lte', relative: { factor: 1.5 } }], minEvaluated: 3, maxUnhealthyPercent: 50, action: 'pause' };
+    const rollout = await createRollout(t, firmwareRollout('relative', artifact.id, fleet.map((d) => d.id), { health }));
+    const done = await waitForRollout(t, rollout.id, (r) => r.state === 'completed');
+    expect(done.counts.succeeded).toBe(3);
+    const jobs = await rolloutJobs(t, rollout.id);
+    expect(jobs.get('hb-000')).toMatchObject({ health: 'healthy', healthDetail: { samples: [expect.objectContaining({ baseline: 0.02, value: 0.03, actual: 0.025, passed: true })] } });
+    expect(jobs.get('hb-001')).toMatchObject({ health: 'unhealthy', healthDetail: { samples: [expect.objectContaining({ baseline: 0.01, value: 0.015, actual: 0.025, passed: false })] } });
+    expect(jobs.get('hb-002')).toMatchObject({ health: 'healthy', healthDetail: { samples: [] } });
+    const [decision] = (await t.request('GET', `/api/v1/rollouts/${rollout.id}/decisions`)).body.items;
+    expect(decision).toMatchObject({ action: 'promote', detail: { counts: { healthy: 2, unhealthy: 1 } } });
+  });
+
   it('an operator reverts one device while its wave bakes; a second revert of it is refused', async () => {
     const fleet = ids('h1', 4);
     const cams = await connectFleet(t, fleet, { stateAfter: () => ({ health: { app: 'ok' } }) });

@@ -1,5 +1,5 @@
 import { MISSING, type Observed, checkPasses } from './health-check';
-import type { CheckValue, DeviceHealth, HealthOp, HealthSpec, SignalName } from './health-spec';
+import type { CheckValue, DeviceHealth, HealthCheck, HealthOp, HealthSpec, SignalName } from './health-spec';
 
 /** One check as it was read: what it wanted, what the device reported, and whether that passed. */
 export interface HealthSample {
@@ -10,6 +10,8 @@ export interface HealthSample {
   passed: boolean;
   at: string;
   dryRun?: boolean;
+  /** A relative check's baseline: the device's own value when its job was dispatched (`value` is computed from it). */
+  baseline?: number;
   /** Set for a signal's sample: `offlineSeconds lte N` (wentDark), `firmware.version eq V` (versionRegression), `reconnects lte N` (reconnectLoop). */
   signal?: SignalName;
 }
@@ -40,6 +42,8 @@ export interface BakeObservation {
   /** Firmware rollouts: the version the device reports now, and the artifact's. */
   firmwareVersion?: string | null;
   expectedVersion?: string | null;
+  /** Relative checks: the device's value at each check's path when its job was dispatched (by check index; undefined for the others). */
+  baselines?: unknown[];
   /** Sessions the device began after its success was confirmed, oldest first. */
   connectsSinceSuccess?: Date[];
 }
@@ -69,6 +73,7 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
   }
   const onlineMs = bakedMs + (onlineSince ? Math.max(0, now.getTime() - onlineSince.getTime()) : 0);
 
+  const checks = devicesChecks(spec, observation);
   let failures = record.failures;
   let seenMask = record.seenMask;
   let samples = record.samples;
@@ -78,11 +83,12 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
     const read: HealthSample[] = [];
     let failing = false;
     let anyRead = false;
-    spec.checks.forEach((check, index) => {
+    checks.forEach((check, index) => {
       const actual = observation.values[index];
-      if (actual === MISSING) return;
+      if (!check || actual === MISSING) return;
       const passed = checkPasses(check, actual);
-      read.push({ path: check.path, op: check.op, value: check.value, actual, passed, at, ...(check.dryRun ? { dryRun: true } : {}) });
+      const baseline = check.relative ? { baseline: observation.baselines![index] as number } : {};
+      read.push({ path: check.path, op: check.op, value: check.value, actual, passed, at, ...baseline, ...(check.dryRun ? { dryRun: true } : {}) });
       if (check.dryRun) {
         if (!passed && !record.samples.some((s) => s.dryRun && s.path === check.path && !s.passed)) dryRunNewlyFailed = true;
         return;
@@ -103,7 +109,7 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
   }
 
   let health: DeviceHealth = 'pending';
-  const needed = spec.checks.reduce((mask, check, index) => (check.dryRun ? mask : mask | (1 << index)), 0);
+  const needed = checks.reduce((mask, check, index) => (!check || check.dryRun ? mask : mask | (1 << index)), 0);
   if (failures >= spec.failureLimit) health = 'unhealthy';
   else if (onlineMs >= spec.bakeSeconds * 1000 && (seenMask & needed) === needed) health = 'healthy';
   else if (now.getTime() - observation.succeededAt.getTime() >= spec.maxBakeSeconds * 1000) health = 'inconclusive';
@@ -121,6 +127,21 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
     seenMask !== record.seenMask ||
     dryRunNewlyFailed;
   return changed ? { health, bakedMs, onlineSince, failures, seenMask, samples } : null;
+}
+
+/**
+ * The checks as they apply to this device: a relative check compares with its own baseline ×
+ * factor + offset; without a numeric baseline (nothing reported there at dispatch) it is null:
+ * not read, and not needed for a healthy verdict.
+ */
+function devicesChecks(spec: HealthSpec, observation: BakeObservation): Array<HealthCheck | null> {
+  return spec.checks.map((check, index) => {
+    if (!check.relative) return check;
+    const baseline = observation.baselines?.[index];
+    if (typeof baseline !== 'number' || !Number.isFinite(baseline)) return null;
+    // toPrecision: 0.1 × 3 is 0.3 here, not 0.30000000000000004.
+    return { ...check, value: Number((baseline * check.relative.factor + check.relative.offset).toPrecision(12)) };
+  });
 }
 
 /** The failing signals' samples. Went-dark is read from presence alone, version regression only while online, reconnects from recorded session starts. */

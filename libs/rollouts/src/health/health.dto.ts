@@ -6,6 +6,22 @@ import { type CheckValue, GATE_ACTIONS, type GateAction, HEALTH_OPS, type Health
 
 const DAY_SECONDS = 86_400;
 
+export class RelativeToDto {
+  @ApiPropertyOptional({ description: 'Multiplies the device’s baseline', default: 1, example: 1.5 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-1e6)
+  @Max(1e6)
+  factor?: number;
+
+  @ApiPropertyOptional({ description: 'Added to baseline × factor', default: 0, example: 0.01 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-1e12)
+  @Max(1e12)
+  offset?: number;
+}
+
 export class HealthCheckDto {
   @ApiProperty({ description: 'Dot path into the device-reported state (up to 8 keys)', example: 'health.app' })
   @IsString()
@@ -17,9 +33,18 @@ export class HealthCheckDto {
   @IsIn(HEALTH_OPS)
   op!: HealthOp;
 
-  @ApiProperty({ description: 'The value to compare with: a string, number, boolean or null', example: 'ok', oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], nullable: true })
+  @ApiPropertyOptional({ description: 'The value to compare with: a string, number, boolean or null; absent for a relative check', example: 'ok', oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], nullable: true })
   @Allow()
-  value!: CheckValue;
+  value?: CheckValue;
+
+  @ApiPropertyOptional({
+    type: () => RelativeToDto,
+    description: 'Compare with the device’s own value at `path` when its job was dispatched, × factor + offset (ordered ops only); a device that reported no number there then skips this check',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RelativeToDto)
+  relative?: RelativeToDto;
 
   @ApiPropertyOptional({ description: 'Evaluate and record this check, never act on it', default: false })
   @IsOptional()

@@ -71,6 +71,7 @@ export class RolloutHealthRepository {
         health_failures: number;
         health_seen: number;
         health_samples: HealthSample[] | null;
+        health_baseline: Record<string, unknown> | null;
         finished_at: Date;
         online: boolean;
         last_seen_at: Date | null;
@@ -79,7 +80,7 @@ export class RolloutHealthRepository {
         vals: unknown[][];
       }[]
     >`
-      SELECT j.id, j.device_id, j.wave, j.health, j.baked_ms, j.online_since, j.health_failures, j.health_seen, j.health_samples, j.finished_at,
+      SELECT j.id, j.device_id, j.wave, j.health, j.baked_ms, j.online_since, j.health_failures, j.health_seen, j.health_samples, j.health_baseline, j.finished_at,
         d.online, d.last_seen_at, d.firmware_version, ${values} AS vals,
         -- Sessions begun after the success was confirmed: the install's own reboot came before it.
         ARRAY(SELECT c FROM unnest(d.recent_connects) AS c WHERE c > j.finished_at ORDER BY c) AS connects
@@ -103,6 +104,7 @@ export class RolloutHealthRepository {
         firmwareVersion: row.firmware_version,
         expectedVersion,
         connectsSinceSuccess: row.connects,
+        baselines: spec.checks.map((check) => (check.relative ? row.health_baseline?.[check.path] : undefined)),
       },
     }));
   }
