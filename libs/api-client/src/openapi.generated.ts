@@ -903,6 +903,8 @@ export type components = {
             id: string;
             /** @description Artifact name */
             name: string;
+            /** @description Set when a health-gated rollout with `quarantine: true` reverted it; new rollouts with it are refused (409) unless `force: true` */
+            quarantine: components["schemas"]["ArtifactQuarantineDto"] | null;
             /** @description SHA-256 of the bytes, lowercase hex; also the download ETag */
             sha256: string;
             /** @description base64 Ed25519 signature over the UTF-8 bytes of `edgefleet-artifact-v1\n{id}\n{version}\n{sha256}\n{size}` */
@@ -919,6 +921,12 @@ export type components = {
             items: components["schemas"]["ArtifactDto"][];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        ArtifactQuarantineDto: {
+            /** @description When it was quarantined */
+            at: string;
+            /** @description Which rollout reverted it, and why */
+            reason: string;
         };
         AuditEntryDto: {
             /** @description What was done, e.g. `device.create` */
@@ -1061,6 +1069,11 @@ export type components = {
             config?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description Create the rollout even though its artifact is quarantined (otherwise 409)
+             * @default false
+             */
+            force: boolean;
             /**
              * @description Name shown to operators; also seeds the wave membership
              * @example fw 2.1 to cameras
@@ -1366,6 +1379,11 @@ export type components = {
              * @default 100
              */
             minEvaluatedPercent: number;
+            /**
+             * @description Firmware rollouts: when the rollout reverts (the gate or an operator), quarantine its artifact: new rollouts with it are refused (409) unless `force: true`
+             * @default false
+             */
+            quarantine: boolean;
             /** @description Signals beyond the checks; each is decisive unless a dry run */
             signals?: components["schemas"]["HealthSignalsDto"];
         };

@@ -187,6 +187,31 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
     expect(decision).toMatchObject({ action: 'promote', detail: { counts: { healthy: 2, unhealthy: 1 } } });
   });
 
+  it('quarantine: a reverted rollout quarantines its artifact; a new rollout with it is refused (409) unless forced', async () => {
+    const fleet = ids('hq', 2);
+    const cams = await connectFleet(t, fleet, { stateAfter: (document) => ({ health: { app: document.type === 'firmware' && document.artifact.version === '9.1.0' ? 'crash' : 'ok' } }) });
+    devices.push(...cams);
+    await waitForFirmware(t, cams);
+    const [good, bad] = [await uploadFirmware(t, '9.0.0'), await uploadFirmware(t, '9.1.0')];
+    await waitForRollout(t, (await createRollout(t, firmwareRollout('to 9.0', good.id, fleet.map((d) => d.id)))).id, (r) => r.state === 'completed');
+    const health = { bakeSeconds: 1, checks: [appOk], minEvaluated: 1, maxUnhealthyPercent: 0, action: 'revert', quarantine: true };
+    const rollout = await createRollout(t, firmwareRollout('to 9.1', bad.id, fleet.map((d) => d.id), { health }));
+    await waitForRollout(t, rollout.id, (r) => r.state === 'reverted');
+    for (const cam of cams) expect(cam.firmware).toBe('9.0.0');
+    const artifact = (await t.request('GET', `/api/v1/artifacts/${bad.id}`)).body;
+    expect(artifact.quarantine).toMatchObject({ at: expect.any(String), reason: expect.stringMatching(/^rollout 'to 9\.1' \(.+\) reverted: health gate tripped: health\.app eq "ok" failed/) });
+    expect((await t.request('GET', `/api/v1/artifacts/${good.id}`)).body.quarantine).toBeNull();
+    const again = firmwareRollout('to 9.1 again', bad.id, fleet.map((d) => d.id));
+    const refused = await t.request('POST', '/api/v1/rollouts', again);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/is quarantined since .*; pass force: true/);
+    const forced = await t.request('POST', '/api/v1/rollouts', { ...again, force: true });
+    expect(forced.status).toBe(201);
+    await waitForRollout(t, forced.body.id, (r) => r.state === 'completed');
+    const audit = (await t.request('GET', `/api/v1/audit?action=artifact.quarantine&resourceId=${bad.id}`)).body;
+    expect(audit.items).toHaveLength(1);
+  });
+
   it('an operator reverts one device while its wave bakes; a second revert of it is refused', async () => {
     const fleet = ids('h1', 4);
     const cams = await connectFleet(t, fleet, { stateAfter: () => ({ health: { app: 'ok' } }) });

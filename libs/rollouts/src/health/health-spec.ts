@@ -66,6 +66,8 @@ export interface HealthSpec {
   maxInconclusivePercent: number;
   inconclusiveAction: InconclusiveAction;
   signals?: HealthSignals;
+  /** Firmware: when the rollout reverts, the artifact is quarantined (new rollouts with it need `force`). */
+  quarantine?: boolean;
 }
 
 /** A check as the API received it. */
@@ -117,6 +119,7 @@ export function buildHealth(request: HealthRequest): HealthSpec {
     maxBakeSeconds,
     maxInconclusivePercent: request.maxInconclusivePercent ?? 0,
     inconclusiveAction: request.inconclusiveAction ?? 'pause',
+    ...(request.quarantine ? { quarantine: true } : {}),
     ...(request.signals && (request.signals.wentDark || request.signals.versionRegression || request.signals.reconnectLoop) ? { signals: copySignals(request.signals) } : {}),
   };
 }

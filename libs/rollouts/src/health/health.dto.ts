@@ -179,6 +179,11 @@ export class HealthGateDto {
   @IsIn(INCONCLUSIVE_ACTIONS)
   inconclusiveAction?: InconclusiveAction;
 
+  @ApiPropertyOptional({ description: 'Firmware rollouts: when the rollout reverts (the gate or an operator), quarantine its artifact: new rollouts with it are refused (409) unless `force: true`', default: false })
+  @IsOptional()
+  @IsBoolean()
+  quarantine?: boolean;
+
   @ApiPropertyOptional({ type: HealthSignalsDto, description: 'Signals beyond the checks; each is decisive unless a dry run' })
   @IsOptional()
   @ValidateNested()
