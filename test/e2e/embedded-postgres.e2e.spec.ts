@@ -1,10 +1,11 @@
-import { appendFileSync, existsSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { probeProcess } from '../../libs/database/src/embedded/process-probe';
 import { waitFor } from '../support/mqtt-device';
-import { scratchDir } from '../support/scratch-dir';
 import { ServerProcess } from '../support/server-process';
 import { Operator } from './support/operator';
+import { spawnedServers } from './support/spawned-servers';
 
 interface Health {
   status: string;
@@ -13,14 +14,8 @@ interface Health {
 
 const health = async (base: string): Promise<Health> => (await fetch(`${base}/health`)).json() as Promise<Health>;
 const postmasterPid = (dataDir: string): number => Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+// A zombie is not alive: PID 1 here (and in some containers) is slow to reap what the killed server left.
+const alive = (pid: number): boolean => probeProcess(pid) !== undefined;
 const tokenOf = (server: ServerProcess): string => /EDGEFLEET_ADMIN_TOKEN (\S+)/.exec(server.stdout)![1];
 
 /** Logs in as the embedded cluster's superuser; resolves with the Postgres error code on failure. */
@@ -37,22 +32,7 @@ async function loginCode(dataDir: string, password: string): Promise<string | un
 }
 
 describe('embedded Postgres: supervised, owned by one server, private', () => {
-  const dirs: string[] = [];
-  const servers: ServerProcess[] = [];
-  const dataDir = (): string => {
-    const dir = scratchDir('edgefleet-pg-life-');
-    dirs.push(dir);
-    return dir;
-  };
-  const spawn = (env: Record<string, string>): ServerProcess => {
-    const server = ServerProcess.spawn(env);
-    servers.push(server);
-    return server;
-  };
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.stop('SIGKILL')));
-  });
-  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  const { dataDir, spawn } = spawnedServers('edgefleet-pg-life-');
 
   it('restarts a postmaster killed with SIGKILL; /health shows it meanwhile and counts the restart', async () => {
     const dir = dataDir();
@@ -166,8 +146,7 @@ describe('embedded Postgres: supervised, owned by one server, private', () => {
     expect(await first.stop('SIGTERM')).toBe(0);
     appendFileSync(join(dir, 'postgres', 'postgresql.conf'), '\nshared_buffers = lots\n');
 
-    const server = ServerProcess.spawn({ FLEET_DATA_DIR: dir, LOG_LEVEL: 'info' });
-    servers.push(server);
+    const server = spawn({ FLEET_DATA_DIR: dir, LOG_LEVEL: 'info' });
     expect(await server.exit()).toBe(1);
     const fatal = server.stdout
       .split('\n')

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { waitFor } from '../support/mqtt-device';
-import { scratchDir } from '../support/scratch-dir';
 import { ServerProcess } from '../support/server-process';
 import { Operator } from './support/operator';
+import { spawnedServers } from './support/spawned-servers';
 
 const BOUNDARY = 'edgefleet-e2e-boundary';
 const tokenOf = (server: ServerProcess): string | undefined => /EDGEFLEET_ADMIN_TOKEN (\S+)/.exec(server.stdout)?.[1];
@@ -35,22 +35,7 @@ function streamingUpload(base: string, token: string, version: string) {
 }
 
 describe('server lifecycle: shutdown drains, start cleans up and keeps the admin token', () => {
-  const dirs: string[] = [];
-  const servers: ServerProcess[] = [];
-  const dataDir = (): string => {
-    const dir = scratchDir('edgefleet-life-');
-    dirs.push(dir);
-    return dir;
-  };
-  const spawn = (env: Record<string, string>): ServerProcess => {
-    const server = ServerProcess.spawn(env);
-    servers.push(server);
-    return server;
-  };
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.stop('SIGKILL')));
-  });
-  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  const { dataDir, spawn, killAll } = spawnedServers('edgefleet-life-');
 
   it('SIGTERM lets an upload in flight finish and store before Postgres stops', async () => {
     const dir = dataDir();
@@ -138,7 +123,7 @@ describe('server lifecycle: shutdown drains, start cleans up and keeps the admin
       expect(report.disk.path).toBe(tmp);
       expect(report.warnings).toEqual([expect.stringContaining(`low disk space`)]);
     } finally {
-      await Promise.all(servers.splice(0).map((server) => server.stop('SIGKILL')));
+      await killAll();
       spawnSync('umount', [tmp]);
     }
   });

@@ -11,3 +11,4 @@ export * from './bisect-batch';
 export * from './unavailable-error';
 export * from './token-bucket';
 export * from './failure-throttle';
+export * from './uuid';

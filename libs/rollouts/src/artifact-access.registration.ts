@@ -1,7 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ArtifactAccess } from '@edgefleet/artifacts';
 import { RolloutJobRepository } from './rollout-job.repository';
-import { RolloutRepository, isUuid } from './rollout.repository';
+import { isUuid } from '@edgefleet/common';
+import { RolloutRepository } from './rollout.repository';
 
 /** Tells the artifacts feature who may fetch an artifact over MQTT and when one may not be deleted, without it importing rollouts. */
 @Injectable()

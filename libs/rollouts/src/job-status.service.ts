@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { DomainError, DomainErrorCode, NotFoundError, bisectBatch } from '@edgefleet/common';
+import { DomainError, DomainErrorCode, NotFoundError, bisectBatch, isUuid } from '@edgefleet/common';
 import { type JobStatusReport, isFinalJobStatus } from '@edgefleet/contracts';
 import { Transactor, isRowFault, postgresErrorCode } from '@edgefleet/database';
 import { MetricsRegistry } from '@edgefleet/observability';
@@ -10,7 +10,6 @@ import { RolloutMetrics } from './rollout-metrics';
 import { ROLLOUTS_OPTIONS, type RolloutsOptions } from './rollout-options';
 import { type JobUpdate, type LockedJob, RolloutJobRepository } from './rollout-job.repository';
 import { RolloutScheduler } from './rollout-scheduler';
-import { isUuid } from './rollout.repository';
 
 const BATCH_DELAY_MS = 10;
 const MAX_BATCH = 2_000;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isUuid } from '@edgefleet/common';
 import { type DbTx, Prisma, PrismaService } from '@edgefleet/database';
 import type { RolloutState, RolloutType } from '@edgefleet/contracts';
 import type { NewRollout, Rollout, RolloutChanges, RolloutDefinition, RolloutPayload } from './rollout';
@@ -82,10 +83,6 @@ export class RolloutRepository {
     });
     return rows.map((row) => row.name);
   }
-}
-
-export function isUuid(id: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }
 
 function toRollout(row: RolloutRow): Rollout {

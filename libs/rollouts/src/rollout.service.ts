@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ArtifactService } from '@edgefleet/artifacts';
 import { AuditService } from '@edgefleet/audit';
-import { type Actor, ConflictError, DomainError, DomainErrorCode, InvalidInputError, NotFoundError, type Page, decodeCursor, toPage } from '@edgefleet/common';
+import { type Actor, ConflictError, DomainError, DomainErrorCode, InvalidInputError, NotFoundError, type Page, decodeCursor, isUuid, toPage } from '@edgefleet/common';
 import type { DeviceJobStatus, RolloutState } from '@edgefleet/contracts';
 import { Transactor } from '@edgefleet/database';
 import { DeviceRepository } from '@edgefleet/registry';
@@ -15,7 +15,7 @@ import { type RolloutDecision, RolloutDecisionRepository } from './health/rollou
 import { RolloutScheduler } from './rollout-scheduler';
 import { RolloutStepper } from './rollout-stepper';
 import { RolloutTargets, preview } from './rollout-targets';
-import { RolloutRepository, isUuid } from './rollout.repository';
+import { RolloutRepository } from './rollout.repository';
 import { cumulativeWaveEnds } from './wave-planner';
 import { type WindowStatus, windowStatus } from './maintenance-window';
 

@@ -1,9 +1,5 @@
+import { type ServerSentEvent as StreamEvent, serverSentEvents } from '@edgefleet/api-client';
 import { authHeaders } from './client';
-
-export interface StreamEvent {
-  event: string;
-  data: string;
-}
 
 /**
  * Follows a server-sent events stream with fetch, so the token travels in the Authorization
@@ -42,23 +38,5 @@ export async function followEvents(
 }
 
 async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (event: StreamEvent) => void): Promise<void> {
-  const reader = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-      }
-      onEvent({ event, data: data.join('\n') });
-    }
-  }
+  for await (const event of serverSentEvents(body)) onEvent(event);
 }

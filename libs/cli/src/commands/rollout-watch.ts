@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serverSentEvents } from '@edgefleet/api-client';
 import { isFinalRolloutState } from '@edgefleet/contracts';
 import { okJson } from '../api-result';
 import type { Cli } from '../cli-context';
 import { CliError } from '../cli-error';
 import { ProgressBar } from '../output/progress-bar';
-import { serverSentEvents } from './event-stream';
 import { type Rollout, waveLine } from './rollout-columns';
 
 /** A stream that breaks (server restart, proxy timeout) is opened again this many times in a row at most. */

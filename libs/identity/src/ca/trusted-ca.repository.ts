@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isUuid } from '@edgefleet/common';
 import { type DbTx, type Prisma, PrismaService } from '@edgefleet/database';
 import type { AutoRegisterPolicy, TrustedCa } from './trusted-ca';
 
@@ -21,6 +22,7 @@ export class TrustedCaRepository {
   }
 
   async findById(id: string, tx: DbTx = this.prisma): Promise<TrustedCa | null> {
+    if (!isUuid(id)) return null;
     const row = await tx.trustedCa.findUnique({ where: { id } });
     return row ? toTrustedCa(row) : null;
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isUuid } from '@edgefleet/common';
 import { type DbTx, type Prisma, PrismaService } from '@edgefleet/database';
 import { tagsFromList, tagsToList } from '@edgefleet/contracts';
 import type { NewClaim, ProvisioningClaim } from './provisioning-claim';
@@ -21,6 +22,7 @@ export class ProvisioningClaimRepository {
   }
 
   async findWithSecret(id: string, tx: DbTx = this.prisma): Promise<(ProvisioningClaim & { secretHash: string }) | null> {
+    if (!isUuid(id)) return null;
     const row = await tx.provisioningClaim.findUnique({ where: { id } });
     return row ? { ...toClaim(row), secretHash: row.secretHash } : null;
   }

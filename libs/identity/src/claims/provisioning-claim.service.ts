@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@edgefleet/audit';
-import { type Actor, ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError, hashSecret, newSecret, secretMatches } from '@edgefleet/common';
+import { type Actor, ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError, hashSecret, isUuid, newSecret, secretMatches } from '@edgefleet/common';
 import { CLAIM_USERNAME_PREFIX, type ClaimRequest } from '@edgefleet/contracts';
 import { Transactor } from '@edgefleet/database';
 import { type DeviceCredentials, DeviceService } from '@edgefleet/registry';
@@ -65,7 +65,7 @@ export class ProvisioningClaimService {
 
   /** At CONNECT: whether the claim credential holds and the claim can still provision a device. */
   async check(claimId: string, secret: string): Promise<ClaimCheck> {
-    const claim = /^[0-9a-f-]{36}$/i.test(claimId) ? await this.claims.findWithSecret(claimId) : null;
+    const claim = isUuid(claimId) ? await this.claims.findWithSecret(claimId) : null;
     if (!claim) return 'unknown';
     if (!secretMatches(secret, claim.secretHash)) return 'bad-secret';
     return usable(claim) ? 'ok' : 'spent';

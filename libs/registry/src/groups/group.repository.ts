@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isUuid } from '@edgefleet/common';
 import { type DbTx, type Prisma, PrismaService } from '@edgefleet/database';
 import type { DeviceCriteria } from '../devices/device-filter';
 import type { Group } from './group';
@@ -66,10 +67,6 @@ export class GroupRepository {
     const { count } = await tx.groupMember.deleteMany({ where: { groupId, deviceId } });
     return count > 0;
   }
-}
-
-function isUuid(id: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }
 
 function toGroup(row: { id: string; name: string; selector: Prisma.JsonValue | null; createdAt: Date }): Group {

@@ -1,4 +1,4 @@
-import { serverSentEvents } from '../src/commands/event-stream';
+import { serverSentEvents } from '../src/server-sent-events';
 
 function stream(...chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
