@@ -44,6 +44,10 @@ export class ArtifactRepository {
     await tx.artifact.updateMany({ where: { id, quarantinedAt: null }, data: { quarantinedAt: new Date(), quarantineReason: reason } });
   }
 
+  async liftQuarantine(id: string, tx: DbTx): Promise<void> {
+    await tx.artifact.updateMany({ where: { id }, data: { quarantinedAt: null, quarantineReason: null } });
+  }
+
   async countWithContent(sha256: string, tx: DbTx): Promise<number> {
     return tx.artifact.count({ where: { sha256 } });
   }

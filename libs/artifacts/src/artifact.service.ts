@@ -33,6 +33,17 @@ export class ArtifactService {
     await this.audit.record(actor, { action: 'artifact.quarantine', resourceType: 'artifact', resourceId: id, after: { reason } }, tx);
   }
 
+  /** Lifts a quarantine (nothing to do when there is none); the artifact as it is now. */
+  async liftQuarantine(actor: Actor, id: string): Promise<Artifact> {
+    const before = await this.get(id);
+    if (!before.quarantine) return before;
+    await this.transactor.run(async (tx) => {
+      await this.artifacts.liftQuarantine(id, tx);
+      await this.audit.record(actor, { action: 'artifact.quarantine.lift', resourceType: 'artifact', resourceId: id, before: before.quarantine }, tx);
+    });
+    return this.get(id);
+  }
+
   /** Refused (409) while an unfinished rollout uses the artifact; the bytes go when no other artifact shares them. */
   async delete(actor: Actor, id: string): Promise<void> {
     await this.get(id);

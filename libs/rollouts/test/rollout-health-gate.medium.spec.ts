@@ -210,6 +210,12 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
     await waitForRollout(t, forced.body.id, (r) => r.state === 'completed');
     const audit = (await t.request('GET', `/api/v1/audit?action=artifact.quarantine&resourceId=${bad.id}`)).body;
     expect(audit.items).toHaveLength(1);
+    // Lifted: no force needed any more.
+    const lifted = await t.request('DELETE', `/api/v1/artifacts/${bad.id}/quarantine`);
+    expect(lifted).toMatchObject({ status: 200, body: { id: bad.id, quarantine: null } });
+    const plain = await t.request('POST', '/api/v1/rollouts', firmwareRollout('to 9.1 lifted', bad.id, fleet.map((d) => d.id)));
+    expect(plain.status).toBe(201);
+    await waitForRollout(t, plain.body.id, (r) => r.state === 'completed');
   });
 
   it('an operator reverts one device while its wave bakes; a second revert of it is refused', async () => {
