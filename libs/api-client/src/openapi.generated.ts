@@ -109,6 +109,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/artifacts/{id}/quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift the quarantine a reverted health-gated rollout put on the artifact (new rollouts with it no longer need `force`) */
+        delete: operations["ArtifactController_liftQuarantine"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -903,6 +920,8 @@ export type components = {
             id: string;
             /** @description Artifact name */
             name: string;
+            /** @description Set when a health-gated rollout with `quarantine: true` reverted it; new rollouts with it are refused (409) unless `force: true` */
+            quarantine: components["schemas"]["ArtifactQuarantineDto"] | null;
             /** @description SHA-256 of the bytes, lowercase hex; also the download ETag */
             sha256: string;
             /** @description base64 Ed25519 signature over the UTF-8 bytes of `edgefleet-artifact-v1\n{id}\n{version}\n{sha256}\n{size}` */
@@ -919,6 +938,12 @@ export type components = {
             items: components["schemas"]["ArtifactDto"][];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        ArtifactQuarantineDto: {
+            /** @description When it was quarantined */
+            at: string;
+            /** @description Which rollout reverted it, and why */
+            reason: string;
         };
         AuditEntryDto: {
             /** @description What was done, e.g. `device.create` */
@@ -1061,6 +1086,11 @@ export type components = {
             config?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description Create the rollout even though its artifact is quarantined (otherwise 409)
+             * @default false
+             */
+            force: boolean;
             /**
              * @description Name shown to operators; also seeds the wave membership
              * @example fw 2.1 to cameras
@@ -1309,11 +1339,13 @@ export type components = {
              * @example health.app
              */
             path: string;
+            /** @description Compare with the device’s own value at `path` when its job was dispatched, × factor + offset (ordered ops only); a device that reported no number there then skips this check */
+            relative?: components["schemas"]["RelativeToDto"];
             /**
-             * @description The value to compare with: a string, number, boolean or null
+             * @description The value to compare with: a string, number, boolean or null; absent for a relative check
              * @example ok
              */
-            value: (string | number | boolean) | null;
+            value?: (string | number | boolean) | null;
         };
         HealthGateDto: {
             /**
@@ -1364,6 +1396,11 @@ export type components = {
              * @default 100
              */
             minEvaluatedPercent: number;
+            /**
+             * @description Firmware rollouts: when the rollout reverts (the gate or an operator), quarantine its artifact: new rollouts with it are refused (409) unless `force: true`
+             * @default false
+             */
+            quarantine: boolean;
             /** @description Signals beyond the checks; each is decisive unless a dry run */
             signals?: components["schemas"]["HealthSignalsDto"];
         };
@@ -1372,6 +1409,8 @@ export type components = {
             actual: Record<string, never> | null;
             /** @description When it was read */
             at: string;
+            /** @description A relative check’s baseline: the device’s own value at `path` when its job was dispatched (`value` is baseline × factor + offset) */
+            baseline?: number;
             /** @description A dry-run check: recorded, never acted on */
             dryRun?: boolean;
             /**
@@ -1383,10 +1422,17 @@ export type components = {
             passed: boolean;
             /** @description Reported-state path the check reads */
             path: string;
-            /** @description The check’s value */
+            /**
+             * @description Set on a signal’s sample (`offlineSeconds`, `firmware.version`, `reconnects`)
+             * @enum {string}
+             */
+            signal?: "wentDark" | "versionRegression" | "reconnectLoop";
+            /** @description The check’s value (for a relative check, the device’s computed threshold) */
             value: (string | number | boolean) | null;
         };
         HealthSignalsDto: {
+            /** @description Reboot or reconnect loop: too many sessions begun within a window after its success */
+            reconnectLoop?: components["schemas"]["ReconnectLoopSignalDto"];
             /** @description Firmware rollouts: the device reports another firmware.version than the artifact’s again (it rolled itself back) */
             versionRegression?: components["schemas"]["VersionRegressionSignalDto"];
             /** @description Went dark: offline for too long after its success (offline is otherwise never unhealthy) */
@@ -1463,6 +1509,23 @@ export type components = {
             /** @description Wave index, from 0 */
             wave: number;
         };
+        ReconnectLoopSignalDto: {
+            /**
+             * @description Evaluate and record, never act
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * @description A device that begins more than this many sessions (reconnects) within `withinSeconds` after its success is unhealthy (0: any reconnect)
+             * @example 3
+             */
+            maxReconnects: number;
+            /**
+             * @description The window the reconnects are counted in (any window of this length after the success; the reboot the install asked for came before and never counts)
+             * @example 300
+             */
+            withinSeconds: number;
+        };
         RegisterCaDto: {
             /** @description Register a device presenting a valid certificate from this CA whose CN is not registered yet, on its first CONNECT */
             autoRegister?: components["schemas"]["AutoRegisterPolicyDto"];
@@ -1526,6 +1589,20 @@ export type components = {
             type: string;
             /** @description Last change to name or tags */
             updatedAt: string;
+        };
+        RelativeToDto: {
+            /**
+             * @description Multiplies the device’s baseline
+             * @default 1
+             * @example 1.5
+             */
+            factor: number;
+            /**
+             * @description Added to baseline × factor
+             * @default 0
+             * @example 0.01
+             */
+            offset: number;
         };
         RolloutDecisionDto: {
             /**
@@ -2104,6 +2181,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    ArtifactController_liftQuarantine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtifactDto"];
+                };
             };
         };
     };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type DbTx, PrismaService } from '@edgefleet/database';
 import type { Artifact } from './artifact';
 
-type NewArtifact = Omit<Artifact, 'createdAt'>;
+type NewArtifact = Omit<Artifact, 'createdAt' | 'quarantine'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -39,6 +39,15 @@ export class ArtifactRepository {
     await tx.artifact.delete({ where: { id } });
   }
 
+  /** Quarantines it unless it already is (the first reason stays). */
+  async quarantine(id: string, reason: string, tx: DbTx): Promise<void> {
+    await tx.artifact.updateMany({ where: { id, quarantinedAt: null }, data: { quarantinedAt: new Date(), quarantineReason: reason } });
+  }
+
+  async liftQuarantine(id: string, tx: DbTx): Promise<void> {
+    await tx.artifact.updateMany({ where: { id }, data: { quarantinedAt: null, quarantineReason: null } });
+  }
+
   async countWithContent(sha256: string, tx: DbTx): Promise<number> {
     return tx.artifact.count({ where: { sha256 } });
   }
@@ -63,6 +72,8 @@ interface ArtifactRow {
   signature: string;
   signingKeyId: string;
   createdAt: Date;
+  quarantinedAt: Date | null;
+  quarantineReason: string | null;
 }
 
 function toArtifact(row: ArtifactRow): Artifact {
@@ -76,5 +87,6 @@ function toArtifact(row: ArtifactRow): Artifact {
     signature: row.signature,
     signingKeyId: row.signingKeyId,
     createdAt: row.createdAt,
+    quarantine: row.quarantinedAt ? { at: row.quarantinedAt, reason: row.quarantineReason ?? '' } : null,
   };
 }

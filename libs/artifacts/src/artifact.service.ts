@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@edgefleet/audit';
 import { type Actor, ConflictError, NotFoundError, type Page, decodeCursor, toPage } from '@edgefleet/common';
-import { Transactor } from '@edgefleet/database';
+import { type DbTx, Transactor } from '@edgefleet/database';
 import { ArtifactAccess } from './access/artifact-access';
 import type { Artifact } from './artifact';
 import { ArtifactRepository } from './artifact.repository';
@@ -25,6 +25,23 @@ export class ArtifactService {
 
   async list(limit: number, cursor?: string): Promise<Page<Artifact>> {
     return toPage(await this.artifacts.list(limit, decodeCursor(cursor)), limit, (artifact) => artifact.id);
+  }
+
+  /** Quarantines the artifact (a health-gated rollout with `quarantine` reverted it), in the caller's transaction. */
+  async quarantine(actor: Actor, id: string, reason: string, tx: DbTx): Promise<void> {
+    await this.artifacts.quarantine(id, reason, tx);
+    await this.audit.record(actor, { action: 'artifact.quarantine', resourceType: 'artifact', resourceId: id, after: { reason } }, tx);
+  }
+
+  /** Lifts a quarantine (nothing to do when there is none); the artifact as it is now. */
+  async liftQuarantine(actor: Actor, id: string): Promise<Artifact> {
+    const before = await this.get(id);
+    if (!before.quarantine) return before;
+    await this.transactor.run(async (tx) => {
+      await this.artifacts.liftQuarantine(id, tx);
+      await this.audit.record(actor, { action: 'artifact.quarantine.lift', resourceType: 'artifact', resourceId: id, before: before.quarantine }, tx);
+    });
+    return this.get(id);
   }
 
   /** Refused (409) while an unfinished rollout uses the artifact; the bytes go when no other artifact shares them. */

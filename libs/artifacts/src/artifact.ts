@@ -12,6 +12,13 @@ export interface Artifact {
   /** Which published signing key made `signature`. */
   signingKeyId: string;
   createdAt: Date;
+  /** Set when a health-gated rollout with `quarantine` reverted it: new rollouts with it need `force`. */
+  quarantine: ArtifactQuarantine | null;
+}
+
+export interface ArtifactQuarantine {
+  at: Date;
+  reason: string;
 }
 
 /** What an operator states about an upload, next to the file. */

@@ -269,7 +269,7 @@ export class BrokerService implements OnModuleDestroy {
     const now = Date.now();
     this.sessions.set(client.id, client);
     this.openedAt.set(client, now);
-    this.presence.record(client.id, true, new Date(now));
+    this.presence.record(client.id, true, new Date(now), true);
     // MQTT 3.1.1 §3.1.4-2 across nodes: an older session for this id on another node is closed there.
     this.signals.send('takeover', `${client.id} ${now}`);
     this.events.emit('connected', client.id);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLUSTER_OPTIONS, type ClusterOptions } from '@edgefleet/cluster';
-import { DeviceRepository, type PresenceChange } from '@edgefleet/registry';
+import { DeviceRepository, type PresenceChange, RECENT_CONNECTS_KEPT } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
 
 const FLUSH_INTERVAL_MS = 200;
@@ -26,9 +26,14 @@ export class PresenceWriter {
     @Inject(CLUSTER_OPTIONS) private readonly cluster: ClusterOptions,
   ) {}
 
-  record(deviceId: string, online: boolean, at = new Date()): void {
+  /** `connected`: the device began a session (a CONNECT, or its announcement with an external broker), not just a sign of life. */
+  record(deviceId: string, online: boolean, at = new Date(), connected = false): void {
+    // Session starts accumulate across the changes the buffer folds together (a reconnect loop is many of them).
+    const connects = this.pending.get(deviceId)?.connects ?? [];
+    if (connected) connects.push(at);
+    if (connects.length > RECENT_CONNECTS_KEPT) connects.shift();
     this.pending.delete(deviceId);
-    this.pending.set(deviceId, { deviceId, online, at });
+    this.pending.set(deviceId, { deviceId, online, at, ...(connects.length ? { connects } : {}) });
     if (this.pending.size >= FLUSH_AT_CHANGES) void this.flush();
     else this.schedule(FLUSH_INTERVAL_MS);
   }
@@ -52,7 +57,11 @@ export class PresenceWriter {
     } catch (error) {
       this.logger.error(`presence write of ${batch.length} change(s) failed, will retry: ${(error as Error).message}`);
       // Put back only what no newer change has replaced.
-      for (const change of batch) if (!this.pending.has(change.deviceId)) this.pending.set(change.deviceId, change);
+      for (const change of batch) {
+        const newer = this.pending.get(change.deviceId);
+        if (!newer) this.pending.set(change.deviceId, change);
+        else if (change.connects) newer.connects = [...change.connects, ...(newer.connects ?? [])].slice(-RECENT_CONNECTS_KEPT);
+      }
       this.schedule(RETRY_AFTER_MS);
     }
   }

@@ -1,5 +1,6 @@
 import { PresenceWriter } from '@edgefleet/broker';
 import { ClusterMembership } from '@edgefleet/cluster';
+import { PrismaService } from '@edgefleet/database';
 import { DeviceRepository } from '@edgefleet/registry';
 import { TestApp } from '../../../test/support/test-app';
 
@@ -31,6 +32,24 @@ describe('PresenceWriter (real Postgres)', () => {
     expect(await statuses()).toEqual({ 'p-0': 'online', 'p-1': 'online', 'p-2': 'offline' });
     expect((await t.request('GET', '/api/v1/devices/p-0')).body.lastSeenAt).toBe(at.toISOString());
     statements.mockRestore();
+  });
+
+  it('keeps every session start the buffer folded together, and only the newest 32 per device', async () => {
+    const writer = t.app.get(PresenceWriter);
+    const second = (s: number) => new Date(Date.UTC(2026, 0, 3, 0, 0, s));
+    const recent = async (id: string) =>
+      (await t.app.get(PrismaService).$queryRaw<{ c: Date[] }[]>`SELECT recent_connects AS c FROM devices WHERE id = ${id}`)[0].c.map((d) => d.toISOString());
+    writer.record('p-1', true, second(1), true);
+    writer.record('p-1', false, second(2));
+    writer.record('p-1', true, second(3), true);
+    writer.record('p-1', true, second(4)); // a sign of life, not a session
+    await writer.flush();
+    expect(await recent('p-1')).toEqual([second(1), second(3)].map((d) => d.toISOString()));
+    for (let s = 5; s < 45; s++) writer.record('p-1', true, second(s), true);
+    await writer.flush();
+    const kept = await recent('p-1');
+    expect(kept).toHaveLength(32);
+    expect([kept[0], kept.at(-1)]).toEqual([second(13).toISOString(), second(44).toISOString()]);
   });
 
   it('flushes on its own within a few hundred milliseconds', async () => {

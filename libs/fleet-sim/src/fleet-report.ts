@@ -26,6 +26,7 @@ export function summary(stats: FleetStats, usage: ProcessUsage): string {
     `  jobs         ${jobsText(stats)} (last status per device)`,
     `  firmware     ${firmware}`,
     `  reconnects   ${stats.reconnects} (churned ${stats.churned})`,
+    `  faults       crash loop ${stats.faults.crashLoop}, dark ${stats.faults.dark}, rolled back ${stats.faults.rollback} (devices, after an update)`,
     `  duration     ${totals.wallSeconds.toFixed(1)} s`,
     `  own cpu      ${totals.cpuSeconds.toFixed(1)} s (${totals.cpuPercent.toFixed(0)}% of one core on average)`,
     `  own memory   peak RSS ${totals.peakRssMiB.toFixed(0)} MiB (${((totals.peakRssMiB * 1024) / Math.max(1, stats.devices)).toFixed(1)} KiB per device)`,

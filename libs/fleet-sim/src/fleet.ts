@@ -4,9 +4,10 @@ import { DEVICE_REPORTED_JOB_STATUSES, type DeviceReportedJobStatus } from '@edg
 import { DeviceClient } from '@edgefleet/device-sdk';
 import type { DeviceLogin } from './fleet-api';
 import { type BehaviourOptions, simulatedBehaviour } from './simulated-behaviour';
+import { type FaultOptions, SimulatedFaults } from './simulated-faults';
 import { type ValueRange, pick } from './value-range';
 
-export interface FleetOptions extends BehaviourOptions {
+export interface FleetOptions extends BehaviourOptions, FaultOptions {
   mqttUrl: string;
   logins: DeviceLogin[];
   firmware: string;
@@ -44,6 +45,8 @@ export interface FleetStats {
   /** Connections lost and made again (churn, reboots, network). */
   reconnects: number;
   churned: number;
+  /** Devices that misbehaved after an update, by fault. */
+  faults: { crashLoop: number; dark: number; rollback: number };
 }
 
 const NO_JOB = 255;
@@ -64,9 +67,15 @@ export class Fleet {
   private churnTimer?: NodeJS.Timeout;
   private churnCarry = 0;
   private stopping = false;
+  private readonly faults: SimulatedFaults;
+  private readonly faultCounts = { crashLoop: 0, dark: 0, rollback: 0 };
+  /** The version each device ran when its current job began (only kept when a fault is configured). */
+  private readonly versionBefore: Array<string | undefined>;
 
   constructor(private readonly options: FleetOptions) {
     const handlers = simulatedBehaviour(options);
+    this.faults = new SimulatedFaults(options);
+    this.versionBefore = this.faults.any ? new Array(options.logins.length) : [];
     this.lastJobStatus = new Uint8Array(options.logins.length).fill(NO_JOB);
     this.devices = options.logins.map((login, index) => {
       const device = new DeviceClient({
@@ -84,7 +93,10 @@ export class Fleet {
       device.on('offline', () => (this.onlineCount--, this.stopping || this.reconnectCount++));
       device.on('refused', () => this.refusedCount++);
       device.on('error', () => undefined);
-      device.on('job', (_jobId, report) => this.countJob(index, report.status));
+      device.on('job', (_jobId, report) => {
+        this.countJob(index, report.status);
+        if (this.faults.any) this.applyFaults(device, index, report.status);
+      });
       return device;
     });
   }
@@ -115,12 +127,14 @@ export class Fleet {
       firmware,
       reconnects: this.reconnectCount,
       churned: this.churnedCount,
+      faults: { ...this.faultCounts },
     };
   }
 
   /** Disconnects every device cleanly (DISCONNECT), a few hundred at a time. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.faults.stop();
     clearInterval(this.churnTimer);
     for (let i = 0; i < this.devices.length; i += 500) await Promise.all(this.devices.slice(i, i + 500).map((device) => device.stop()));
   }
@@ -131,6 +145,16 @@ export class Fleet {
     const next = DEVICE_REPORTED_JOB_STATUSES.indexOf(status);
     this.lastJobStatus[index] = next;
     this.jobCounts[next]++;
+  }
+
+  private applyFaults(device: DeviceClient, index: number, status: DeviceReportedJobStatus): void {
+    if (status === 'accepted') this.versionBefore[index] = device.firmwareVersion;
+    const before = this.versionBefore[index];
+    // Only a success that changed the version is an update (a config job, or a resend of the same job, is not).
+    if (status !== 'succeeded' || this.stopping || before === undefined || before === device.firmwareVersion) return;
+    this.versionBefore[index] = undefined;
+    const fault = this.faults.succeeded(device, before);
+    if (fault) this.faultCounts[fault]++;
   }
 
   /** Drops about `churn × online / 60` random online devices per second; each comes back after `offlineTime`. */

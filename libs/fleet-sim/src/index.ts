@@ -4,6 +4,7 @@ export * from './fleet-api';
 export * from './credentials-store';
 export * from './fleet-setup';
 export * from './simulated-behaviour';
+export * from './simulated-faults';
 export * from './fleet';
 export * from './process-usage';
 export * from './fleet-report';

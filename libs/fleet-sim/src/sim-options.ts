@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { FaultShare } from './simulated-faults';
 import { type ValueRange, parseRange } from './value-range';
 
 export interface SimOptions {
@@ -33,6 +34,10 @@ export interface SimOptions {
   /** Share of devices reporting `health.app: "crash"` after rebooting into `unhealthyVersion` (health gate demos). */
   unhealthyShare: number;
   unhealthyVersion?: string;
+  /** Shares of devices that crash-loop, go dark, or roll themselves back after updating to a version. */
+  crashLoop?: FaultShare;
+  dark?: FaultShare;
+  rollback?: FaultShare;
   /** How devices sign in: password, or their own client certificate over MQTTS. */
   auth: 'password' | 'cert';
   /** Devices provision themselves with this claim credential instead of being registered through the API. */
@@ -60,6 +65,14 @@ export const SIM_USAGE = `npm run sim -- [options]
   --unhealthy-share P  share of devices reporting health.app "crash" on --unhealthy-version (default 0;
                        the others report "ok" after every update)
   --unhealthy-version V  the firmware version they are unhealthy on
+  --crash-loop-share P --crash-loop-version V
+                       share of devices that reconnect again and again (up 1-2 s, down 0.2 s) after
+                       updating to V, until another version is installed
+  --dark-share P --dark-version V
+                       share of devices that go offline for good after updating to V
+  --rollback-share P --rollback-version V
+                       share of devices that report the version they ran before again 2 s after
+                       updating to V (they rolled themselves back)
   --auth password|cert sign in by password (default) or by each device's own certificate over
                        MQTTS (keys and CSRs made here, signed by the fleet CA; needs --mqtt mqtts://…)
   --claim USER:PASS    new devices provision themselves with this claim credential (POST /api/v1/claims)
@@ -96,12 +109,24 @@ export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
       duration: { type: 'string', default: '0' },
       'unhealthy-share': { type: 'string', default: '0' },
       'unhealthy-version': { type: 'string' },
+      'crash-loop-share': { type: 'string', default: '0' },
+      'crash-loop-version': { type: 'string' },
+      'dark-share': { type: 'string', default: '0' },
+      'dark-version': { type: 'string' },
+      'rollback-share': { type: 'string', default: '0' },
+      'rollback-version': { type: 'string' },
       auth: { type: 'string', default: 'password' },
       claim: { type: 'string' },
     },
   });
   const unhealthyShare = number(values['unhealthy-share']!, '--unhealthy-share', 0, 1);
   if (unhealthyShare > 0 && !values['unhealthy-version']) throw new Error('--unhealthy-share: needs --unhealthy-version (the firmware they are unhealthy on)');
+  const fault = (name: 'crash-loop' | 'dark' | 'rollback'): { [k: string]: FaultShare } => {
+    const share = number(values[`${name}-share`]!, `--${name}-share`, 0, 1);
+    const version = values[`${name}-version`];
+    if (share > 0 && !version) throw new Error(`--${name}-share: needs --${name}-version (the firmware they misbehave on)`);
+    return share > 0 ? { [name === 'crash-loop' ? 'crashLoop' : name]: { share, version: version! } } : {};
+  };
   const auth = values.auth!;
   if (auth !== 'password' && auth !== 'cert') throw new Error(`--auth: expected password or cert, got '${auth}'`);
   const claim = values.claim === undefined ? undefined : parseClaim(values.claim);
@@ -128,6 +153,9 @@ export function parseSimArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     durationSeconds: number(values.duration!, '--duration', 0, 365 * 86_400),
     unhealthyShare,
     ...(values['unhealthy-version'] ? { unhealthyVersion: values['unhealthy-version'] } : {}),
+    ...fault('crash-loop'),
+    ...fault('dark'),
+    ...fault('rollback'),
     auth,
     claim,
   };

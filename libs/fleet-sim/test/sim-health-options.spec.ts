@@ -19,3 +19,14 @@ describe('simulator health flags', () => {
     expect(behaviour.afterReboot!(image('1.1.0'))).toEqual({ health: { app: 'ok' } });
   });
 });
+
+describe('simulator fault flags', () => {
+  it('reads the crash-loop, dark and rollback shares with their versions, and refuses a share without a version', () => {
+    const options = parseSimArgs(['--token', 't', '--crash-loop-share', '0.2', '--crash-loop-version', '2.0.0', '--dark-share', '0.1', '--dark-version', '2.0.0', '--rollback-share', '1', '--rollback-version', '3.0.0']);
+    expect(options).toMatchObject({ crashLoop: { share: 0.2, version: '2.0.0' }, dark: { share: 0.1, version: '2.0.0' }, rollback: { share: 1, version: '3.0.0' } });
+    const plain = parseSimArgs(['--token', 't']);
+    expect([plain.crashLoop, plain.dark, plain.rollback]).toEqual([undefined, undefined, undefined]);
+    expect(() => parseSimArgs(['--token', 't', '--dark-share', '0.5'])).toThrow(/--dark-share: needs --dark-version/);
+    expect(() => parseSimArgs(['--token', 't', '--crash-loop-share', '1.5', '--crash-loop-version', '2.0.0'])).toThrow(/--crash-loop-share/);
+  });
+});

@@ -31,7 +31,7 @@ export class ExternalPresence {
   /** The device announced itself (`online: true`) or its Last Will arrived (`online: false`). */
   reported(deviceId: string, online: boolean): void {
     if (!this.active) return;
-    this.writer.record(deviceId, online);
+    this.writer.record(deviceId, online, new Date(), online);
     if (online) {
       this.remember(deviceId);
       // The same reaction as to a CONNECT on the embedded broker: resend in-flight jobs, start waiting ones.

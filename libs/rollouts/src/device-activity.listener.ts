@@ -3,6 +3,7 @@ import { Batch } from '@edgefleet/common';
 import { Transactor } from '@edgefleet/database';
 import { DeviceEvents } from '@edgefleet/registry';
 import { TwinEvents } from '@edgefleet/twin';
+import { baselinePaths } from './health/health-spec';
 import { JobPublisher } from './job-publisher';
 import type { JobRef } from './rollout';
 import { inFlightTotal, summarize } from './rollout-progress';
@@ -97,7 +98,7 @@ export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
       const strategy = rollout.definition.strategy;
       const progress = summarize(await this.jobs.countsByWave(rolloutId, tx), strategy.waves);
       const room = strategy.maxInFlight - inFlightTotal(progress);
-      return this.jobs.claimPendingOfDevices(rolloutId, deviceIds, room, strategy.deviceTimeoutSeconds, rollout.payload, tx);
+      return this.jobs.claimPendingOfDevices(rolloutId, deviceIds, room, strategy.deviceTimeoutSeconds, rollout.payload, tx, baselinePaths(strategy.health));
     });
   }
 

@@ -79,7 +79,7 @@ export class RolloutControlService {
     return this.control(actor, id, 'revert', async (rollout, tx) => {
       const reason = `reverted by ${actor.name}`;
       await this.gate.record(rollout, rollout.definition.strategy.health, rollout.currentWave, { rule: 'manual', action: 'revert', reason }, actor, tx);
-      return { changes: { ...(await this.gate.startRevert(rollout, reason, new Date(), tx)), nextTickAt: new Date() }, withdrawn: [] };
+      return { changes: { ...(await this.gate.startRevert(rollout, reason, new Date(), tx, actor)), nextTickAt: new Date() }, withdrawn: [] };
     });
   }
 

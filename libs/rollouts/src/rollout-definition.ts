@@ -25,6 +25,8 @@ export interface RolloutRequest {
     health?: HealthRequest;
   };
   schedule?: { startAt?: string; window?: MaintenanceWindow };
+  /** Create it even though its artifact is quarantined. */
+  force?: boolean;
 }
 
 export const NOTHING_TO_FOLLOW = 'needs a selector or a dynamic group to follow (device ids and static groups stay as they were at the start)';

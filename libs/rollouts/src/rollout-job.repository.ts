@@ -152,7 +152,7 @@ export class RolloutJobRepository {
    * statement's time, not the transaction's: a transaction that waited on the rollout's lock
    * while an earlier wave settled must not date its dispatch before that.
    */
-  async claimForDispatch(rolloutId: string, maxWave: number, limit: number, timeoutSeconds: number, payload: RolloutPayload, tx: DbTx): Promise<JobRef[]> {
+  async claimForDispatch(rolloutId: string, maxWave: number, limit: number, timeoutSeconds: number, payload: RolloutPayload, tx: DbTx, baselinePaths: readonly string[] = []): Promise<JobRef[]> {
     if (limit <= 0) return [];
     const rows = await tx.$queryRaw<JobRefRow[]>`
       WITH due AS (
@@ -164,14 +164,14 @@ export class RolloutJobRepository {
         FOR UPDATE OF j SKIP LOCKED)
       UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = clock_timestamp(),
         deadline_at = clock_timestamp() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now(),
-        previous = ${recordPrevious(payload)}
+        previous = ${recordPrevious(payload)}, health_baseline = ${recordBaseline(baselinePaths)}
       FROM due WHERE j.id = due.id
       RETURNING ${REF_COLUMNS}`;
     return rows.map(toRef);
   }
 
   /** Claims this rollout's offline-waiting jobs of devices that just connected. */
-  async claimPendingOfDevices(rolloutId: string, deviceIds: readonly string[], limit: number, timeoutSeconds: number, payload: RolloutPayload, tx: DbTx): Promise<JobRef[]> {
+  async claimPendingOfDevices(rolloutId: string, deviceIds: readonly string[], limit: number, timeoutSeconds: number, payload: RolloutPayload, tx: DbTx, baselinePaths: readonly string[] = []): Promise<JobRef[]> {
     if (limit <= 0 || deviceIds.length === 0) return [];
     const rows = await tx.$queryRaw<JobRefRow[]>`
       WITH due AS (
@@ -180,7 +180,7 @@ export class RolloutJobRepository {
         ORDER BY position LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       UPDATE rollout_jobs j SET status = 'notified', attempts = j.attempts + 1, dispatched_at = clock_timestamp(),
         deadline_at = clock_timestamp() + ${timeoutSeconds} * interval '1 second', next_attempt_at = NULL, updated_at = now(),
-        previous = ${recordPrevious(payload)}
+        previous = ${recordPrevious(payload)}, health_baseline = ${recordBaseline(baselinePaths)}
       FROM due WHERE j.id = due.id
       RETURNING ${REF_COLUMNS}`;
     return rows.map(toRef);
@@ -339,6 +339,18 @@ function toRolloutJob(row: Prisma.RolloutJobGetPayload<object>): RolloutJob {
 
 function toRef(row: JobRefRow): JobRef {
   return { jobId: row.id, deviceId: row.device_id, rolloutId: row.rollout_id, ...(row.revert_to ? { revertTo: row.revert_to } : {}) };
+}
+
+/**
+ * For relative health checks: the device's reported values at their paths (JSON null when absent),
+ * recorded at an install job's first dispatch only, as `previous` is.
+ */
+function recordBaseline(paths: readonly string[]): Prisma.Sql {
+  if (paths.length === 0) return Prisma.sql`j.health_baseline`;
+  const pairs = Prisma.join(paths.map((path) => Prisma.sql`${path}::text, t.reported #> ${path.split('.')}::text[]`));
+  return Prisma.sql`CASE WHEN j.phase = 'install' AND j.attempts = 0
+    THEN (SELECT jsonb_build_object(${pairs}) FROM (SELECT 1) AS one LEFT JOIN device_twins t ON t.device_id = j.device_id)
+    ELSE j.health_baseline END`;
 }
 
 /**

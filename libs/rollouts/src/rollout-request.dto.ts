@@ -195,6 +195,11 @@ export class CreateRolloutDto {
   @Type(() => RolloutStrategyDto)
   strategy?: RolloutStrategyDto;
 
+  @ApiPropertyOptional({ description: 'Create the rollout even though its artifact is quarantined (otherwise 409)', default: false })
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
+
   @ApiPropertyOptional({ type: RolloutScheduleDto, description: 'When devices may start' })
   @IsOptional()
   @ValidateNested()
@@ -222,5 +227,6 @@ export function toRolloutRequest(dto: CreateRolloutDto): RolloutRequest {
         }
       : undefined,
     schedule: dto.schedule ? { startAt: dto.schedule.startAt, window: dto.schedule.window ? { ...dto.schedule.window } : undefined } : undefined,
+    ...(dto.force ? { force: true } : {}),
   };
 }

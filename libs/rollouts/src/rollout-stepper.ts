@@ -4,7 +4,7 @@ import { SYSTEM_ACTOR } from '@edgefleet/common';
 import type { DbTx } from '@edgefleet/database';
 import { thresholdBreach } from './failure-threshold';
 import { HealthGate } from './health/health-gate.service';
-import type { HealthSpec } from './health/health-spec';
+import { type HealthSpec, baselinePaths } from './health/health-spec';
 import { WindowSchedule } from './maintenance-window';
 import { NewDeviceChecks } from './new-device-checks';
 import type { JobRef, Rollout, RolloutChanges } from './rollout';
@@ -130,7 +130,7 @@ export class RolloutStepper {
       if (settledAt?.getTime() !== rollout.waveSettledAt?.getTime()) changes.waveSettledAt = settledAt;
       if (state === 'running' && this.windowOpen(rollout, now)) {
         const room = strategy.maxInFlight - inFlightTotal(progress);
-        effects.send.push(...(await this.jobs.claimForDispatch(rollout.id, wave, room, strategy.deviceTimeoutSeconds, rollout.payload, tx)));
+        effects.send.push(...(await this.jobs.claimForDispatch(rollout.id, wave, room, strategy.deviceTimeoutSeconds, rollout.payload, tx, baselinePaths(strategy.health))));
         await this.jobs.markPendingOffline(rollout.id, wave, strategy.offlineTimeoutSeconds, tx);
       }
     }

@@ -94,11 +94,13 @@ export class RolloutJobQueryDto extends PageQueryDto {
 export class HealthSampleDto {
   @ApiProperty({ description: 'Reported-state path the check reads' }) path!: string;
   @ApiProperty({ enum: HEALTH_OPS, description: 'Comparison' }) op!: HealthOp;
-  @ApiProperty({ description: 'The check’s value', nullable: true, oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] }) value!: unknown;
+  @ApiProperty({ description: 'The check’s value (for a relative check, the device’s computed threshold)', nullable: true, oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] }) value!: unknown;
   @ApiProperty({ description: 'What the device reported at that path', nullable: true }) actual!: unknown;
   @ApiProperty({ description: 'Whether it passed' }) passed!: boolean;
   @ApiProperty({ description: 'When it was read' }) at!: string;
   @ApiPropertyOptional({ description: 'A dry-run check: recorded, never acted on' }) dryRun?: boolean;
+  @ApiPropertyOptional({ description: 'A relative check’s baseline: the device’s own value at `path` when its job was dispatched (`value` is baseline × factor + offset)' }) baseline?: number;
+  @ApiPropertyOptional({ enum: ['wentDark', 'versionRegression', 'reconnectLoop'], description: 'Set on a signal’s sample (`offlineSeconds`, `firmware.version`, `reconnects`)' }) signal?: string;
 }
 
 export class DeviceRevertDto {

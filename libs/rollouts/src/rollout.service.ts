@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ArtifactService } from '@edgefleet/artifacts';
 import { AuditService } from '@edgefleet/audit';
-import { type Actor, DomainError, DomainErrorCode, InvalidInputError, NotFoundError, type Page, decodeCursor, isUuid, toPage } from '@edgefleet/common';
+import { type Actor, ConflictError, DomainError, DomainErrorCode, InvalidInputError, NotFoundError, type Page, decodeCursor, isUuid, toPage } from '@edgefleet/common';
 import type { DeviceJobStatus, RolloutState } from '@edgefleet/contracts';
 import { Transactor } from '@edgefleet/database';
 import { DeviceRepository } from '@edgefleet/registry';
@@ -61,6 +61,7 @@ export class RolloutService {
   async create(actor: Actor, request: RolloutRequest): Promise<RolloutView> {
     const definition = buildDefinition(request);
     const payload = await this.payloadOf(request);
+    if (payload.type === 'firmware' && !request.force) await this.refuseQuarantined(payload.artifact.id);
     await this.targets.validate(definition.target);
     const resolved = await this.targets.resolve(definition.target, payload);
     if (resolved.mismatched.length) {
@@ -154,6 +155,12 @@ export class RolloutService {
     const progress = summarize(await this.jobs.countsByWave(rollout.id), rollout.definition.strategy.waves);
     const window = rollout.definition.schedule.window;
     return { rollout, progress, ...(window ? { window: windowStatus(window, new Date()) } : {}) };
+  }
+
+  /** 409 for an artifact a reverted rollout quarantined (the request may `force` it). */
+  private async refuseQuarantined(artifactId: string): Promise<void> {
+    const { quarantine } = await this.artifacts.get(artifactId);
+    if (quarantine) throw new ConflictError(`artifact '${artifactId}' is quarantined since ${quarantine.at.toISOString()} (${quarantine.reason}); pass force: true to roll it out anyway`);
   }
 
   private async payloadOf(request: RolloutRequest): Promise<RolloutPayload> {

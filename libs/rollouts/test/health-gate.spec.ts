@@ -1,10 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { InvalidInputError } from '@edgefleet/common';
-import { type BakeObservation, newBake, stepBake } from '../src/health/device-bake';
+import { type BakeObservation, mostWithin, newBake, stepBake } from '../src/health/device-bake';
 import { MISSING, checkPasses, readPath } from '../src/health/health-check';
 import { HealthGateDto } from '../src/health/health.dto';
-import { type HealthRequest, type HealthSpec, buildHealth } from '../src/health/health-spec';
+import { type HealthRequest, type HealthSpec, buildHealth, describeCheck } from '../src/health/health-spec';
 import { type WaveHealth, decideGate } from '../src/health/wave-gate';
 
 const request: HealthRequest = { bakeSeconds: 10, checks: [{ path: 'health.app', op: 'eq', value: 'ok' }], minEvaluated: 3, maxUnhealthyPercent: 10, action: 'revert' };
@@ -123,6 +123,33 @@ describe('device bake', () => {
   });
 });
 
+describe('relative checks', () => {
+  const t0 = new Date('2026-12-01T00:00:00Z');
+  const at = (s: number) => new Date(t0.getTime() + s * 1000);
+  const spec = buildHealth({ ...request, bakeSeconds: 5, checks: [{ path: 'metrics.errorRate', op: 'lte', relative: { factor: 1.5 } }] });
+  const seen = (value: unknown, baseline: unknown): BakeObservation => ({ succeededAt: t0, online: true, lastSeenAt: t0, values: [value], baselines: [baseline] });
+
+  it('fills factor 1 and offset 0, refuses a value or an unordered op, and reads as baseline × factor + offset', () => {
+    expect(buildHealth({ ...request, checks: [{ path: 'a', op: 'gt', relative: { offset: 2 } }] }).checks).toEqual([{ path: 'a', op: 'gt', value: null, relative: { factor: 1, offset: 2 } }]);
+    expect(() => buildHealth({ ...request, checks: [{ path: 'a', op: 'eq', relative: { factor: 2 } }] })).toThrow(/checks\[0\]\.op: a relative check needs an ordered op/);
+    expect(() => buildHealth({ ...request, checks: [{ path: 'a', op: 'lt', value: 3, relative: { factor: 2 } }] })).toThrow(/checks\[0\]\.value: must be absent/);
+    expect(describeCheck(spec.checks[0])).toBe('metrics.errorRate lte 1.5 × before');
+  });
+
+  it('compares with the device’s own baseline and records it', () => {
+    const ok = stepBake(spec, newBake(), seen(0.3, 0.2), at(0))!;
+    expect(ok.samples).toEqual([expect.objectContaining({ value: 0.3, baseline: 0.2, actual: 0.3, passed: true })]);
+    const bad = stepBake(spec, newBake(), seen(0.31, 0.2), at(0))!;
+    expect(bad).toMatchObject({ health: 'unhealthy', samples: [expect.objectContaining({ value: 0.3, baseline: 0.2, passed: false })] });
+  });
+
+  it('a device without a numeric baseline skips the check (it is not needed for a healthy verdict)', () => {
+    const record = stepBake(spec, newBake(), seen(5, undefined), at(0))!;
+    expect(record.samples).toEqual([]);
+    expect(stepBake(spec, record, seen(5, 'n/a'), at(6))).toMatchObject({ health: 'healthy' });
+  });
+});
+
 describe('signals', () => {
   const t0 = new Date('2026-12-01T00:00:00Z');
   const at = (s: number) => new Date(t0.getTime() + s * 1000);
@@ -148,6 +175,23 @@ describe('signals', () => {
     const record = stepBake(dry, stepBake(dry, newBake(), seen({}), at(0))!, seen({ firmwareVersion: '1.0.0' }), at(1))!;
     expect(record).toMatchObject({ health: 'pending', samples: [expect.objectContaining({ signal: 'versionRegression', dryRun: true })] });
     expect(stepBake(dry, record, seen({ firmwareVersion: '1.0.0' }), at(6))).toMatchObject({ health: 'healthy' });
+  });
+
+  it('reconnect loop: more than maxReconnects sessions within any withinSeconds is unhealthy; spread out or a dry run is not', () => {
+    const loop = buildHealth({ ...request, bakeSeconds: 60, checks: [], signals: { reconnectLoop: { maxReconnects: 2, withinSeconds: 10 } } });
+    const record = stepBake(loop, newBake(), seen({}), at(0))!;
+    const spread = [at(1), at(12), at(24), at(36)];
+    expect(stepBake(loop, record, seen({ connectsSinceSuccess: spread }), at(40))).toBeNull();
+    const looping = stepBake(loop, record, seen({ connectsSinceSuccess: [at(1), at(20), at(22), at(25)] }), at(26))!;
+    expect(looping).toMatchObject({ health: 'unhealthy', samples: [expect.objectContaining({ signal: 'reconnectLoop', path: 'reconnects', value: 2, actual: 3, passed: false })] });
+    const dry = buildHealth({ ...request, bakeSeconds: 60, checks: [], signals: { reconnectLoop: { maxReconnects: 2, withinSeconds: 10, dryRun: true } } });
+    expect(stepBake(dry, record, seen({ connectsSinceSuccess: [at(20), at(22), at(25)] }), at(26))).toMatchObject({ health: 'pending', samples: [expect.objectContaining({ dryRun: true })] });
+  });
+
+  it('counts the most session starts in any window', () => {
+    expect(mostWithin([], 1000)).toBe(0);
+    expect(mostWithin([at(0), at(1), at(2), at(10), at(10.5)], 1000)).toBe(2);
+    expect(mostWithin([at(0), at(1), at(2), at(10), at(10.5)], 2000)).toBe(3);
   });
 });
 

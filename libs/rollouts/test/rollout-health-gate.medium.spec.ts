@@ -139,6 +139,85 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
     expect(done.waves[1].counts.cancelled).toBe(2);
   });
 
+  it('a device that reconnects again and again after its success is unhealthy (reconnectLoop); one reconnect is not', async () => {
+    const fleet = ids('hr', 4);
+    const cams = await connectFleet(t, fleet);
+    devices.push(...cams);
+    await waitForFirmware(t, cams);
+    const artifact = await uploadFirmware(t, '7.5.0');
+    const health = { bakeSeconds: 30, checks: [], minEvaluated: 1, maxUnhealthyPercent: 0, action: 'pause', signals: { reconnectLoop: { maxReconnects: 2, withinSeconds: 60 } } };
+    const rollout = await createRollout(t, firmwareRollout('reconnect loop', artifact.id, fleet.map((d) => d.id), { waves: [50, 100], health }));
+    const baking = await waitFor(() => rolloutJobs(t, rollout.id, '&wave=0'), (jobs) => [...jobs.values()].filter((j) => j.health === 'pending').length === 2, 20_000);
+    const [looping, steady] = [...baking.keys()].map((id) => cams.find((cam) => cam.id === id)!);
+    const reconnect = async (cam: JobDevice) => {
+      await cam.disconnect();
+      await cam.connect(t.broker.mqtt);
+    };
+    await reconnect(steady);
+    for (let i = 0; i < 3; i++) await reconnect(looping);
+    const paused = await waitForRollout(t, rollout.id, (r) => r.state === 'paused');
+    expect(paused.reason).toMatch(/reconnectLoop failed on 1 device/);
+    expect(paused.currentWave).toBe(0);
+    const jobs = await rolloutJobs(t, rollout.id, '&wave=0');
+    expect(jobs.get(looping.id).health).toBe('unhealthy');
+    expect(jobs.get(looping.id).healthDetail.samples).toContainEqual(expect.objectContaining({ signal: 'reconnectLoop', value: 2, actual: 3, passed: false }));
+    expect(jobs.get(steady.id).health).toBe('pending');
+    expect((await t.request('POST', `/api/v1/rollouts/${rollout.id}/cancel`)).status).toBe(200);
+  });
+
+  it('a relative check compares each device with its own value recorded at dispatch', async () => {
+    const fleet = ids('hb', 3);
+    // hb-000: 0.02 → 0.025 (within 1.5 ×); hb-001: 0.01 → 0.025 (above); hb-002 reported nothing before: skipped.
+    const before: Record<string, number> = { 'hb-000': 0.02, 'hb-001': 0.01 };
+    const cams = await connectFleet(t, fleet, { stateAfter: () => ({ metrics: { errorRate: 0.025 } }) });
+    devices.push(...cams);
+    await waitForFirmware(t, cams);
+    for (const cam of cams) if (before[cam.id] !== undefined) await cam.reportState({ metrics: { errorRate: before[cam.id] } });
+    for (const id of Object.keys(before)) await waitFor(() => t.request('GET', `/api/v1/devices/${id}/twin`), (r) => r.body.reported.metrics?.errorRate === before[id]);
+    const artifact = await uploadFirmware(t, '7.6.0');
+    const health = { bakeSeconds: 1, checks: [{ path: 'metrics.errorRate', op: 'lte', relative: { factor: 1.5 } }], minEvaluated: 3, maxUnhealthyPercent: 50, action: 'pause' };
+    const rollout = await createRollout(t, firmwareRollout('relative', artifact.id, fleet.map((d) => d.id), { health }));
+    const done = await waitForRollout(t, rollout.id, (r) => r.state === 'completed');
+    expect(done.counts.succeeded).toBe(3);
+    const jobs = await rolloutJobs(t, rollout.id);
+    expect(jobs.get('hb-000')).toMatchObject({ health: 'healthy', healthDetail: { samples: [expect.objectContaining({ baseline: 0.02, value: 0.03, actual: 0.025, passed: true })] } });
+    expect(jobs.get('hb-001')).toMatchObject({ health: 'unhealthy', healthDetail: { samples: [expect.objectContaining({ baseline: 0.01, value: 0.015, actual: 0.025, passed: false })] } });
+    expect(jobs.get('hb-002')).toMatchObject({ health: 'healthy', healthDetail: { samples: [] } });
+    const [decision] = (await t.request('GET', `/api/v1/rollouts/${rollout.id}/decisions`)).body.items;
+    expect(decision).toMatchObject({ action: 'promote', detail: { counts: { healthy: 2, unhealthy: 1 } } });
+  });
+
+  it('quarantine: a reverted rollout quarantines its artifact; a new rollout with it is refused (409) unless forced', async () => {
+    const fleet = ids('hq', 2);
+    const cams = await connectFleet(t, fleet, { stateAfter: (document) => ({ health: { app: document.type === 'firmware' && document.artifact.version === '9.1.0' ? 'crash' : 'ok' } }) });
+    devices.push(...cams);
+    await waitForFirmware(t, cams);
+    const [good, bad] = [await uploadFirmware(t, '9.0.0'), await uploadFirmware(t, '9.1.0')];
+    await waitForRollout(t, (await createRollout(t, firmwareRollout('to 9.0', good.id, fleet.map((d) => d.id)))).id, (r) => r.state === 'completed');
+    const health = { bakeSeconds: 1, checks: [appOk], minEvaluated: 1, maxUnhealthyPercent: 0, action: 'revert', quarantine: true };
+    const rollout = await createRollout(t, firmwareRollout('to 9.1', bad.id, fleet.map((d) => d.id), { health }));
+    await waitForRollout(t, rollout.id, (r) => r.state === 'reverted');
+    for (const cam of cams) expect(cam.firmware).toBe('9.0.0');
+    const artifact = (await t.request('GET', `/api/v1/artifacts/${bad.id}`)).body;
+    expect(artifact.quarantine).toMatchObject({ at: expect.any(String), reason: expect.stringMatching(/^rollout 'to 9\.1' \(.+\) reverted: health gate tripped: health\.app eq "ok" failed/) });
+    expect((await t.request('GET', `/api/v1/artifacts/${good.id}`)).body.quarantine).toBeNull();
+    const again = firmwareRollout('to 9.1 again', bad.id, fleet.map((d) => d.id));
+    const refused = await t.request('POST', '/api/v1/rollouts', again);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/is quarantined since .*; pass force: true/);
+    const forced = await t.request('POST', '/api/v1/rollouts', { ...again, force: true });
+    expect(forced.status).toBe(201);
+    await waitForRollout(t, forced.body.id, (r) => r.state === 'completed');
+    const audit = (await t.request('GET', `/api/v1/audit?action=artifact.quarantine&resourceId=${bad.id}`)).body;
+    expect(audit.items).toHaveLength(1);
+    // Lifted: no force needed any more.
+    const lifted = await t.request('DELETE', `/api/v1/artifacts/${bad.id}/quarantine`);
+    expect(lifted).toMatchObject({ status: 200, body: { id: bad.id, quarantine: null } });
+    const plain = await t.request('POST', '/api/v1/rollouts', firmwareRollout('to 9.1 lifted', bad.id, fleet.map((d) => d.id)));
+    expect(plain.status).toBe(201);
+    await waitForRollout(t, plain.body.id, (r) => r.state === 'completed');
+  });
+
   it('an operator reverts one device while its wave bakes; a second revert of it is refused', async () => {
     const fleet = ids('h1', 4);
     const cams = await connectFleet(t, fleet, { stateAfter: () => ({ health: { app: 'ok' } }) });

@@ -57,6 +57,13 @@ export class ArtifactController {
     return toArtifactDto(await this.artifacts.get(id));
   }
 
+  @Delete(':id/quarantine')
+  @ApiOperation({ summary: 'Lift the quarantine a reverted health-gated rollout put on the artifact (new rollouts with it no longer need `force`)' })
+  @ApiOkResponse({ type: ArtifactDto })
+  async liftQuarantine(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ArtifactDto> {
+    return toArtifactDto(await this.artifacts.liftQuarantine(actor, id));
+  }
+
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an artifact; 409 while a rollout that is not finished uses it' })

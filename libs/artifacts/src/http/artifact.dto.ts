@@ -29,6 +29,17 @@ export class ArtifactDto {
   signature!: string;
   @ApiProperty({ description: 'Id of the signing key that made `signature` (GET /api/v1/signing-keys)' }) signingKeyId!: string;
   @ApiProperty({ description: 'Upload time' }) createdAt!: string;
+  @ApiProperty({
+    type: () => ArtifactQuarantineDto,
+    nullable: true,
+    description: 'Set when a health-gated rollout with `quarantine: true` reverted it; new rollouts with it are refused (409) unless `force: true`',
+  })
+  quarantine!: ArtifactQuarantineDto | null;
+}
+
+export class ArtifactQuarantineDto {
+  @ApiProperty({ description: 'When it was quarantined' }) at!: string;
+  @ApiProperty({ description: 'Which rollout reverted it, and why' }) reason!: string;
 }
 
 export class ArtifactPageDto {
@@ -48,5 +59,6 @@ export function toArtifactDto(artifact: Artifact): ArtifactDto {
     signature: artifact.signature,
     signingKeyId: artifact.signingKeyId,
     createdAt: artifact.createdAt.toISOString(),
+    quarantine: artifact.quarantine ? { at: artifact.quarantine.at.toISOString(), reason: artifact.quarantine.reason } : null,
   };
 }

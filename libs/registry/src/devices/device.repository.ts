@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type DbTx, Prisma, PrismaService, preparedStatement } from '@edgefleet/database';
 import { tagsFromList, tagsToList } from '@edgefleet/contracts';
-import type { AuthMethod, Device, DeviceChanges, DeviceCredential, FleetSummary, NewDevice, PresenceChange } from './device';
+import { type AuthMethod, type Device, type DeviceChanges, type DeviceCredential, type FleetSummary, type NewDevice, type PresenceChange, RECENT_CONNECTS_KEPT } from './device';
 import type { DeviceQuery } from './device-filter';
 import { DEVICE_JSON, deviceQuerySql } from './device-query.sql';
 import { registryJson } from './registry-json';
@@ -175,16 +175,13 @@ export class DeviceRepository {
    */
   async applyPresence(changes: readonly PresenceChange[]): Promise<void> {
     if (changes.length === 0) return;
-    const ids = changes.map((change) => change.deviceId);
-    const online = changes.map((change) => change.online);
-    const seen = changes.map((change) => change.at);
     await this.prisma.$executeRaw`
-      WITH u AS (SELECT * FROM unnest(${ids}::text[], ${online}::bool[], ${seen}::timestamptz[]) AS u(id, online, seen)),
+      WITH u AS (${presenceRows(changes)}),
       locked AS (
         SELECT d.id FROM devices d JOIN u ON u.id = d.id
         WHERE d.last_seen_at IS NULL OR d.last_seen_at <= u.seen
         ORDER BY d.id FOR NO KEY UPDATE OF d)
-      UPDATE devices AS d SET online = u.online, last_seen_at = u.seen
+      UPDATE devices AS d SET online = u.online, last_seen_at = u.seen, recent_connects = ${KEEP_RECENT_CONNECTS}
       FROM u JOIN locked ON locked.id = u.id
       WHERE d.id = u.id AND (d.last_seen_at IS NULL OR d.last_seen_at <= u.seen)`;
   }
@@ -198,11 +195,8 @@ export class DeviceRepository {
    */
   async applySessions(changes: readonly PresenceChange[], node: string): Promise<void> {
     if (changes.length === 0) return;
-    const ids = changes.map((change) => change.deviceId);
-    const online = changes.map((change) => change.online);
-    const seen = changes.map((change) => change.at);
     await this.prisma.$executeRaw`
-      WITH u AS (SELECT * FROM unnest(${ids}::text[], ${online}::bool[], ${seen}::timestamptz[]) AS u(id, online, seen)),
+      WITH u AS (${presenceRows(changes)}),
       locked AS (
         SELECT d.id FROM devices d JOIN u ON u.id = d.id
         WHERE d.session_at IS NULL OR d.session_at <= u.seen
@@ -210,6 +204,7 @@ export class DeviceRepository {
       UPDATE devices AS d SET
         online = u.online,
         last_seen_at = GREATEST(d.last_seen_at, u.seen),
+        recent_connects = ${KEEP_RECENT_CONNECTS},
         session_node = CASE WHEN u.online THEN ${node} ELSE d.session_node END,
         session_at = CASE WHEN u.online THEN u.seen ELSE d.session_at END
       FROM u JOIN locked ON locked.id = u.id
@@ -238,6 +233,21 @@ export class DeviceRepository {
     await tx.device.delete({ where: { id } });
   }
 }
+
+/** A batch of presence changes as rows `u(id, online, seen, connects)`; session starts as a JSON array per row (unnest cannot take ragged arrays). */
+function presenceRows(changes: readonly PresenceChange[]): Prisma.Sql {
+  const ids = changes.map((change) => change.deviceId);
+  const online = changes.map((change) => change.online);
+  const seen = changes.map((change) => change.at);
+  const connects = changes.map((change) => JSON.stringify((change.connects ?? []).map((at) => at.toISOString())));
+  return Prisma.sql`SELECT * FROM unnest(${ids}::text[], ${online}::bool[], ${seen}::timestamptz[], ${connects}::text[]) AS u(id, online, seen, connects)`;
+}
+
+/** `recent_connects` with the row's new session starts merged in, the newest RECENT_CONNECTS_KEPT kept (the reconnect-loop signal reads them). */
+const KEEP_RECENT_CONNECTS = Prisma.sql`CASE WHEN u.connects = '[]' THEN d.recent_connects ELSE (
+  SELECT coalesce(array_agg(c ORDER BY c), '{}') FROM (
+    SELECT c FROM unnest(coalesce(d.recent_connects, '{}') || ARRAY(SELECT jsonb_array_elements_text(u.connects::jsonb)::timestamptz)) AS c
+    ORDER BY c DESC LIMIT ${RECENT_CONNECTS_KEPT}) AS kept) END`;
 
 function toDevice(row: DeviceRow): Device {
   return {

@@ -35,7 +35,12 @@ export interface PresenceChange {
   deviceId: string;
   online: boolean;
   at: Date;
+  /** Sessions it began since the last write (CONNECTs), oldest first; a sign of life is none. */
+  connects?: Date[];
 }
+
+/** Session start times kept per device (`recent_connects`): enough for the reconnect-loop signal's largest count. */
+export const RECENT_CONNECTS_KEPT = 32;
 
 /** How many devices share one value (a type, or a firmware version: null when none reported yet). */
 export interface FleetCount<K = string> {

@@ -1,5 +1,5 @@
 import { MISSING, type Observed, checkPasses } from './health-check';
-import type { CheckValue, DeviceHealth, HealthOp, HealthSpec } from './health-spec';
+import type { CheckValue, DeviceHealth, HealthCheck, HealthOp, HealthSpec, SignalName } from './health-spec';
 
 /** One check as it was read: what it wanted, what the device reported, and whether that passed. */
 export interface HealthSample {
@@ -10,8 +10,10 @@ export interface HealthSample {
   passed: boolean;
   at: string;
   dryRun?: boolean;
-  /** Set for a signal's sample: `offlineSeconds lte N` (wentDark), `firmware.version eq V` (versionRegression). */
-  signal?: 'wentDark' | 'versionRegression';
+  /** A relative check's baseline: the device's own value when its job was dispatched (`value` is computed from it). */
+  baseline?: number;
+  /** Set for a signal's sample: `offlineSeconds lte N` (wentDark), `firmware.version eq V` (versionRegression), `reconnects lte N` (reconnectLoop). */
+  signal?: SignalName;
 }
 
 /** A device's bake as stored on its job; written only when one of these changes. */
@@ -40,6 +42,10 @@ export interface BakeObservation {
   /** Firmware rollouts: the version the device reports now, and the artifact's. */
   firmwareVersion?: string | null;
   expectedVersion?: string | null;
+  /** Relative checks: the device's value at each check's path when its job was dispatched (by check index; undefined for the others). */
+  baselines?: unknown[];
+  /** Sessions the device began after its success was confirmed, oldest first. */
+  connectsSinceSuccess?: Date[];
 }
 
 export function newBake(): BakeRecord {
@@ -67,6 +73,7 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
   }
   const onlineMs = bakedMs + (onlineSince ? Math.max(0, now.getTime() - onlineSince.getTime()) : 0);
 
+  const checks = devicesChecks(spec, observation);
   let failures = record.failures;
   let seenMask = record.seenMask;
   let samples = record.samples;
@@ -76,11 +83,12 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
     const read: HealthSample[] = [];
     let failing = false;
     let anyRead = false;
-    spec.checks.forEach((check, index) => {
+    checks.forEach((check, index) => {
       const actual = observation.values[index];
-      if (actual === MISSING) return;
+      if (!check || actual === MISSING) return;
       const passed = checkPasses(check, actual);
-      read.push({ path: check.path, op: check.op, value: check.value, actual, passed, at, ...(check.dryRun ? { dryRun: true } : {}) });
+      const baseline = check.relative ? { baseline: observation.baselines![index] as number } : {};
+      read.push({ path: check.path, op: check.op, value: check.value, actual, passed, at, ...baseline, ...(check.dryRun ? { dryRun: true } : {}) });
       if (check.dryRun) {
         if (!passed && !record.samples.some((s) => s.dryRun && s.path === check.path && !s.passed)) dryRunNewlyFailed = true;
         return;
@@ -94,15 +102,14 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
     if (read.length) samples = [...read, ...record.samples.filter((sample) => sample.signal)];
   }
 
-  const signal = signalFailure(spec, observation, now);
-  if (signal) {
+  for (const signal of signalFailures(spec, observation, now)) {
     if (!signal.dryRun) failures = Math.max(failures, spec.failureLimit);
     else if (!record.samples.some((s) => s.signal === signal.signal)) dryRunNewlyFailed = true;
     samples = [...samples.filter((s) => s.signal !== signal.signal), signal];
   }
 
   let health: DeviceHealth = 'pending';
-  const needed = spec.checks.reduce((mask, check, index) => (check.dryRun ? mask : mask | (1 << index)), 0);
+  const needed = checks.reduce((mask, check, index) => (!check || check.dryRun ? mask : mask | (1 << index)), 0);
   if (failures >= spec.failureLimit) health = 'unhealthy';
   else if (onlineMs >= spec.bakeSeconds * 1000 && (seenMask & needed) === needed) health = 'healthy';
   else if (now.getTime() - observation.succeededAt.getTime() >= spec.maxBakeSeconds * 1000) health = 'inconclusive';
@@ -122,20 +129,54 @@ export function stepBake(spec: HealthSpec, record: BakeRecord, observation: Bake
   return changed ? { health, bakedMs, onlineSince, failures, seenMask, samples } : null;
 }
 
-/** A failing signal's sample, or null. Went-dark is read from presence alone; version regression only while online. */
-function signalFailure(spec: HealthSpec, observation: BakeObservation, now: Date): HealthSample | null {
+/**
+ * The checks as they apply to this device: a relative check compares with its own baseline ×
+ * factor + offset; without a numeric baseline (nothing reported there at dispatch) it is null:
+ * not read, and not needed for a healthy verdict.
+ */
+function devicesChecks(spec: HealthSpec, observation: BakeObservation): Array<HealthCheck | null> {
+  return spec.checks.map((check, index) => {
+    if (!check.relative) return check;
+    const baseline = observation.baselines?.[index];
+    if (typeof baseline !== 'number' || !Number.isFinite(baseline)) return null;
+    // toPrecision: 0.1 × 3 is 0.3 here, not 0.30000000000000004.
+    return { ...check, value: Number((baseline * check.relative.factor + check.relative.offset).toPrecision(12)) };
+  });
+}
+
+/** The failing signals' samples. Went-dark is read from presence alone, version regression only while online, reconnects from recorded session starts. */
+function signalFailures(spec: HealthSpec, observation: BakeObservation, now: Date): HealthSample[] {
   const at = now.toISOString();
+  const failing: HealthSample[] = [];
+  const dryRun = (signal: { dryRun?: boolean }) => (signal.dryRun ? { dryRun: true } : {});
   const dark = spec.signals?.wentDark;
   if (dark && !observation.online && observation.lastSeenAt) {
     const offlineSeconds = Math.floor((now.getTime() - observation.lastSeenAt.getTime()) / 1000);
     if (offlineSeconds > dark.afterSeconds) {
-      return { path: 'offlineSeconds', op: 'lte', value: dark.afterSeconds, actual: offlineSeconds, passed: false, at, signal: 'wentDark', ...(dark.dryRun ? { dryRun: true } : {}) };
+      failing.push({ path: 'offlineSeconds', op: 'lte', value: dark.afterSeconds, actual: offlineSeconds, passed: false, at, signal: 'wentDark', ...dryRun(dark) });
     }
   }
   const regression = spec.signals?.versionRegression;
   const { firmwareVersion, expectedVersion } = observation;
   if (regression && observation.online && expectedVersion && firmwareVersion && firmwareVersion !== expectedVersion) {
-    return { path: 'firmware.version', op: 'eq', value: expectedVersion, actual: firmwareVersion, passed: false, at, signal: 'versionRegression', ...(regression.dryRun ? { dryRun: true } : {}) };
+    failing.push({ path: 'firmware.version', op: 'eq', value: expectedVersion, actual: firmwareVersion, passed: false, at, signal: 'versionRegression', ...dryRun(regression) });
   }
-  return null;
+  const loop = spec.signals?.reconnectLoop;
+  if (loop) {
+    const most = mostWithin(observation.connectsSinceSuccess ?? [], loop.withinSeconds * 1000);
+    if (most > loop.maxReconnects) {
+      failing.push({ path: 'reconnects', op: 'lte', value: loop.maxReconnects, actual: most, passed: false, at, signal: 'reconnectLoop', ...dryRun(loop) });
+    }
+  }
+  return failing;
+}
+
+/** The most of these times (oldest first) that fall within any window of `windowMs`. */
+export function mostWithin(times: readonly Date[], windowMs: number): number {
+  let most = 0;
+  for (let first = 0, last = 0; last < times.length; last++) {
+    while (times[last].getTime() - times[first].getTime() > windowMs) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ArtifactService } from '@edgefleet/artifacts';
 import { AuditService } from '@edgefleet/audit';
 import type { Actor } from '@edgefleet/common';
 import type { DbTx } from '@edgefleet/database';
@@ -26,6 +27,7 @@ export class HealthGate {
     private readonly decisions: RolloutDecisionRepository,
     private readonly jobs: RolloutJobRepository,
     private readonly audit: AuditService,
+    private readonly artifacts: ArtifactService,
   ) {}
 
   /**
@@ -102,9 +104,12 @@ export class HealthGate {
    * Starts a revert: waiting install jobs are cancelled (in-flight ones finish, and get a revert if
    * they succeed), and every succeeded device gets a revert job to its own previous version.
    */
-  async startRevert(rollout: Rollout, reason: string, now: Date, tx: DbTx): Promise<RolloutChanges> {
+  async startRevert(rollout: Rollout, reason: string, now: Date, tx: DbTx, actor: Actor | null = null): Promise<RolloutChanges> {
     await this.cancelWaitingInstalls(rollout, reason, tx);
     await this.health.insertReverts(rollout.id, rollout.type, tx);
+    if (rollout.payload.type === 'firmware' && rollout.definition.strategy.health?.quarantine) {
+      await this.artifacts.quarantine(actor ?? SYSTEM_ACTOR, rollout.payload.artifact.id, `rollout '${rollout.name}' (${rollout.id}) reverted: ${reason}`, tx);
+    }
     return { state: 'reverting', reason, revertingSince: now };
   }
 

@@ -19,9 +19,17 @@ export interface HealthCheck {
   /** Dot path into reported state, e.g. `health.app`. */
   path: string;
   op: HealthOp;
+  /** The value compared with; for a relative check, the device's own baseline × factor + offset instead. */
   value: CheckValue;
+  /** Compare with the device's own value at `path` when its job was dispatched: `baseline × factor + offset` (ordered ops only). */
+  relative?: RelativeTo;
   /** Evaluated and recorded, never acted on. */
   dryRun?: boolean;
+}
+
+export interface RelativeTo {
+  factor: number;
+  offset: number;
 }
 
 /** Signals beyond reported-state checks; each is decisive (one failure makes the device unhealthy) unless it is a dry run. */
@@ -30,7 +38,15 @@ export interface HealthSignals {
   wentDark?: { afterSeconds: number; dryRun?: boolean };
   /** Firmware rollouts: the device reports a firmware.version other than the artifact's again (it rolled itself back). */
   versionRegression?: { dryRun?: boolean };
+  /**
+   * More than `maxReconnects` sessions begun within any `withinSeconds` after its success was confirmed
+   * (the reboot the install asked for came before that, so it never counts).
+   */
+  reconnectLoop?: { maxReconnects: number; withinSeconds: number; dryRun?: boolean };
 }
+
+/** The signals' names, as samples and reasons show them. */
+export type SignalName = keyof HealthSignals;
 
 /** `strategy.health` with defaults filled in. */
 export interface HealthSpec {
@@ -50,10 +66,15 @@ export interface HealthSpec {
   maxInconclusivePercent: number;
   inconclusiveAction: InconclusiveAction;
   signals?: HealthSignals;
+  /** Firmware: when the rollout reverts, the artifact is quarantined (new rollouts with it need `force`). */
+  quarantine?: boolean;
 }
 
+/** A check as the API received it. */
+export type HealthCheckRequest = Omit<HealthCheck, 'value' | 'relative'> & { value?: CheckValue; relative?: Partial<RelativeTo> };
+
 /** `strategy.health` as the API received it. */
-export type HealthRequest = Pick<HealthSpec, 'bakeSeconds' | 'checks' | 'minEvaluated' | 'maxUnhealthyPercent' | 'action'> &
+export type HealthRequest = Pick<HealthSpec, 'bakeSeconds' | 'minEvaluated' | 'maxUnhealthyPercent' | 'action'> & { checks: HealthCheckRequest[] } &
   Partial<Omit<HealthSpec, 'bakeSeconds' | 'checks' | 'minEvaluated' | 'maxUnhealthyPercent' | 'action'>>;
 
 export const PATH_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/;
@@ -69,6 +90,11 @@ export function buildHealth(request: HealthRequest): HealthSpec {
   request.checks.forEach((check, index) => {
     const field = `strategy.health.checks[${index}]`;
     if (!PATH_PATTERN.test(check.path)) throw new InvalidInputError('must be a dot path of up to 8 keys (letters, digits, _ and -)', `${field}.path`);
+    if (check.relative) {
+      if (!ORDERED_OPS.includes(check.op)) throw new InvalidInputError(`a relative check needs an ordered op (lt, lte, gt, gte), not '${check.op}'`, `${field}.op`);
+      if (check.value !== undefined) throw new InvalidInputError('must be absent for a relative check (the device’s own baseline × factor + offset is compared)', `${field}.value`);
+      return;
+    }
     const type = check.value === null ? 'null' : typeof check.value;
     if (!['string', 'number', 'boolean', 'null'].includes(type)) throw new InvalidInputError('must be a string, number, boolean or null', `${field}.value`);
     if (ORDERED_OPS.includes(check.op) && typeof check.value !== 'number') throw new InvalidInputError(`must be a number for op '${check.op}'`, `${field}.value`);
@@ -77,7 +103,13 @@ export function buildHealth(request: HealthRequest): HealthSpec {
   if (maxBakeSeconds < request.bakeSeconds) throw new InvalidInputError('must be at least bakeSeconds', 'strategy.health.maxBakeSeconds');
   return {
     bakeSeconds: request.bakeSeconds,
-    checks: request.checks.map((c) => ({ path: c.path, op: c.op, value: c.value, ...(c.dryRun ? { dryRun: true } : {}) })),
+    checks: request.checks.map((c) => ({
+      path: c.path,
+      op: c.op,
+      value: c.relative ? null : (c.value as CheckValue),
+      ...(c.relative ? { relative: { factor: c.relative.factor ?? 1, offset: c.relative.offset ?? 0 } } : {}),
+      ...(c.dryRun ? { dryRun: true } : {}),
+    })),
     minEvaluated: request.minEvaluated,
     minEvaluatedPercent: request.minEvaluatedPercent ?? 100,
     maxUnhealthyPercent: request.maxUnhealthyPercent,
@@ -87,19 +119,29 @@ export function buildHealth(request: HealthRequest): HealthSpec {
     maxBakeSeconds,
     maxInconclusivePercent: request.maxInconclusivePercent ?? 0,
     inconclusiveAction: request.inconclusiveAction ?? 'pause',
-    ...(request.signals && (request.signals.wentDark || request.signals.versionRegression) ? { signals: copySignals(request.signals) } : {}),
+    ...(request.quarantine ? { quarantine: true } : {}),
+    ...(request.signals && (request.signals.wentDark || request.signals.versionRegression || request.signals.reconnectLoop) ? { signals: copySignals(request.signals) } : {}),
   };
 }
 
 function copySignals(signals: HealthSignals): HealthSignals {
-  const { wentDark, versionRegression } = signals;
+  const { wentDark, versionRegression, reconnectLoop } = signals;
+  const dry = (signal: { dryRun?: boolean }) => (signal.dryRun ? { dryRun: true } : {});
   return {
-    ...(wentDark ? { wentDark: { afterSeconds: wentDark.afterSeconds, ...(wentDark.dryRun ? { dryRun: true } : {}) } } : {}),
-    ...(versionRegression ? { versionRegression: versionRegression.dryRun ? { dryRun: true } : {} } : {}),
+    ...(wentDark ? { wentDark: { afterSeconds: wentDark.afterSeconds, ...dry(wentDark) } } : {}),
+    ...(versionRegression ? { versionRegression: dry(versionRegression) } : {}),
+    ...(reconnectLoop ? { reconnectLoop: { maxReconnects: reconnectLoop.maxReconnects, withinSeconds: reconnectLoop.withinSeconds, ...dry(reconnectLoop) } } : {}),
   };
 }
 
-/** How a check reads in reasons and decisions: `health.app eq "ok"`. */
+/** How a check reads in reasons and decisions: `health.app eq "ok"`, `metrics.errorRate lte 1.5 × before + 0.01`. */
 export function describeCheck(check: HealthCheck): string {
-  return `${check.path} ${check.op} ${JSON.stringify(check.value)}`;
+  if (!check.relative) return `${check.path} ${check.op} ${JSON.stringify(check.value)}`;
+  const { factor, offset } = check.relative;
+  return `${check.path} ${check.op} ${factor} × before${offset ? ` ${offset < 0 ? '-' : '+'} ${Math.abs(offset)}` : ''}`;
+}
+
+/** The paths whose values are recorded at dispatch, for the relative checks. */
+export function baselinePaths(spec: HealthSpec | undefined): string[] {
+  return [...new Set((spec?.checks ?? []).filter((check) => check.relative).map((check) => check.path))];
 }

@@ -1,9 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { RECENT_CONNECTS_KEPT } from '@edgefleet/registry';
 import { type CheckValue, GATE_ACTIONS, type GateAction, HEALTH_OPS, type HealthOp, INCONCLUSIVE_ACTIONS, type InconclusiveAction, PATH_PATTERN } from './health-spec';
 
 const DAY_SECONDS = 86_400;
+
+export class RelativeToDto {
+  @ApiPropertyOptional({ description: 'Multiplies the device’s baseline', default: 1, example: 1.5 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-1e6)
+  @Max(1e6)
+  factor?: number;
+
+  @ApiPropertyOptional({ description: 'Added to baseline × factor', default: 0, example: 0.01 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-1e12)
+  @Max(1e12)
+  offset?: number;
+}
 
 export class HealthCheckDto {
   @ApiProperty({ description: 'Dot path into the device-reported state (up to 8 keys)', example: 'health.app' })
@@ -16,9 +33,18 @@ export class HealthCheckDto {
   @IsIn(HEALTH_OPS)
   op!: HealthOp;
 
-  @ApiProperty({ description: 'The value to compare with: a string, number, boolean or null', example: 'ok', oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], nullable: true })
+  @ApiPropertyOptional({ description: 'The value to compare with: a string, number, boolean or null; absent for a relative check', example: 'ok', oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], nullable: true })
   @Allow()
-  value!: CheckValue;
+  value?: CheckValue;
+
+  @ApiPropertyOptional({
+    type: () => RelativeToDto,
+    description: 'Compare with the device’s own value at `path` when its job was dispatched, × factor + offset (ordered ops only); a device that reported no number there then skips this check',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RelativeToDto)
+  relative?: RelativeToDto;
 
   @ApiPropertyOptional({ description: 'Evaluate and record this check, never act on it', default: false })
   @IsOptional()
@@ -46,6 +72,25 @@ export class VersionRegressionSignalDto {
   dryRun?: boolean;
 }
 
+export class ReconnectLoopSignalDto {
+  @ApiProperty({ description: 'A device that begins more than this many sessions (reconnects) within `withinSeconds` after its success is unhealthy (0: any reconnect)', example: 3 })
+  @IsInt()
+  @Min(0)
+  @Max(RECENT_CONNECTS_KEPT - 1)
+  maxReconnects!: number;
+
+  @ApiProperty({ description: 'The window the reconnects are counted in (any window of this length after the success; the reboot the install asked for came before and never counts)', example: 300 })
+  @IsInt()
+  @Min(1)
+  @Max(7 * DAY_SECONDS)
+  withinSeconds!: number;
+
+  @ApiPropertyOptional({ description: 'Evaluate and record, never act', default: false })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
 export class HealthSignalsDto {
   @ApiPropertyOptional({ type: WentDarkSignalDto, description: 'Went dark: offline for too long after its success (offline is otherwise never unhealthy)' })
   @IsOptional()
@@ -58,6 +103,12 @@ export class HealthSignalsDto {
   @ValidateNested()
   @Type(() => VersionRegressionSignalDto)
   versionRegression?: VersionRegressionSignalDto;
+
+  @ApiPropertyOptional({ type: ReconnectLoopSignalDto, description: 'Reboot or reconnect loop: too many sessions begun within a window after its success' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ReconnectLoopSignalDto)
+  reconnectLoop?: ReconnectLoopSignalDto;
 }
 
 export class HealthGateDto {
@@ -127,6 +178,11 @@ export class HealthGateDto {
   @IsOptional()
   @IsIn(INCONCLUSIVE_ACTIONS)
   inconclusiveAction?: InconclusiveAction;
+
+  @ApiPropertyOptional({ description: 'Firmware rollouts: when the rollout reverts (the gate or an operator), quarantine its artifact: new rollouts with it are refused (409) unless `force: true`', default: false })
+  @IsOptional()
+  @IsBoolean()
+  quarantine?: boolean;
 
   @ApiPropertyOptional({ type: HealthSignalsDto, description: 'Signals beyond the checks; each is decisive unless a dry run' })
   @IsOptional()

@@ -71,15 +71,19 @@ export class RolloutHealthRepository {
         health_failures: number;
         health_seen: number;
         health_samples: HealthSample[] | null;
+        health_baseline: Record<string, unknown> | null;
         finished_at: Date;
         online: boolean;
         last_seen_at: Date | null;
         firmware_version: string | null;
+        connects: Date[];
         vals: unknown[][];
       }[]
     >`
-      SELECT j.id, j.device_id, j.wave, j.health, j.baked_ms, j.online_since, j.health_failures, j.health_seen, j.health_samples, j.finished_at,
-        d.online, d.last_seen_at, d.firmware_version, ${values} AS vals
+      SELECT j.id, j.device_id, j.wave, j.health, j.baked_ms, j.online_since, j.health_failures, j.health_seen, j.health_samples, j.health_baseline, j.finished_at,
+        d.online, d.last_seen_at, d.firmware_version, ${values} AS vals,
+        -- Sessions begun after the success was confirmed: the install's own reboot came before it.
+        ARRAY(SELECT c FROM unnest(d.recent_connects) AS c WHERE c > j.finished_at ORDER BY c) AS connects
       FROM rollout_jobs j JOIN devices d ON d.id = j.device_id LEFT JOIN device_twins t ON t.device_id = j.device_id
       WHERE j.rollout_id = ${rolloutId}::uuid AND j.phase = 'install' AND j.status = 'succeeded' AND (j.health IS NULL OR j.health = 'pending')
         -- A device an operator sent back has left the bake: its old version is no regression.
@@ -99,6 +103,8 @@ export class RolloutHealthRepository {
         values: spec.checks.map((_, index) => (row.vals[index]?.length ? row.vals[index][0] : MISSING)),
         firmwareVersion: row.firmware_version,
         expectedVersion,
+        connectsSinceSuccess: row.connects,
+        baselines: spec.checks.map((check) => (check.relative ? row.health_baseline?.[check.path] : undefined)),
       },
     }));
   }
