@@ -39,7 +39,14 @@ export class TestApp {
     const database = options.database ?? (await createTestDatabase());
     const config: FleetConfig = loadConfig({ FLEET_DATA_DIR: '/tmp/edgefleet-test-data', MQTT_PORT: '0', MQTT_WS_PORT: '0', ...env });
     const app = await createHttpApp(config, database.url, pino({ level: 'silent' }), options.imports);
-    await app.init();
+    try {
+      await app.init();
+    } catch (error) {
+      // What started before the failing module (a database listener, timers) must not outlive the test file.
+      await app.close().catch(() => undefined);
+      if (!options.database) await database.drop();
+      throw error;
+    }
     await app.getHttpAdapter().getInstance().ready();
     const { token } = await app.get(ApiKeyService).create(SYSTEM_ACTOR, 'test admin', 'admin');
     const broker = options.broker ? await startBroker(app, config) : undefined;
