@@ -35,6 +35,8 @@ export class ClusterMembership implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     this.health.describe(() => ({ node: this.options.nodeId, peers: this.peers }));
+    // Without FLEET_NODE_ID the server acts alone (it marks every device offline at start): no membership to keep.
+    if (!this.options.joined) return;
     await this.beat();
     this.timer = setInterval(() => void this.beatOnce(), this.options.heartbeatMs);
     this.timer.unref();
