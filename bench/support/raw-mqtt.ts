@@ -164,7 +164,7 @@ function utf8Field(text: string): Buffer {
 }
 
 /** MQTT 3.1.1 §2.2.3 Remaining Length: 7 bits per byte, high bit = more follows. */
-function remainingLength(length: number): Buffer {
+export function remainingLength(length: number): Buffer {
   const bytes: number[] = [];
   do {
     let byte = length % 128;

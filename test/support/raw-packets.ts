@@ -1,4 +1,5 @@
 import { type Socket, connect } from 'node:net';
+import { remainingLength } from '../../bench/support/raw-mqtt';
 
 /** MQTT 3.1.1 packets built byte by byte, so a test can send what a well-behaved client library never would. */
 export function mqttString(value: string | Buffer): Buffer {
@@ -6,17 +7,6 @@ export function mqttString(value: string | Buffer): Buffer {
   const length = Buffer.alloc(2);
   length.writeUInt16BE(bytes.length);
   return Buffer.concat([length, bytes]);
-}
-
-function remainingLength(length: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    let byte = length % 128;
-    length = Math.floor(length / 128);
-    if (length > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (length > 0);
-  return Buffer.from(bytes);
 }
 
 function packet(firstByte: number, body: Buffer): Buffer {
