@@ -1,3 +1,4 @@
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import type { MqttClient } from 'mqtt';
@@ -224,6 +225,47 @@ describe('cluster of three nodes behind HAProxy', () => {
     await client.subscribeAsync(`devices/${deviceId}/jobs/+`);
     await waitFor(() => received.length, (n) => n >= 1, 2_000);
     expect(received).toEqual([{ topic: `devices/${deviceId}/jobs/notify`, payload: '{"jobs":[]}' }]);
+  });
+
+  it('serves an artifact uploaded through node 1 from every node: the signed URL with Range at node 2, MQTT chunks at node 3, one signing key', async () => {
+    const deviceId = 'ar-0';
+    const password = (await operatorOf(0).registerDevices([deviceId])).get(deviceId)!;
+    const client = track(await connectDevice(ready[2].mqtt!, { id: deviceId, password }));
+    const chunks: Buffer[] = [];
+    const documents: string[] = [];
+    client.on('message', (topic, payload) => {
+      if (topic.endsWith('/data')) chunks.push(payload);
+      else if (topic !== `devices/${deviceId}/jobs/notify` && payload.length > 0) documents.push(payload.toString());
+    });
+    await client.subscribeAsync([`devices/${deviceId}/jobs/+`, `devices/${deviceId}/artifacts/+/data`]);
+    await waitFor(() => holderOf(deviceId), (holder) => holder.node === 'node-3' && holder.online);
+
+    const uploaded = await operatorOf(0).uploadFirmware('8.0.0');
+    const artifact = (await operatorOf(0).request('GET', `/api/v1/artifacts/${uploaded.id}`)).body;
+    const whole = await fetch(`${ready[1].http}/api/v1/artifacts/${artifact.id}/download`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const bytes = Buffer.from(await whole.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(artifact.sha256);
+
+    // Every node publishes the one key from the shared data dir, and a signature made by node 1 verifies with it.
+    const keys = await Promise.all(ready.map(async (r) => (await fetch(`${r.http}/api/v1/signing-key`, { headers: { authorization: `Bearer ${TOKEN}` } })).text()));
+    expect(new Set(keys).size).toBe(1);
+    const signed = `edgefleet-artifact-v1\n${artifact.id}\n${artifact.version}\n${artifact.sha256}\n${artifact.size}`;
+    expect(verify(null, Buffer.from(signed), createPublicKey(keys[2]), Buffer.from(artifact.signature, 'base64'))).toBe(true);
+
+    await operatorOf(0).createRollout({ name: 'shared blobs', type: 'firmware', artifactId: artifact.id, target: { deviceIds: [deviceId] }, strategy: { waves: [100], maxInFlight: 1, deviceTimeoutSeconds: 300, retries: 0 } });
+    await waitFor(() => documents.length, (n) => n === 1, 5_000);
+    const job = JSON.parse(documents[0]);
+    expect(job.artifact).toMatchObject({ id: artifact.id, sha256: artifact.sha256, signature: artifact.signature });
+    // The URL names the node that made it; its token is honoured by any node.
+    const url = new URL(job.artifact.url);
+    const ranged = await fetch(new URL(url.pathname + url.search, ready[1].http), { headers: { range: 'bytes=100-1123' } });
+    expect(ranged.status).toBe(206);
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(bytes.subarray(100, 1124))).toBe(true);
+
+    await client.publishAsync(`devices/${deviceId}/artifacts/${artifact.id}/get`, JSON.stringify({ offset: 1000, length: 500 }), { qos: 1 });
+    await waitFor(() => chunks.length, (n) => n === 1, 5_000);
+    expect(chunks[0].readBigUInt64BE(0)).toBe(1000n);
+    expect(chunks[0].subarray(8).equals(bytes.subarray(1000, 1500))).toBe(true);
   });
 
   it('carries on when a node is killed mid-rollout: its devices are online again at the others and the rollout completes', async () => {
