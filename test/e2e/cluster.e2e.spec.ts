@@ -14,6 +14,8 @@ import { StandalonePostgres } from '../support/standalone-postgres';
 const TOKEN = 'efk_cluster-test-admin-token-0001';
 const NODES = ['node-1', 'node-2', 'node-3'];
 const DEVICES = 30;
+/** Each node's FLEET_DRAIN_MS: a SIGTERM spreads its session closes over this window. */
+const DRAIN_MS = 2_000;
 
 /**
  * Three server processes on one Postgres and one shared FLEET_DATA_DIR, with Debian's haproxy
@@ -34,7 +36,7 @@ describe('cluster of three nodes behind HAProxy', () => {
   const operatorOf = (node: number) => new Operator(ready[node].http, TOKEN);
 
   const spawnNode = (nodeId: string) =>
-    ServerProcess.spawn({ DATABASE_URL: databaseUrl, FLEET_DATA_DIR: dataDir, FLEET_NODE_ID: nodeId, FLEET_ADMIN_TOKEN: TOKEN });
+    ServerProcess.spawn({ DATABASE_URL: databaseUrl, FLEET_DATA_DIR: dataDir, FLEET_NODE_ID: nodeId, FLEET_ADMIN_TOKEN: TOKEN, FLEET_DRAIN_MS: String(DRAIN_MS) });
   const holderOf = async (deviceId: string): Promise<{ node: string | null; online: boolean }> => {
     const { rows } = await db.query('SELECT session_node, online FROM devices WHERE id = $1', [deviceId]);
     return { node: rows[0]?.session_node ?? null, online: rows[0]?.online ?? false };
@@ -304,4 +306,35 @@ describe('cluster of three nodes behind HAProxy', () => {
     const health = await waitFor(() => fetch(`${ready[0].http}/health`).then((res) => res.json() as Promise<{ peers: string[] }>), (body) => !body.peers.includes('node-3'), 15_000);
     expect(health.peers).toEqual(['node-2']);
   }, 120_000);
+  it('drains a node on SIGTERM: its sessions close spread over FLEET_DRAIN_MS, reconnect through the load balancer to the survivor, and it exits 0', async () => {
+    const ids = Array.from({ length: 24 }, (_, i) => `dr-${String(i).padStart(2, '0')}`);
+    const drPasswords = await operatorOf(0).registerDevices(ids);
+    const closedAt = new Map<string, number>();
+    const devices = await Promise.all(
+      ids.map(async (id) => {
+        const client = track(await connectDevice(lb.mqttUrl, { id, password: drPasswords.get(id)! }, { reconnectPeriod: 100 }));
+        client.on('close', () => closedAt.has(id) || closedAt.set(id, Date.now()));
+        return client;
+      }),
+    );
+    expect(devices.length).toBe(ids.length);
+    await waitFor(() => db.query("SELECT count(*)::int AS n FROM devices WHERE online AND id LIKE 'dr-%'"), (r) => r.rows[0].n === ids.length, 10_000);
+    const atNode2 = (await db.query("SELECT id FROM devices WHERE id LIKE 'dr-%' AND session_node = 'node-2'")).rows.map((row) => row.id as string);
+    expect(atNode2.length).toBeGreaterThanOrEqual(6);
+
+    const stoppedAt = Date.now();
+    expect(await servers[1].stop('SIGTERM')).toBe(0);
+    // Every session node 2 held was closed, at random times spread over the window rather than at once.
+    const times = atNode2.map((id) => closedAt.get(id)!);
+    expect(times.every((t) => t >= stoppedAt)).toBe(true);
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(DRAIN_MS / 4);
+    // They came back through HAProxy to the live nodes and are online there, none left offline by node 2's late writes.
+    await waitFor(
+      () => db.query("SELECT count(*)::int AS n FROM devices WHERE online AND id LIKE 'dr-%' AND session_node <> 'node-2'"),
+      (r) => r.rows[0].n === ids.length,
+      15_000,
+    );
+    // It left the membership on its way out: the survivor's next heartbeat drops it from peers, without the 10 s death timeout.
+    await waitFor(() => fetch(`${ready[0].http}/health`).then((res) => res.json() as Promise<{ peers: string[] }>), (body) => !body.peers.includes('node-2'), 5_000);
+  }, 60_000);
 });

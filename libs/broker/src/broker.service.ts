@@ -195,6 +195,30 @@ export class BrokerService implements OnModuleDestroy {
     return this.broker?.connectedClients ?? 0;
   }
 
+  /**
+   * A draining cluster node closes its sessions one by one at random times within `windowMs`, so
+   * the load balancer spreads their reconnects over the other nodes. Each close is an ordinary
+   * disconnect: its offline write counts only while this node still holds the session, so a device
+   * already back at another node stays online there.
+   */
+  private async closeSessionsSpread(windowMs: number): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    if (windowMs <= 0 || sessions.length === 0) return;
+    this.logger.log(`draining: closing ${sessions.length} device session(s) over ${windowMs} ms`);
+    await Promise.all(
+      sessions.map(
+        (session) =>
+          new Promise<void>((resolve) => {
+            setTimeout(() => {
+              session.close();
+              resolve();
+            }, Math.random() * windowMs);
+          }),
+      ),
+    );
+    await this.presence.flush();
+  }
+
   /** Stop accepting, close every session (recording them offline), write presence out. Safe to call twice. */
   async stop(): Promise<void> {
     const broker = this.broker;
@@ -206,6 +230,7 @@ export class BrokerService implements OnModuleDestroy {
     this.signals.off('takeover', this.onRemoteTakeover);
     this.signals.off('wake', this.onRemoteWake);
     for (const listener of this.listeners) listener.stopAccepting();
+    await this.closeSessionsSpread(this.cluster.drainMs);
     this.hooks.ingestGate.stop();
     this.sockets?.stop();
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from './fleet-config';
-import { type Env, readString } from './env-readers';
+import { type Env, readPositiveInt, readString } from './env-readers';
 
 export interface ClusterConfig {
   /** This process's name in the cluster (`FLEET_NODE_ID`, default `{hostname}-{pid}-{random}`). */
@@ -15,6 +15,12 @@ export interface ClusterConfig {
   heartbeatMs: number;
   /** A node whose heartbeat is older than this is dead; live nodes mark its devices offline. */
   deadAfterMs: number;
+  /**
+   * A node's SIGTERM closes its device sessions spread at random over this window
+   * (`FLEET_DRAIN_MS`), so their reconnects reach the other nodes as a trickle, not a storm.
+   * A lone server has nowhere to send them and closes them at once.
+   */
+  drainMs: number;
 }
 
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -25,5 +31,7 @@ export function readClusterConfig(env: Env): ClusterConfig {
     throw new ConfigError('FLEET_NODE_ID', 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
   }
   const nodeId = given ?? `${hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 80) || 'node'}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  return { nodeId, joined: given !== undefined, heartbeatMs: 2_000, deadAfterMs: 10_000 };
+  const joined = given !== undefined;
+  const drainMs = readPositiveInt(env, 'FLEET_DRAIN_MS', 5_000);
+  return { nodeId, joined, heartbeatMs: 2_000, deadAfterMs: 10_000, drainMs: joined ? drainMs : 0 };
 }
