@@ -5,6 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { Client } from 'pg';
 import { FleetDevice } from './support/fleet-device';
 import { Operator } from './support/operator';
+import { ReportingDevice } from './support/reporting-device';
 import { HaproxyProcess } from '../support/haproxy';
 import { closed, collect, connectDevice, waitFor } from '../support/mqtt-device';
 import { scratchDir } from '../support/scratch-dir';
@@ -16,6 +17,8 @@ const NODES = ['node-1', 'node-2', 'node-3'];
 const DEVICES = 30;
 /** Each node's FLEET_DRAIN_MS: a SIGTERM spreads its session closes over this window. */
 const DRAIN_MS = 2_000;
+/** Each node's FLEET_SESSION_SWEEP_MS: how late a session whose revoke or takeover signal was lost is closed. */
+const SWEEP_MS = 1_000;
 
 /**
  * Three server processes on one Postgres and one shared FLEET_DATA_DIR, with Debian's haproxy
@@ -36,7 +39,7 @@ describe('cluster of three nodes behind HAProxy', () => {
   const operatorOf = (node: number) => new Operator(ready[node].http, TOKEN);
 
   const spawnNode = (nodeId: string) =>
-    ServerProcess.spawn({ DATABASE_URL: databaseUrl, FLEET_DATA_DIR: dataDir, FLEET_NODE_ID: nodeId, FLEET_ADMIN_TOKEN: TOKEN, FLEET_DRAIN_MS: String(DRAIN_MS) });
+    ServerProcess.spawn({ DATABASE_URL: databaseUrl, FLEET_DATA_DIR: dataDir, FLEET_NODE_ID: nodeId, FLEET_ADMIN_TOKEN: TOKEN, FLEET_DRAIN_MS: String(DRAIN_MS), FLEET_SESSION_SWEEP_MS: String(SWEEP_MS) });
   const holderOf = async (deviceId: string): Promise<{ node: string | null; online: boolean }> => {
     const { rows } = await db.query('SELECT session_node, online FROM devices WHERE id = $1', [deviceId]);
     return { node: rows[0]?.session_node ?? null, online: rows[0]?.online ?? false };
@@ -155,6 +158,47 @@ describe('cluster of three nodes behind HAProxy', () => {
       },
       3_000,
     );
+  });
+
+  it('closes sessions whose revoke or takeover signal never arrived: the session sweep finds them in the database', async () => {
+    const ids = ['sw-gone', 'sw-rotated', 'sw-taken', 'sw-kept'];
+    const swPasswords = await operatorOf(0).registerDevices(ids);
+    const sessions = new Map<string, MqttClient>();
+    for (const id of ids) sessions.set(id, track(await connectDevice(ready[0].mqtt!, { id, password: swPasswords.get(id)! })));
+    await waitFor(() => db.query("SELECT count(*)::int AS n FROM devices WHERE online AND session_node = 'node-1' AND id LIKE 'sw-%'"), (r) => r.rows[0].n === ids.length);
+    const staleBefore = await operatorOf(0).metric('edgefleet_mqtt_connections_closed_total{reason="stale-session"}');
+    // Written straight to the database, as if the REST call's signal had been lost on the way.
+    await db.query("DELETE FROM devices WHERE id = 'sw-gone'");
+    await db.query("UPDATE devices SET credential_hash = 'rotated elsewhere' WHERE id = 'sw-rotated'");
+    await db.query("UPDATE devices SET session_node = 'node-2', session_at = now() + interval '1 second' WHERE id = 'sw-taken'");
+    // Within two sweeps (one may have read the rows just before the writes).
+    await waitFor(() => ids.slice(0, 3).filter((id) => sessions.get(id)!.connected), (open) => open.length === 0, 2 * SWEEP_MS + 1_000);
+    expect(sessions.get('sw-kept')!.connected).toBe(true);
+    expect(await operatorOf(0).metric('edgefleet_mqtt_connections_closed_total{reason="stale-session"}')).toBe(staleBefore + 3);
+    // The node forgot the credential it had cached: the old password opens no session there.
+    await expect(connectDevice(ready[0].mqtt!, { id: 'sw-rotated', password: swPasswords.get('sw-rotated')! })).rejects.toThrow();
+  });
+
+  it('re-reads what it missed while its signal connection was down: a desired state sent meanwhile reaches the device', async () => {
+    const deviceId = 'rs-0';
+    const password = (await operatorOf(0).registerDevices([deviceId])).get(deviceId)!;
+    const client = track(await connectDevice(ready[2].mqtt!, { id: deviceId, password }));
+    const received = collect(client);
+    await client.subscribeAsync(`devices/${deviceId}/state/desired`);
+    await waitFor(() => holderOf(deviceId), (holder) => holder.node === 'node-3' && holder.online);
+    const listener = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'edgefleet-signals node-3'";
+    await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'edgefleet-signals node-3'");
+    await waitFor(() => db.query(listener), (r) => r.rows[0].n === 0, 2_000);
+    // Node 3 is not listening: this PATCH's wake-up is lost to it.
+    const patched = await operatorOf(0).request('PATCH', `/api/v1/devices/${deviceId}/twin/desired`, { mode: 'missed' });
+    expect(patched.status).toBe(200);
+    await waitFor(() => db.query(listener), (r) => r.rows[0].n === 1, 10_000);
+    const desired = await waitFor(
+      () => received.filter((m) => m.topic === `devices/${deviceId}/state/desired`).map((m) => JSON.parse(m.payload)),
+      (messages) => messages.some((m) => m.state?.mode === 'missed'),
+      2_000,
+    );
+    expect(desired.at(-1)).toEqual({ version: patched.body.desiredVersion, state: { mode: 'missed' } });
   });
 
   it('survives sockets reset before their first bytes, as a load balancer\'s TCP health check does', async () => {
@@ -278,6 +322,13 @@ describe('cluster of three nodes behind HAProxy', () => {
     await waitFor(() => db.query("SELECT count(*)::int AS n FROM devices WHERE online AND id LIKE 'ko-%'"), (r) => r.rows[0].n === ids.length, 10_000);
     const atNode3 = (await db.query("SELECT id FROM devices WHERE id LIKE 'ko-%' AND session_node = 'node-3'")).rows.map((row) => row.id as string);
     expect(atNode3.length).toBeGreaterThan(0);
+    // Devices reporting at QoS 1 as fast as they are acknowledged, some of them at node 3.
+    const reporterIds = Array.from({ length: 6 }, (_, i) => `qr-${i}`);
+    const reporterPasswords = await operatorOf(0).registerDevices(reporterIds);
+    const reporters = await Promise.all(reporterIds.map((id) => ReportingDevice.connect(lb.mqttUrl, id, reporterPasswords.get(id)!)));
+    reporters.forEach((reporter) => reporter.start());
+    await waitFor(() => db.query("SELECT count(*)::int AS n FROM devices WHERE online AND id LIKE 'qr-%'"), (r) => r.rows[0].n === reporterIds.length, 10_000);
+    expect((await db.query("SELECT count(*)::int AS n FROM devices WHERE id LIKE 'qr-%' AND session_node = 'node-3'")).rows[0].n).toBeGreaterThan(0);
     const artifact = await operatorOf(0).uploadFirmware('6.0.0');
     const rollout = await operatorOf(0).createRollout({
       name: 'node killed',
@@ -300,6 +351,14 @@ describe('cluster of three nodes behind HAProxy', () => {
     const done = await operatorOf(0).waitForRollout(rollout.id, (r) => r.state !== 'running', 60_000);
     expect(done).toMatchObject({ state: 'completed' });
     expect(done.counts.succeeded).toBe(ids.length);
+    // Every report acknowledged, at node 3 before it died or at a survivor after, is in the twin.
+    const ackedBeforeStop = reporters.map((reporter) => reporter.acked);
+    await Promise.all(reporters.map((reporter) => reporter.stop()));
+    for (const [i, reporter] of reporters.entries()) {
+      expect(ackedBeforeStop[i]).toBeGreaterThan(0);
+      const twin = await operatorOf(0).request('GET', `/api/v1/devices/${reporter.id}/twin`);
+      expect({ id: reporter.id, storedAtLeast: twin.body.reported.seq >= reporter.acked }).toEqual({ id: reporter.id, storedAtLeast: true });
+    }
     // No device that reported success got its job again.
     for (const device of devices) expect({ id: device.id, after: device.documentsAfterSuccess() }).toEqual({ id: device.id, after: [] });
     // The survivors declare node 3 dead.

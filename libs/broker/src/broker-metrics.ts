@@ -96,11 +96,11 @@ export class BrokerMetrics {
     });
     this.closedConnections = new Counter({
       name: 'edgefleet_mqtt_connections_closed_total',
-      help: 'Connections the server closed: capacity (no room at accept), evicted (silent longest, closed to make room), connect-timeout (no CONNECT within MQTT_CONNECT_TIMEOUT_MS), outbound-queue (not reading, over MQTT_MAX_OUTBOUND_KB queued)',
+      help: 'Connections the server closed: capacity (no room at accept), evicted (silent longest, closed to make room), connect-timeout (no CONNECT within MQTT_CONNECT_TIMEOUT_MS), outbound-queue (not reading, over MQTT_MAX_OUTBOUND_KB queued), stale-session (a cluster node\'s session sweep found it revoked or taken over elsewhere)',
       labelNames: ['reason'] as const,
       registers,
     });
-    for (const reason of ['capacity', 'evicted', 'connect-timeout', 'outbound-queue'] as const) this.closedConnections.inc({ reason }, 0);
+    for (const reason of ['capacity', 'evicted', 'connect-timeout', 'outbound-queue', 'stale-session'] as const) this.closedConnections.inc({ reason }, 0);
     const throttleSize = () => this.throttleSize();
     this.throttledSources = new Gauge({
       name: 'edgefleet_mqtt_auth_failure_sources',

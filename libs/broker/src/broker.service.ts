@@ -8,6 +8,7 @@ import { Aedes, type AedesOptions, type Client, type PublishPacket } from 'aedes
 import { CLUSTER_OPTIONS, type ClusterOptions, ClusterSignals } from '@edgefleet/cluster';
 import { openFilesLimit } from '@edgefleet/common';
 import { type DeviceErrorNotice, deviceErrorsTopic } from '@edgefleet/contracts';
+import { CertificateVerifier } from '@edgefleet/identity';
 import { HealthRegistry } from '@edgefleet/observability';
 import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
@@ -22,6 +23,7 @@ import { packetSizeLimit } from './packet-size-limit';
 import { answerUnknownProtocolLevel, refuseMalformedStrings } from './packet-text-checks';
 import { PresenceWriter } from './presence-writer';
 import { routeOnlyWanted } from './publish-routing';
+import { type HeldSession, SessionSweep } from './session-sweep';
 import { SocketBudget } from './socket-budget';
 
 /** A device that stops reading is disconnected after this long rather than stalling delivery to others. */
@@ -83,6 +85,13 @@ export class BrokerService implements OnModuleDestroy {
     }
   };
   private readonly onRemoteWake = (deviceIds: string[]): void => this.woken(deviceIds);
+  /** Back on the signal connection after losing it: what was signalled meanwhile is re-read, revocations and takeovers by a sweep, wake-ups by a refresh. */
+  private readonly onSignalsResumed = (): void => {
+    this.sweepSessions();
+    if (this.sessions.size) this.events.emit('refresh', [...this.sessions.keys()]);
+  };
+  private sweep?: SessionSweep;
+  private sweepTimer?: NodeJS.Timeout;
   private readonly publishListeners = new Set<DevicePublishListener>();
 
   constructor(
@@ -96,6 +105,7 @@ export class BrokerService implements OnModuleDestroy {
     private readonly health: HealthRegistry,
     private readonly signals: ClusterSignals,
     @Inject(CLUSTER_OPTIONS) private readonly cluster: ClusterOptions,
+    private readonly verifier: CertificateVerifier,
   ) {}
 
   /** Creates the broker (not yet listening). Devices left online by a crash are marked offline first. */
@@ -143,6 +153,7 @@ export class BrokerService implements OnModuleDestroy {
     this.signals.on('certificate-revoked', this.onRemoteCertificateRevoked);
     this.signals.on('takeover', this.onRemoteTakeover);
     this.signals.on('wake', this.onRemoteWake);
+    if (this.cluster.joined) this.startSessionSweep();
     this.health.register('broker', () =>
       broker.closed ? { status: 'down' } : { status: 'up', clients: broker.connectedClients },
     );
@@ -229,6 +240,8 @@ export class BrokerService implements OnModuleDestroy {
     this.signals.off('certificate-revoked', this.onRemoteCertificateRevoked);
     this.signals.off('takeover', this.onRemoteTakeover);
     this.signals.off('wake', this.onRemoteWake);
+    this.signals.off('resumed', this.onSignalsResumed);
+    clearInterval(this.sweepTimer);
     for (const listener of this.listeners) listener.stopAccepting();
     await this.closeSessionsSpread(this.cluster.drainMs);
     this.hooks.ingestGate.stop();
@@ -278,6 +291,32 @@ export class BrokerService implements OnModuleDestroy {
         answerUnknownProtocolLevel(client);
       },
     };
+  }
+
+  /** A cluster node checks its sessions against the database every FLEET_SESSION_SWEEP_MS and whenever its signal connection comes back. */
+  private startSessionSweep(): void {
+    const stale = this.metrics.closedConnections.labels('stale-session');
+    this.sweep = new SessionSweep({
+      nodeId: this.cluster.nodeId,
+      held: () => [...this.sessions].map(([deviceId, client]): HeldSession => ({ deviceId, openedAt: this.openedAt.get(client) ?? 0, ...this.hooks.signedInAs(client), close: () => client.close() })),
+      records: (ids) => this.devices.findSessionRecords(ids),
+      catchUpRevocations: () => this.verifier.catchUpRevocations(),
+      isRevoked: (fingerprint) => this.verifier.isRevoked(fingerprint),
+      closed: ({ deviceId }, reason) => {
+        stale.inc();
+        if (reason !== 'taken-over') {
+          this.credentials.invalidate(deviceId);
+          this.hooks.revocations.revoked(deviceId);
+        }
+        this.logger.log(`closing the session of '${deviceId}': ${reason} (found by the session sweep)`);
+      },
+    });
+    this.signals.on('resumed', this.onSignalsResumed);
+    this.sweepTimer = setInterval(() => this.sweepSessions(), this.cluster.sessionSweepMs).unref();
+  }
+
+  private sweepSessions(): void {
+    this.sweep?.run().catch((error: Error) => this.logger.warn(`session sweep failed (the next one tries again): ${error.message}`));
   }
 
   private track(listener: Listener): string {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLUSTER_OPTIONS, type ClusterOptions } from '@edgefleet/cluster';
 import { bisectBatch } from '@edgefleet/common';
 import { isRowFault } from '@edgefleet/database';
 import { MetricsRegistry } from '@edgefleet/observability';
@@ -12,7 +13,11 @@ import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
  */
 const BATCH_WINDOW_MS = 10;
 const MAX_BATCH_IDS = 500;
-/** Revocation invalidates at once; the TTL only bounds how long an idle entry holds memory. */
+/**
+ * Revocation invalidates at once; the TTL only bounds how long an idle entry holds memory. On a
+ * cluster node a revocation elsewhere arrives as a signal, which can be lost: there the TTL is the
+ * session sweep's interval, so a stale credential opens no session for longer than an open one lasts.
+ */
 const TTL_MS = 10 * 60_000;
 
 interface Waiter {
@@ -31,6 +36,7 @@ interface Batch {
 export class CredentialCache {
   private readonly entries = new Map<string, { credential: DeviceCredential; expiresAt: number }>();
   private readonly maxEntries: number;
+  private readonly ttlMs: number;
   private waiting = new Map<string, Waiter[]>();
   private readonly inFlight = new Set<Batch>();
   private timer?: NodeJS.Timeout;
@@ -40,9 +46,11 @@ export class CredentialCache {
   constructor(
     private readonly devices: DeviceRepository,
     @Inject(BROKER_OPTIONS) options: BrokerOptions,
+    @Inject(CLUSTER_OPTIONS) cluster: ClusterOptions,
     registry: MetricsRegistry,
   ) {
     this.maxEntries = Math.max(options.maxConnections, 10_000);
+    this.ttlMs = cluster.joined ? Math.min(TTL_MS, cluster.sessionSweepMs) : TTL_MS;
     this.refusedRows = registry.batchRowsRefused.labels('credentials');
   }
 
@@ -117,7 +125,7 @@ export class CredentialCache {
 
   private remember(deviceId: string, credential: DeviceCredential): void {
     this.entries.delete(deviceId);
-    this.entries.set(deviceId, { credential, expiresAt: Date.now() + TTL_MS });
+    this.entries.set(deviceId, { credential, expiresAt: Date.now() + this.ttlMs });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 }

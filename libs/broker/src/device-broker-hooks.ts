@@ -69,6 +69,8 @@ export class DeviceBrokerHooks {
   private readonly dropped = new WeakSet<object>();
   /** The certificate fingerprint each session signed in with, so revoking it closes just that session. */
   private readonly signedInWith = new WeakMap<Client, string>();
+  /** The password hash each password session signed in with, so the session sweep sees a rotation it was not told of. */
+  private readonly passwordHashOf = new WeakMap<Client, string>();
   /** Claim sessions and the one topic each may publish to and subscribe to: not devices, so no presence either. */
   private readonly claimSessions = new WeakMap<Client, { request: string; response: string }>();
   private readonly passwordChecks: ConnectCheck[];
@@ -127,6 +129,11 @@ export class DeviceBrokerHooks {
     return this.signedInWith.get(client) === fingerprint;
   }
 
+  /** What the session signed in with: a password (its hash) or a certificate (its fingerprint). */
+  signedInAs(client: Client): { passwordHash?: string; fingerprint?: string } {
+    return { passwordHash: this.passwordHashOf.get(client), fingerprint: this.signedInWith.get(client) };
+  }
+
   isClaimSession(client: Client): boolean {
     return this.claimSessions.has(client);
   }
@@ -161,6 +168,7 @@ export class DeviceBrokerHooks {
             this.signedInWith.set(client, attempt.certificate.facts.fingerprint);
             this.certificates.signedIn(client.id, attempt.certificate.facts, attempt.certificate.issuer, attempt.certificate.certificate);
           }
+          if (checks === passwordChecks) this.passwordHashOf.set(client, attempt.credential!.hash);
           if (checks === claimChecks) {
             const claimId = attempt.username!.slice(CLAIM_USERNAME_PREFIX.length);
             const nonce = claimNonceOf(client.id)!;

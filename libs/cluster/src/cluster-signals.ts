@@ -23,6 +23,8 @@ export interface ClusterSignalMap {
   'certificate-revoked': [entries: string[]];
   /** `{deviceId} {ms}` entries: the device opened a session on another node then; close an older one here (MQTT 3.1.1 §3.1.4-2, across nodes). */
   takeover: [entries: string[]];
+  /** Listening again after the connection was lost: signals sent meanwhile never arrived, so check what they would have said. */
+  resumed: [];
 }
 
 /**
@@ -41,6 +43,8 @@ export class ClusterSignals extends EventEmitter<ClusterSignalMap> implements On
   private sending: Promise<void> = Promise.resolve();
   private stopped = false;
   private reconnectMs = RECONNECT_MIN_MS;
+  /** The connection was lost since the last LISTEN. */
+  private lost = false;
   private readonly dropped: Counter<'kind'>;
   private readonly received: Counter<'kind'>;
 
@@ -106,7 +110,8 @@ export class ClusterSignals extends EventEmitter<ClusterSignalMap> implements On
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.options.databaseUrl });
+    // Named so that an operator (or a test) can find each node's listener in pg_stat_activity.
+    const client = new Client({ connectionString: this.options.databaseUrl, application_name: `edgefleet-signals ${this.options.nodeId}`.slice(0, 63) });
     client.on('notification', (message) => this.receive(message));
     client.on('error', (error) => {
       this.logger.warn(`signal connection lost: ${error.message}`);
@@ -117,12 +122,18 @@ export class ClusterSignals extends EventEmitter<ClusterSignalMap> implements On
     await client.query(`LISTEN ${CHANNEL}`);
     this.client = client;
     this.reconnectMs = RECONNECT_MIN_MS;
+    if (this.lost) {
+      this.lost = false;
+      this.logger.log('signal connection back: checking what signals sent meanwhile would have said');
+      this.emit('resumed');
+    }
   }
 
   /** Backs off up to RECONNECT_MAX_MS between attempts; signals sent meanwhile are dropped and counted. */
   private reconnectLater(client: Client): void {
     if (this.stopped || this.client !== client) return;
     this.client = undefined;
+    this.lost = true;
     const delay = this.reconnectMs;
     this.reconnectMs = Math.min(this.reconnectMs * 2, RECONNECT_MAX_MS);
     setTimeout(() => {

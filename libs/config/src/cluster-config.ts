@@ -21,6 +21,12 @@ export interface ClusterConfig {
    * A lone server has nowhere to send them and closes them at once.
    */
   drainMs: number;
+  /**
+   * How often a node checks the sessions it holds against the database (`FLEET_SESSION_SWEEP_MS`):
+   * a revoke or takeover signal that never arrived (its connection was down) closes the session
+   * this late at the most. Also the longest a credential stays cached on a node.
+   */
+  sessionSweepMs: number;
 }
 
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -33,5 +39,6 @@ export function readClusterConfig(env: Env): ClusterConfig {
   const nodeId = given ?? `${hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 80) || 'node'}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const joined = given !== undefined;
   const drainMs = readPositiveInt(env, 'FLEET_DRAIN_MS', 5_000);
-  return { nodeId, joined, heartbeatMs: 2_000, deadAfterMs: 10_000, drainMs: joined ? drainMs : 0 };
+  const sessionSweepMs = readPositiveInt(env, 'FLEET_SESSION_SWEEP_MS', 30_000);
+  return { nodeId, joined, heartbeatMs: 2_000, deadAfterMs: 10_000, drainMs: joined ? drainMs : 0, sessionSweepMs };
 }

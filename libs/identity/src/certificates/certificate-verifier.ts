@@ -41,4 +41,9 @@ export class CertificateVerifier {
   isRevoked(fingerprint: string): boolean {
     return this.revoked.has(fingerprint);
   }
+
+  /** Learns revocations whose signal never arrived (see RevokedCertificates.catchUp). */
+  catchUpRevocations(): Promise<void> {
+    return this.revoked.catchUp();
+  }
 }

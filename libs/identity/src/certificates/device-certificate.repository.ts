@@ -33,6 +33,12 @@ export class DeviceCertificateRepository {
     return rows.map((row) => row.fingerprint);
   }
 
+  /** Fingerprints of certificates revoked at or after `since`. */
+  async revokedSince(since: Date): Promise<string[]> {
+    const rows = await this.prisma.deviceCertificate.findMany({ where: { revokedAt: { gte: since } }, select: { fingerprint: true } });
+    return rows.map((row) => row.fingerprint);
+  }
+
   /** Fingerprints of renewed certificates not used yet. */
   async renewalsPending(): Promise<string[]> {
     const rows = await this.prisma.deviceCertificate.findMany({ where: { renewalPending: true, revokedAt: null }, select: { fingerprint: true } });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type DbTx, Prisma, PrismaService, preparedStatement } from '@edgefleet/database';
 import { tagsFromList, tagsToList } from '@edgefleet/contracts';
-import { type AuthMethod, type Device, type DeviceChanges, type DeviceCredential, type FleetSummary, type NewDevice, type PresenceChange, RECENT_CONNECTS_KEPT } from './device';
+import { type AuthMethod, type Device, type DeviceChanges, type DeviceCredential, type DeviceSessionRecord, type FleetSummary, type NewDevice, type PresenceChange, RECENT_CONNECTS_KEPT } from './device';
 import type { DeviceQuery } from './device-filter';
 import { DEVICE_JSON, deviceQuerySql } from './device-query.sql';
 import { registryJson } from './registry-json';
@@ -153,6 +153,16 @@ export class DeviceRepository {
     if (ids.length === 0) return new Map();
     const rows = await this.prisma.device.findMany({ where: { id: { in: [...ids] } }, select: { id: true, credentialHash: true, authMethods: true } });
     return new Map(rows.map((row) => [row.id, { hash: row.credentialHash, authMethods: row.authMethods }]));
+  }
+
+  /** Devices missing from the map are not registered (decommissioned). */
+  async findSessionRecords(ids: readonly string[]): Promise<Map<string, DeviceSessionRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.prisma.device.findMany({
+      where: { id: { in: [...ids] } },
+      select: { id: true, credentialHash: true, authMethods: true, sessionNode: true, sessionAt: true },
+    });
+    return new Map(rows.map((row) => [row.id, { hash: row.credentialHash, authMethods: row.authMethods, sessionNode: row.sessionNode, sessionAt: row.sessionAt }]));
   }
 
   async findAuthMethods(id: string, tx: DbTx = this.prisma): Promise<AuthMethod[] | null> {

@@ -67,3 +67,9 @@ export interface DeviceCredential {
   hash: string;
   authMethods: AuthMethod[];
 }
+
+/** What a node checks a session it holds against: the credential, and who holds the session now. */
+export interface DeviceSessionRecord extends DeviceCredential {
+  sessionNode: string | null;
+  sessionAt: Date | null;
+}
