@@ -5,7 +5,9 @@ import { BrokerMetrics } from './broker-metrics';
 import { BrokerService } from './broker.service';
 import { CredentialCache } from './credential-cache';
 import { DeviceBrokerHooks } from './device-broker-hooks';
+import { LiveSessions } from './live-sessions';
 import { PresenceWriter } from './presence-writer';
+import { SessionRevocations } from './session-revocations';
 
 /** The embedded MQTT broker. It listens only when `BrokerService.listen*` is called (see FleetServer). */
 @Module({})
@@ -16,7 +18,7 @@ export class BrokerModule {
       // Global so the gateway (and only it) can reach the broker without importing its configuration again.
       global: true,
       imports: [RegistryModule],
-      providers: [{ provide: BROKER_OPTIONS, useValue: options }, BrokerService, BrokerMetrics, CredentialCache, DeviceBrokerHooks, PresenceWriter],
+      providers: [{ provide: BROKER_OPTIONS, useValue: options }, BrokerService, BrokerMetrics, CredentialCache, DeviceBrokerHooks, LiveSessions, PresenceWriter, SessionRevocations],
       // PresenceWriter too: with an external broker the gateway records presence through the same batched writer.
       exports: [BrokerService, PresenceWriter],
     };

@@ -8,7 +8,6 @@ import { Aedes, type AedesOptions, type Client, type PublishPacket } from 'aedes
 import { CLUSTER_OPTIONS, type ClusterOptions, ClusterSignals } from '@edgefleet/cluster';
 import { openFilesLimit } from '@edgefleet/common';
 import { type DeviceErrorNotice, deviceErrorsTopic } from '@edgefleet/contracts';
-import { CertificateVerifier } from '@edgefleet/identity';
 import { HealthRegistry } from '@edgefleet/observability';
 import { DeviceEvents, DeviceRepository } from '@edgefleet/registry';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker-options';
@@ -16,14 +15,14 @@ import { type ConnectionHandler, type Listener, type TlsCredentials, listenTcp, 
 import { BrokerMetrics } from './broker-metrics';
 import { forgetConnectPacket, useStreamlessParserBuffer } from './client-footprint';
 import { REFUSAL_ROOM, connectionCap } from './connection-cap';
-import { CredentialCache } from './credential-cache';
 import { DeviceBrokerHooks } from './device-broker-hooks';
+import { LiveSessions } from './live-sessions';
 import { DeviceRetainedPersistence } from './device-retained-persistence';
 import { packetSizeLimit } from './packet-size-limit';
 import { answerUnknownProtocolLevel, refuseMalformedStrings } from './packet-text-checks';
 import { PresenceWriter } from './presence-writer';
 import { routeOnlyWanted } from './publish-routing';
-import { type HeldSession, SessionSweep } from './session-sweep';
+import { SessionRevocations } from './session-revocations';
 import { SocketBudget } from './socket-budget';
 
 /** A device that stops reading is disconnected after this long rather than stalling delivery to others. */
@@ -51,53 +50,19 @@ export class BrokerService implements OnModuleDestroy {
   /** The accepted socket under each client's stream, for the socket budget. */
   private readonly socketOf = new WeakMap<Client, Socket>();
   private readonly listeners: Listener[] = [];
-  /** The live session per device id; a takeover replaces it before the old one's disconnect is seen. */
-  private readonly sessions = new Map<string, Client>();
-  /** When each session opened (ms), to order takeovers across nodes. */
-  private readonly openedAt = new WeakMap<Client, number>();
   private readonly persistence = new DeviceRetainedPersistence();
-  /** Revoked on this node: closed here, and on whichever other node holds the session. */
-  private readonly onRevoked = (deviceId: string): void => {
-    this.revoke(deviceId);
-    this.signals.send('revoke', deviceId);
-  };
-  private readonly onCertificateRevoked = (deviceId: string, fingerprint: string): void => {
-    this.revokeCertificate(deviceId, fingerprint);
-    this.signals.send('certificate-revoked', `${deviceId} ${fingerprint}`);
-  };
-  private readonly onRemoteRevoke = (deviceIds: string[]): void => deviceIds.forEach((deviceId) => this.revoke(deviceId));
-  private readonly onRemoteCertificateRevoked = (entries: string[]): void => {
-    for (const entry of entries) {
-      const [deviceId, fingerprint] = entry.split(' ');
-      if (deviceId && fingerprint) this.revokeCertificate(deviceId, fingerprint);
-    }
-  };
-  /** `{deviceId} {ms}` entries: the device opened a session elsewhere at that time; only an older session here is closed. */
-  private readonly onRemoteTakeover = (entries: string[]): void => {
-    for (const entry of entries) {
-      const split = entry.lastIndexOf(' ');
-      const deviceId = entry.slice(0, split);
-      const session = this.sessions.get(deviceId);
-      // A session opened here after that one (the device came back) stays.
-      if (!session || (this.openedAt.get(session) ?? 0) >= Number(entry.slice(split + 1))) continue;
-      this.logger.debug?.(`'${deviceId}' connected at another node: closing its session here`);
-      session.close();
-    }
-  };
   private readonly onRemoteWake = (deviceIds: string[]): void => this.woken(deviceIds);
-  /** Back on the signal connection after losing it: what was signalled meanwhile is re-read, revocations and takeovers by a sweep, wake-ups by a refresh. */
+  /** Back on the signal connection after losing it: wake-ups sent meanwhile were missed, so every held device's desired state and jobs are re-read. */
   private readonly onSignalsResumed = (): void => {
-    this.sweepSessions();
-    if (this.sessions.size) this.events.emit('refresh', [...this.sessions.keys()]);
+    if (this.sessions.size) this.events.emit('refresh', this.sessions.deviceIds());
   };
-  private sweep?: SessionSweep;
-  private sweepTimer?: NodeJS.Timeout;
   private readonly publishListeners = new Set<DevicePublishListener>();
 
   constructor(
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
     private readonly hooks: DeviceBrokerHooks,
-    private readonly credentials: CredentialCache,
+    private readonly sessions: LiveSessions,
+    private readonly revocations: SessionRevocations,
     private readonly presence: PresenceWriter,
     private readonly metrics: BrokerMetrics,
     private readonly devices: DeviceRepository,
@@ -105,7 +70,6 @@ export class BrokerService implements OnModuleDestroy {
     private readonly health: HealthRegistry,
     private readonly signals: ClusterSignals,
     @Inject(CLUSTER_OPTIONS) private readonly cluster: ClusterOptions,
-    private readonly verifier: CertificateVerifier,
   ) {}
 
   /** Creates the broker (not yet listening). Devices left online by a crash are marked offline first. */
@@ -147,13 +111,9 @@ export class BrokerService implements OnModuleDestroy {
     this.hooks.ingestGate.start();
     this.metrics.countConnectedWith(() => broker.connectedClients);
     this.metrics.countSocketsWith({ open: () => sockets.openSockets, waiting: () => sockets.waitingSockets });
-    this.events.on('credentials-revoked', this.onRevoked);
-    this.events.on('certificate-revoked', this.onCertificateRevoked);
-    this.signals.on('revoke', this.onRemoteRevoke);
-    this.signals.on('certificate-revoked', this.onRemoteCertificateRevoked);
-    this.signals.on('takeover', this.onRemoteTakeover);
+    this.revocations.start();
     this.signals.on('wake', this.onRemoteWake);
-    if (this.cluster.joined) this.startSessionSweep();
+    this.signals.on('resumed', this.onSignalsResumed);
     this.health.register('broker', () =>
       broker.closed ? { status: 'down' } : { status: 'up', clients: broker.connectedClients },
     );
@@ -213,7 +173,7 @@ export class BrokerService implements OnModuleDestroy {
    * already back at another node stays online there.
    */
   private async closeSessionsSpread(windowMs: number): Promise<void> {
-    const sessions = [...this.sessions.values()];
+    const sessions = this.sessions.all();
     if (windowMs <= 0 || sessions.length === 0) return;
     this.logger.log(`draining: closing ${sessions.length} device session(s) over ${windowMs} ms`);
     await Promise.all(
@@ -234,14 +194,9 @@ export class BrokerService implements OnModuleDestroy {
   async stop(): Promise<void> {
     const broker = this.broker;
     this.broker = undefined;
-    this.events.off('credentials-revoked', this.onRevoked);
-    this.events.off('certificate-revoked', this.onCertificateRevoked);
-    this.signals.off('revoke', this.onRemoteRevoke);
-    this.signals.off('certificate-revoked', this.onRemoteCertificateRevoked);
-    this.signals.off('takeover', this.onRemoteTakeover);
+    this.revocations.stop();
     this.signals.off('wake', this.onRemoteWake);
     this.signals.off('resumed', this.onSignalsResumed);
-    clearInterval(this.sweepTimer);
     for (const listener of this.listeners) listener.stopAccepting();
     await this.closeSessionsSpread(this.cluster.drainMs);
     this.hooks.ingestGate.stop();
@@ -293,32 +248,6 @@ export class BrokerService implements OnModuleDestroy {
     };
   }
 
-  /** A cluster node checks its sessions against the database every FLEET_SESSION_SWEEP_MS and whenever its signal connection comes back. */
-  private startSessionSweep(): void {
-    const stale = this.metrics.closedConnections.labels('stale-session');
-    this.sweep = new SessionSweep({
-      nodeId: this.cluster.nodeId,
-      held: () => [...this.sessions].map(([deviceId, client]): HeldSession => ({ deviceId, openedAt: this.openedAt.get(client) ?? 0, ...this.hooks.signedInAs(client), close: () => client.close() })),
-      records: (ids) => this.devices.findSessionRecords(ids),
-      catchUpRevocations: () => this.verifier.catchUpRevocations(),
-      isRevoked: (fingerprint) => this.verifier.isRevoked(fingerprint),
-      closed: ({ deviceId }, reason) => {
-        stale.inc();
-        if (reason !== 'taken-over') {
-          this.credentials.invalidate(deviceId);
-          this.hooks.revocations.revoked(deviceId);
-        }
-        this.logger.log(`closing the session of '${deviceId}': ${reason} (found by the session sweep)`);
-      },
-    });
-    this.signals.on('resumed', this.onSignalsResumed);
-    this.sweepTimer = setInterval(() => this.sweepSessions(), this.cluster.sessionSweepMs).unref();
-  }
-
-  private sweepSessions(): void {
-    this.sweep?.run().catch((error: Error) => this.logger.warn(`session sweep failed (the next one tries again): ${error.message}`));
-  }
-
   private track(listener: Listener): string {
     this.listeners.push(listener);
     return listener.url;
@@ -327,23 +256,19 @@ export class BrokerService implements OnModuleDestroy {
   private sessionOpened(client: Client): void {
     // A claim session is not a device: no presence, and its client id is never a device id.
     if (this.hooks.isClaimSession(client)) return;
-    // Revoked between authentication and now: a password rotated, or the certificate it signed in with.
-    if (this.hooks.revocations.isRevoked(client.id, client) || this.hooks.usesRevokedCertificate(client)) return void client.close();
+    if (this.revocations.revokedSince(client)) return void client.close();
     forgetConnectPacket(client);
     const now = Date.now();
-    this.sessions.set(client.id, client);
-    this.openedAt.set(client, now);
+    this.sessions.add(client, now);
     this.presence.record(client.id, true, new Date(now), true);
-    // MQTT 3.1.1 §3.1.4-2 across nodes: an older session for this id on another node is closed there.
-    this.signals.send('takeover', `${client.id} ${now}`);
+    this.revocations.opened(client, now);
     this.events.emit('connected', client.id);
   }
 
   /** Also called on keep-alive timeout (MQTT 3.1.1 §3.1.2.10), which aedes ends as a disconnect. */
   private sessionClosed(client: Client): void {
     // A newer session for the same id (MQTT 3.1.1 §3.1.4-2 takeover) owns the presence now.
-    if (this.sessions.get(client.id) !== client) return;
-    this.sessions.delete(client.id);
+    if (!this.sessions.remove(client)) return;
     this.presence.record(client.id, false);
     this.events.emit('disconnected', client.id);
   }
@@ -358,24 +283,6 @@ export class BrokerService implements OnModuleDestroy {
     for (const deviceId of deviceIds) if (!this.sessions.has(deviceId)) this.persistence.forgetDevice(deviceId);
     if (held.length) this.events.emit('refresh', held);
     if (held.length < deviceIds.length) this.events.emit('elsewhere', deviceIds.filter((deviceId) => !this.sessions.has(deviceId)));
-  }
-
-  private revoke(deviceId: string): void {
-    this.credentials.invalidate(deviceId);
-    this.hooks.revocations.revoked(deviceId);
-    const session = this.sessions.get(deviceId);
-    if (session) {
-      this.logger.log(`credential of '${deviceId}' revoked: closing its session`);
-      session.close();
-    }
-  }
-
-  private revokeCertificate(deviceId: string, fingerprint: string): void {
-    const session = this.sessions.get(deviceId);
-    if (session && this.hooks.signedInWithCertificate(session, fingerprint)) {
-      this.logger.log(`certificate of '${deviceId}' revoked: closing its session`);
-      session.close();
-    }
   }
 
   private notify(deviceId: string, notice: DeviceErrorNotice): void {
