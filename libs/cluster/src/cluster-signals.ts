@@ -23,6 +23,8 @@ export interface ClusterSignalMap {
   'certificate-revoked': [entries: string[]];
   /** `{deviceId} {ms}` entries: the device opened a session on another node then; close an older one here (MQTT 3.1.1 §3.1.4-2, across nodes). */
   takeover: [entries: string[]];
+  /** Fingerprints of CAs registered on another node: reload the trusted CA set. */
+  'ca-changed': [entries: string[]];
 }
 
 /**
