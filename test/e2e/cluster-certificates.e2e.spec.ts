@@ -1,7 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { newCa, signedByCa } from '../support/openssl';
-import { waitFor } from '../support/mqtt-device';
+import { Operator } from './support/operator';
+import { keyAndCsr, newCa, signedByCa } from '../support/openssl';
+import { closed, waitFor } from '../support/mqtt-device';
 import { scratchDir } from '../support/scratch-dir';
 import { type ReadyInfo, ServerProcess } from '../support/server-process';
 import { StandalonePostgres } from '../support/standalone-postgres';
@@ -56,5 +58,24 @@ describe('device certificates across two cluster nodes', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     const devices = await fetch(`${ready[0].http}/api/v1/devices/maker-sensor-1`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(devices.status).toBe(200);
+  }, 30_000);
+
+  it('closes at node 2, within 1 s, a session signed in with a certificate revoked through node 1, and refuses it after', async () => {
+    const operator = new Operator(ready[0].http, TOKEN);
+    await operator.registerDevices(['csr-cam-1']);
+    const { key, csr } = keyAndCsr(certDir, 'csr-cam-1', 'csr-cam-1');
+    const issued = await operator.request('POST', '/api/v1/devices/csr-cam-1/certificates', { csr: readFileSync(csr, 'utf8') });
+    expect(issued.status).toBe(201);
+    const cert = join(certDir, 'csr-cam-1-issued.pem');
+    writeFileSync(cert, issued.body.certificate);
+    const options = { clientId: 'csr-cam-1', key: readFileSync(key), cert: readFileSync(cert), rejectUnauthorized: false, reconnectPeriod: 0, connectTimeout: 2_000 };
+    const client = await connectAsync(ready[1].mqtts!, options);
+    clients.push(client);
+    const gone = closed(client);
+    const revokedAt = Date.now();
+    expect((await operator.request('DELETE', `/api/v1/devices/csr-cam-1/certificates/${issued.body.serial}`)).status).toBe(200);
+    await gone;
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    await expect(connectAsync(ready[1].mqtts!, options)).rejects.toThrow();
   }, 30_000);
 });
