@@ -1,5 +1,5 @@
 /** What one node tells the others; see ClusterSignals. */
-export const SIGNAL_KINDS = ['wake', 'revoke', 'certificate-revoked', 'takeover'] as const;
+export const SIGNAL_KINDS = ['wake', 'revoke', 'certificate-revoked', 'takeover', 'ca-changed'] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
 export interface ClusterSignal {

@@ -25,6 +25,8 @@ export interface ClusterSignalMap {
   takeover: [entries: string[]];
   /** Listening again after the connection was lost: signals sent meanwhile never arrived, so check what they would have said. */
   resumed: [];
+  /** Fingerprints of CAs registered on another node: reload the trusted CA set. */
+  'ca-changed': [entries: string[]];
 }
 
 /**

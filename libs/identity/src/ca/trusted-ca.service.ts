@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@edgefleet/audit';
+import { ClusterSignals } from '@edgefleet/cluster';
 import { type Actor, ConflictError, InvalidInputError } from '@edgefleet/common';
 import { Transactor } from '@edgefleet/database';
 import { fingerprintOf } from '../x509/certificate-facts';
@@ -16,6 +17,7 @@ export class TrustedCaService {
     private readonly trusted: TrustedCas,
     private readonly audit: AuditService,
     private readonly transactor: Transactor,
+    private readonly signals: ClusterSignals,
   ) {}
 
   async register(actor: Actor, certificatePem: string, autoRegister: AutoRegisterPolicy | null): Promise<TrustedCa> {
@@ -28,6 +30,7 @@ export class TrustedCaService {
       return created;
     });
     this.trusted.add(ca);
+    this.signals.send('ca-changed', ca.fingerprint);
     return ca;
   }
 

@@ -1,27 +1,41 @@
 import { X509Certificate } from 'node:crypto';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { ClusterSignals } from '@edgefleet/cluster';
 import { fingerprintOf } from '../x509/certificate-facts';
 import { FleetCa } from './fleet-ca';
 import type { LoadedCa, TrustedCa } from './trusted-ca';
 import { TrustedCaRepository } from './trusted-ca.repository';
 
+/** How often the set is reloaded from the table whatever the signals say. */
+const RELOAD_MS = 30_000;
+
 /**
  * The CAs a device certificate may chain to, in memory so that CONNECT costs no query: the
  * fleet CA, and every CA registered with `POST /cas` (loaded at start, added as registered).
  * The truth is the trusted_cas table; in a cluster a CA registered on another node is seen
- * here after a restart.
+ * here on its `ca-changed` signal, and within RELOAD_MS anyway should the signal be lost
+ * (one query reloads the whole set; a failed reload keeps the old set).
  */
 @Injectable()
-export class TrustedCas implements OnModuleInit {
+export class TrustedCas implements OnModuleInit, OnModuleDestroy {
   /** By subject: a certificate names its issuer, so only CAs with that subject are tried. */
   private readonly bySubject = new Map<string, LoadedCa[]>();
+
+  private readonly logger = new Logger(TrustedCas.name);
+  private timer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> | undefined;
+  private readonly onChangedElsewhere = (): void => void this.reload();
 
   constructor(
     private readonly fleetCa: FleetCa,
     private readonly repository: TrustedCaRepository,
+    private readonly signals: ClusterSignals,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.signals.on('ca-changed', this.onChangedElsewhere);
+    this.timer = setInterval(this.onChangedElsewhere, RELOAD_MS);
+    this.timer.unref();
     const fleet = this.fleetCa.certificate;
     this.add({
       id: null,
@@ -32,6 +46,25 @@ export class TrustedCas implements OnModuleInit {
       createdAt: new Date(fleet.validFrom),
     });
     for (const ca of await this.repository.list()) this.add(ca);
+  }
+
+  onModuleDestroy(): void {
+    this.signals.off('ca-changed', this.onChangedElsewhere);
+    clearInterval(this.timer);
+  }
+
+  /** Adds the CAs registered since the last load, one query; at most one reload runs at a time. */
+  reload(): Promise<void> {
+    this.reloading ??= this.repository
+      .list()
+      .then((cas) => {
+        for (const ca of cas) this.add(ca);
+      })
+      .catch((error: unknown) => this.logger.warn(`trusted CA reload failed, keeping the loaded set: ${String(error)}`))
+      .finally(() => {
+        this.reloading = undefined;
+      });
+    return this.reloading;
   }
 
   add(ca: TrustedCa): void {
