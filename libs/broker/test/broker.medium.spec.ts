@@ -132,7 +132,9 @@ describe('embedded broker: device sessions (real Postgres, real listeners)', () 
     const queries = jest.spyOn(t.app.get(DeviceRepository), 'findCredentials');
     const clients = await Promise.all(logins.map((login) => connect(login)));
     expect(clients.every((client) => client.connected)).toBe(true);
-    expect(queries.mock.calls.length).toBeLessThanOrEqual(20);
+    // One query per 10 ms window while CONNECTs arrive: on a loaded host the 200 arrive over a few
+    // hundred ms (24 windows seen in a full suite run), against 200 queries unbatched.
+    expect(queries.mock.calls.length).toBeLessThanOrEqual(40);
     expect(queries.mock.calls.flatMap(([ids]) => ids)).toHaveLength(200);
     queries.mockRestore();
     const online = () => t.request('GET', '/api/v1/devices?status=online&q=storm-&limit=500').then((r) => r.body.items.length);
