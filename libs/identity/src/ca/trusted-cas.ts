@@ -1,20 +1,18 @@
 import { X509Certificate } from 'node:crypto';
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { ClusterSignals } from '@edgefleet/cluster';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CLUSTER_OPTIONS, type ClusterOptions, ClusterSignals } from '@edgefleet/cluster';
 import { fingerprintOf } from '../x509/certificate-facts';
 import { FleetCa } from './fleet-ca';
 import type { LoadedCa, TrustedCa } from './trusted-ca';
 import { TrustedCaRepository } from './trusted-ca.repository';
 
-/** How often the set is reloaded from the table whatever the signals say. */
-const RELOAD_MS = 30_000;
-
 /**
  * The CAs a device certificate may chain to, in memory so that CONNECT costs no query: the
  * fleet CA, and every CA registered with `POST /cas` (loaded at start, added as registered).
  * The truth is the trusted_cas table; in a cluster a CA registered on another node is seen
- * here on its `ca-changed` signal, and within RELOAD_MS anyway should the signal be lost
- * (one query reloads the whole set; a failed reload keeps the old set).
+ * here on its `ca-changed` signal, and should the signal be lost, when the signal connection is
+ * back and at every session sweep interval (FLEET_SESSION_SWEEP_MS); a lone server has no other
+ * node to hear from. One query reloads the whole set; a failed reload keeps the old set.
  */
 @Injectable()
 export class TrustedCas implements OnModuleInit, OnModuleDestroy {
@@ -30,12 +28,15 @@ export class TrustedCas implements OnModuleInit, OnModuleDestroy {
     private readonly fleetCa: FleetCa,
     private readonly repository: TrustedCaRepository,
     private readonly signals: ClusterSignals,
+    @Inject(CLUSTER_OPTIONS) private readonly cluster: ClusterOptions,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.signals.on('ca-changed', this.onChangedElsewhere);
-    this.timer = setInterval(this.onChangedElsewhere, RELOAD_MS);
-    this.timer.unref();
+    if (this.cluster.joined) {
+      this.signals.on('ca-changed', this.onChangedElsewhere);
+      this.signals.on('resumed', this.onChangedElsewhere);
+      this.timer = setInterval(this.onChangedElsewhere, this.cluster.sessionSweepMs).unref();
+    }
     const fleet = this.fleetCa.certificate;
     this.add({
       id: null,
@@ -50,6 +51,7 @@ export class TrustedCas implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.signals.off('ca-changed', this.onChangedElsewhere);
+    this.signals.off('resumed', this.onChangedElsewhere);
     clearInterval(this.timer);
   }
 
