@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles apps/, libs/ and bench/ to dist/ with SWC (about a second); type checking
+// Compiles apps/, libs/, bench/ and test/support/ to dist/ with SWC (about a second); type checking
 // is `npm run typecheck` (tsc 5.9), kept off the start path. See docs/decisions.md.
 // The operator console (apps/console, a browser app) is built by Vite instead
 // (scripts/build-console.mjs), only when its sources are newer than the last build.
@@ -8,7 +8,8 @@ const path = require('node:path');
 const { transformFileSync } = require('@swc/core');
 const { swcOptions, root } = require('./swc-options');
 
-const sources = ['apps', 'libs', 'bench'];
+// test/support too: the benches start the same real Postgres and HAProxy the tests do.
+const sources = ['apps', 'libs', 'bench', path.join('test', 'support')];
 const outDir = path.join(root, 'dist');
 
 const consoleSource = path.join(root, 'apps', 'console');

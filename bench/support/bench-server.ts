@@ -6,6 +6,7 @@ import { join } from 'node:path';
 export interface BenchServer {
   http: string;
   mqtt?: string;
+  ws?: string;
   /** With MQTTS_PORT set. */
   mqtts?: string;
   token: string;
@@ -13,13 +14,20 @@ export interface BenchServer {
   /** FLEET_DATA_DIR of the server (its embedded Postgres lives in `postgres/` below it). */
   dataDir: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or the OOM killer would; resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+export interface BenchServerOptions {
+  /** A FLEET_DATA_DIR to share (cluster nodes): kept when the server stops. Else a new one, removed at stop. */
+  dataDir?: string;
 }
 
 const ADMIN_TOKEN = 'efk_bench_admin_token_0123456789abcdef';
 
 /** The real server process on a throwaway embedded Postgres (or BENCH_DATABASE_URL), as `npm start` runs it. */
-export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'edgefleet-bench-'));
+export async function startBenchServer(env: Record<string, string> = {}, options: BenchServerOptions = {}): Promise<BenchServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'edgefleet-bench-'));
   chmodSync(dataDir, 0o755); // the embedded Postgres runs as the `postgres` user when we are root
   const main = join(__dirname, '..', '..', 'apps', 'fleet-server', 'src', 'main.js');
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
@@ -40,7 +48,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stopping = false;
-  const ready = await new Promise<{ http: string; mqtt?: string; mqtts?: string }>((resolve, reject) => {
+  const ready = await new Promise<{ http: string; mqtt?: string; ws?: string; mqtts?: string }>((resolve, reject) => {
     let partial = '';
     child.stdout!.on('data', (chunk) => {
       const lines = (partial + chunk).split('\n');
@@ -53,17 +61,25 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill(name);
+    await exited;
+  };
   return {
     ...ready,
     token: ADMIN_TOKEN,
     pid: child.pid!,
     dataDir,
     stop: async () => {
-      const exited = new Promise((resolve) => child.on('exit', resolve));
       stopping = true;
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      await signal('SIGTERM');
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      stopping = true;
+      await signal('SIGKILL');
     },
   };
 }

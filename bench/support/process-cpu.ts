@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 
-/** CPU time (user + system, ms) of a process and of its descendants, read from /proc (Linux only). */
+/** CPU time (user + system, ms) of a process and of its descendants (those that exited too, once reaped), read from /proc (Linux only). */
 export interface TreeCpu {
   rootMs: number;
   descendantsMs: number;
@@ -12,6 +12,8 @@ interface ProcStat {
   pid: number;
   ppid: number;
   cpuMs: number;
+  /** CPU of its children that exited and were reaped (cutime + cstime): Postgres backends that ended, for one. */
+  reapedMs: number;
 }
 
 function readStat(pid: string): ProcStat | null {
@@ -19,7 +21,7 @@ function readStat(pid: string): ProcStat | null {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name may hold spaces and parentheses: fields start after the last ')'
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { pid: Number(pid), ppid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS };
+    return { pid: Number(pid), ppid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS, reapedMs: (Number(fields[13]) + Number(fields[14])) * TICK_MS };
   } catch {
     return null; // exited meanwhile
   }
@@ -38,10 +40,10 @@ export function treeCpu(rootPid: number): TreeCpu | null {
   for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
   const root = stats.find((stat) => stat.pid === rootPid);
   if (!root) return null;
-  let descendantsMs = 0;
+  let descendantsMs = root.reapedMs;
   const queue = [...(children.get(rootPid) ?? [])];
   for (let next = queue.pop(); next; next = queue.pop()) {
-    descendantsMs += next.cpuMs;
+    descendantsMs += next.cpuMs + next.reapedMs;
     queue.push(...(children.get(next.pid) ?? []));
   }
   return { rootMs: root.cpuMs, descendantsMs };

@@ -37,12 +37,16 @@ export class RawMqttDevice {
         socket.destroy();
         reject(error);
       };
+      // Closed with no CONNACK (a load balancer whose node went away, a server at its cap): fail now, not at the timeout.
+      const closedEarly = () => fail(new Error(`CONNECT of ${clientId}: connection closed before CONNACK`));
       socket.once('error', fail);
+      socket.once('close', closedEarly);
       socket.once(login.tls ? 'secureConnect' : 'connect', () => socket.write(connectPacket(clientId, password)));
       socket.once('data', (data) => {
         clearTimeout(timer);
         if (data[0] !== 0x20 || data[3] !== 0) return fail(new Error(`CONNECT of ${clientId} refused (CONNACK ${data[3]})`));
         socket.removeListener('error', fail);
+        socket.removeListener('close', closedEarly);
         socket.on('error', () => undefined);
         const device = new RawMqttDevice(socket);
         // Nothing is subscribed: what the server sends is PUBACKs (and error notices are not subscribed to).

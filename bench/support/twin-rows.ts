@@ -18,8 +18,9 @@ export class TwinRows {
 
   private constructor(private readonly client: Client) {}
 
-  static async open(server: BenchServer): Promise<TwinRows> {
-    const client = new Client({ connectionString: databaseUrl(server) });
+  /** A bench server's database, or the one at `url` (a cluster's). */
+  static async open(server: BenchServer | string): Promise<TwinRows> {
+    const client = new Client({ connectionString: typeof server === 'string' ? server : databaseUrl(server) });
     await client.connect();
     return new TwinRows(client);
   }

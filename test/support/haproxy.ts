@@ -1,11 +1,25 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { findFreePort } from '@edgefleet/common';
 import { waitFor } from './mqtt-device';
 
-/** The committed HAProxy configuration, the one a cluster deployment uses. */
-const CONFIG = join(__dirname, '..', '..', 'deploy', 'haproxy', 'haproxy.cfg');
+/** The committed HAProxy configuration, the one a cluster deployment uses (found from test/support/ and from its build in dist/). */
+const CONFIG = ((): string => {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const config = join(dir, 'deploy', 'haproxy', 'haproxy.cfg');
+    if (existsSync(config)) return config;
+  }
+  throw new Error(`deploy/haproxy/haproxy.cfg not found above ${__dirname}`);
+})();
+
+/** The load balancer's own ports; free ones unless given. */
+export interface HaproxyPorts {
+  mqtt: number;
+  ws: number;
+  http: number;
+}
 
 export interface NodeAddresses {
   mqtt: string;
@@ -22,10 +36,20 @@ export class HaproxyProcess {
     readonly httpUrl: string,
   ) {}
 
-  static async start(nodes: readonly NodeAddresses[]): Promise<HaproxyProcess> {
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /**
+   * `ports`: bind these. HAProxy binds with SO_REUSEPORT, so several processes given the same
+   * ports share them (the kernel spreads new connections over them), each with its own
+   * open-files limit: how a bench carries more devices than one process can proxy.
+   * `bindAddress`: where they listen (e.g. 0.0.0.0 for every loopback address).
+   */
+  static async start(nodes: readonly NodeAddresses[], ports?: HaproxyPorts, bindAddress = '127.0.0.1'): Promise<HaproxyProcess> {
     if (nodes.length !== 3) throw new Error('deploy/haproxy/haproxy.cfg names three nodes');
-    const [mqtt, ws, http] = [await findFreePort(), await findFreePort(), await findFreePort()];
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', MQTT_BIND: `127.0.0.1:${mqtt}`, WS_BIND: `127.0.0.1:${ws}`, HTTP_BIND: `127.0.0.1:${http}` };
+    const { mqtt, ws, http } = ports ?? { mqtt: await findFreePort(), ws: await findFreePort(), http: await findFreePort() };
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', MQTT_BIND: `${bindAddress}:${mqtt}`, WS_BIND: `${bindAddress}:${ws}`, HTTP_BIND: `${bindAddress}:${http}` };
     nodes.forEach((node, i) => {
       env[`NODE${i + 1}_MQTT`] = hostPort(node.mqtt);
       env[`NODE${i + 1}_WS`] = hostPort(node.ws);

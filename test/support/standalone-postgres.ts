@@ -39,6 +39,11 @@ export class StandalonePostgres {
     return server;
   }
 
+  /** The postmaster's pid while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   url(database = 'postgres'): string {
     return `postgresql://postgres@127.0.0.1:${this.port}/${database}`;
   }
