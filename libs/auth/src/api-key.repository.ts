@@ -13,8 +13,8 @@ export class ApiKeyRepository {
     return tx.apiKey.create({ data: key, select: columns });
   }
 
-  findActiveByHash(tokenHash: string): Promise<ApiKey | null> {
-    return this.prisma.apiKey.findFirst({ where: { tokenHash, revokedAt: null }, select: columns });
+  findActiveByHash(tokenHash: string, tx: DbTx = this.prisma): Promise<ApiKey | null> {
+    return tx.apiKey.findFirst({ where: { tokenHash, revokedAt: null }, select: columns });
   }
 
   findById(id: string): Promise<ApiKey | null> {
@@ -30,8 +30,16 @@ export class ApiKeyRepository {
     });
   }
 
-  async hasActiveAdmin(): Promise<boolean> {
-    return (await this.prisma.apiKey.count({ where: { role: 'admin', revokedAt: null } })) > 0;
+  async hasActiveAdmin(tx: DbTx = this.prisma): Promise<boolean> {
+    return (await tx.apiKey.count({ where: { role: 'admin', revokedAt: null } })) > 0;
+  }
+
+  /**
+   * Serialises the admin bootstrap until the transaction ends, across server processes sharing
+   * the database: nodes of a cluster starting together would otherwise all find no key and all insert it.
+   */
+  async lockBootstrap(tx: DbTx): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended('api-key-bootstrap', 0))`;
   }
 
   revoke(id: string, tx: DbTx): Promise<ApiKey> {

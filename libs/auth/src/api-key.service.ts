@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '@edgefleet/audit';
 import { type Actor, ConflictError, NotFoundError, type Page, SYSTEM_ACTOR, decodeCursor, hashSecret, newSecret, toPage } from '@edgefleet/common';
 import type { ApiRole } from '@edgefleet/contracts';
-import { Transactor } from '@edgefleet/database';
+import { type DbTx, Transactor } from '@edgefleet/database';
 import { API_TOKEN_PREFIX, type ApiKey } from './api-key';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyCache } from './api-key.cache';
@@ -17,13 +17,8 @@ export class ApiKeyService {
   ) {}
 
   /** Creates a key; the token is returned here only, and stored hashed. */
-  async create(actor: Actor, name: string, role: ApiRole, token = newSecret(API_TOKEN_PREFIX)): Promise<{ key: ApiKey; token: string }> {
-    const key = await this.transactor.run(async (tx) => {
-      const created = await this.keys.create({ name, role, tokenHash: hashSecret(token), prefix: token.slice(0, 12) }, tx);
-      await this.audit.record(actor, { action: 'api-key.create', resourceType: 'api-key', resourceId: created.id, after: created }, tx);
-      return created;
-    });
-    return { key, token };
+  create(actor: Actor, name: string, role: ApiRole, token = newSecret(API_TOKEN_PREFIX)): Promise<{ key: ApiKey; token: string }> {
+    return this.transactor.run((tx) => this.insert(actor, name, role, token, tx));
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKey>> {
@@ -53,14 +48,23 @@ export class ApiKeyService {
    * without it, and with no admin key at all, one is generated and returned to print once.
    */
   async bootstrapAdmin(configuredToken?: string): Promise<string | null> {
-    if (configuredToken) {
-      if (!(await this.keys.findActiveByHash(hashSecret(configuredToken)))) {
-        await this.create(SYSTEM_ACTOR, 'bootstrap admin (FLEET_ADMIN_TOKEN)', 'admin', configuredToken);
+    // Check and insert under one lock: the first of several nodes starting together makes the key, the others find it.
+    return this.transactor.run(async (tx) => {
+      await this.keys.lockBootstrap(tx);
+      if (configuredToken) {
+        if (!(await this.keys.findActiveByHash(hashSecret(configuredToken), tx))) {
+          await this.insert(SYSTEM_ACTOR, 'bootstrap admin (FLEET_ADMIN_TOKEN)', 'admin', configuredToken, tx);
+        }
+        return null;
       }
-      return null;
-    }
-    if (await this.keys.hasActiveAdmin()) return null;
-    const { token } = await this.create(SYSTEM_ACTOR, 'bootstrap admin (generated)', 'admin');
-    return token;
+      if (await this.keys.hasActiveAdmin(tx)) return null;
+      return (await this.insert(SYSTEM_ACTOR, 'bootstrap admin (generated)', 'admin', newSecret(API_TOKEN_PREFIX), tx)).token;
+    });
+  }
+
+  private async insert(actor: Actor, name: string, role: ApiRole, token: string, tx: DbTx): Promise<{ key: ApiKey; token: string }> {
+    const key = await this.keys.create({ name, role, tokenHash: hashSecret(token), prefix: token.slice(0, 12) }, tx);
+    await this.audit.record(actor, { action: 'api-key.create', resourceType: 'api-key', resourceId: key.id, after: key }, tx);
+    return { key, token };
   }
 }

@@ -1,3 +1,4 @@
+import { ApiKeyService } from '../src/api-key.service';
 import { TestApp } from '../../../test/support/test-app';
 
 describe('API auth and roles (real Postgres)', () => {
@@ -79,5 +80,14 @@ describe('API auth and roles (real Postgres)', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+  });
+
+  it('registers FLEET_ADMIN_TOKEN once when several servers bootstrap it at the same moment, as cluster nodes starting together do', async () => {
+    const token = 'efk_bootstrap-race-test-token-0001';
+    const service = t.app.get(ApiKeyService);
+    expect(await Promise.all([1, 2, 3, 4].map(() => service.bootstrapAdmin(token)))).toEqual([null, null, null, null]);
+    const keys = await t.request('GET', '/api/v1/api-keys?limit=100');
+    expect(keys.body.items.filter((key: { name: string }) => key.name === 'bootstrap admin (FLEET_ADMIN_TOKEN)')).toEqual([expect.objectContaining({ role: 'admin', prefix: token.slice(0, 12) })]);
+    expect((await t.request('GET', '/api/v1/devices', undefined, token)).status).toBe(200);
   });
 });
