@@ -11,7 +11,7 @@ import { StandalonePostgres } from '../support/standalone-postgres';
 const TOKEN = 'efk_first-start-test-admin-token-01';
 const NODES = ['node-1', 'node-2', 'node-3'];
 /** Races at first start are a matter of timing: each round starts the three nodes again on a fresh data dir and database. */
-const ROUNDS = 2;
+const ROUNDS = 3;
 const MIGRATIONS = readdirSync(join(__dirname, '..', '..', 'prisma', 'migrations'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
@@ -104,4 +104,23 @@ describe('cluster nodes started together for the very first time', () => {
       expect(errors).toEqual([]);
     }, 120_000);
   }
+
+  it('generates one admin token, printed by one node only, when none is configured', async () => {
+    const databaseUrl = await postgres.createDatabase('first_start_generated');
+    const dataDir = spawned.dataDir();
+    const servers = NODES.map((nodeId) => spawned.spawn({ DATABASE_URL: databaseUrl, FLEET_DATA_DIR: dataDir, FLEET_NODE_ID: nodeId }));
+    const ready = await Promise.all(servers.map((server) => server.ready()));
+    const printed = servers.flatMap((server) => server.stdout.split('\n').filter((line) => line.startsWith('EDGEFLEET_ADMIN_TOKEN ')));
+    expect(printed).toHaveLength(1);
+    const token = printed[0].slice('EDGEFLEET_ADMIN_TOKEN '.length);
+    const statuses = await Promise.all(ready.map(async (r) => (await fetch(`${r.http}/api/v1/api-keys`, { headers: { authorization: `Bearer ${token}` } })).status));
+    expect(statuses).toEqual([200, 200, 200]);
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      expect((await db.query("SELECT name FROM api_keys WHERE role = 'admin'")).rows).toEqual([{ name: 'bootstrap admin (generated)' }]);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
 });
