@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import type { RawLogin } from './raw-mqtt';
 
@@ -49,8 +50,15 @@ export class LoadGenerator {
     });
   }
 
-  static start(): LoadGenerator {
-    return new LoadGenerator(fork(join(__dirname, 'load-generator-worker.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  /**
+   * `niceness`: its scheduling priority (os.setPriority, 0–19). The devices it plays would have
+   * CPUs of their own; on the bench's shared cores a positive value keeps it from starving the
+   * servers under test (a node restarting while every device reconnects, for one).
+   */
+  static start(niceness = 0): LoadGenerator {
+    const child = fork(join(__dirname, 'load-generator-worker.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    if (niceness) setPriority(child.pid!, niceness);
+    return new LoadGenerator(child);
   }
 
   get pid(): number {
