@@ -329,9 +329,13 @@ function cpuMeter(groups: Record<string, number[]>): () => string {
  * outgoing connections take ephemeral ports, and one could take a port picked early for a node
  * that starts (or restarts) later.
  */
+const pickedPorts = new Set<number>();
+
 async function fixedPort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (pickedPorts.has(port)) continue; // not listened on yet, but another node's or the load balancer's
+    pickedPorts.add(port);
     const free = await new Promise<boolean>((resolve) => {
       const server = createServer().once('error', () => resolve(false));
       server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
