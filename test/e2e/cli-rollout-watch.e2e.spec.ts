@@ -56,14 +56,15 @@ describe('edgefleet rollouts watch on real rollouts to simulated devices', () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startFleet(prefix: string, count: number, failRate: number): Promise<string[]> {
+  /** `installTime`: how long each device takes to install (ms), 50–150 unless given. */
+  async function startFleet(prefix: string, count: number, failRate: number, installTime = { min: 50, max: 150 }): Promise<string[]> {
     const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
     const passwords = await operator.registerDevices(ids);
     const signingKey = await fetch(`${http}/api/v1/signing-key`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text());
     const fleet = new Fleet({
       ...INSTANT_DEVICES,
       failRate,
-      installTime: { min: 50, max: 150 },
+      installTime,
       latency: { min: 20, max: 80 },
       mqttUrl: mqtt,
       logins: ids.map((id) => ({ id, password: passwords.get(id)! })),
@@ -78,21 +79,32 @@ describe('edgefleet rollouts watch on real rollouts to simulated devices', () =>
   }
 
   it('follows a firmware rollout wave by wave and exits 0 when it completes', async () => {
-    const ids = await startFleet('watch-ok', 8, 0);
+    // Installs of 1–1.5 s and a start 3 s out: the watch is attached before the rollout runs and sees
+    // it running for seconds. With instant devices it sometimes started after the rollout had ended
+    // (a loaded host starts the CLI's node slowly) and drew only the final frame.
+    const ids = await startFleet('watch-ok', 8, 0, { min: 1_000, max: 1_500 });
     const artifact = await operator.uploadFirmware('2.0.0');
     const file = join(dir, 'rollout.yaml');
+    const startAt = new Date(Date.now() + 3_000).toISOString();
     writeFileSync(
       file,
-      stringify({ name: 'watch to completion', type: 'firmware', artifactId: artifact.id, target: { deviceIds: ids }, strategy: { waves: [25, 100], maxInFlight: 4, deviceTimeoutSeconds: 60, retries: 0 } }),
+      stringify({
+        name: 'watch to completion',
+        type: 'firmware',
+        artifactId: artifact.id,
+        target: { deviceIds: ids },
+        strategy: { waves: [25, 100], maxInFlight: 4, deviceTimeoutSeconds: 60, retries: 0 },
+        schedule: { startAt },
+      }),
     );
     const created = await cli.json(['rollouts', 'create', '-f', file]);
-    expect(created).toMatchObject({ name: 'watch to completion', targetCount: 8 });
+    expect(created).toMatchObject({ name: 'watch to completion', state: 'scheduled' }); // its targets are resolved when it starts
 
     const watch = await cli.run(['rollouts', 'watch', created.id, '-o', 'json', '--timeout', '60']);
     expect(watch.code).toBe(0);
     const final = JSON.parse(watch.stdout);
     expect(final).toEqual(await operator.rollout(created.id));
-    expect(final).toMatchObject({ state: 'completed', counts: { succeeded: 8 } });
+    expect(final).toMatchObject({ state: 'completed', targetCount: 8, counts: { succeeded: 8 } });
     // Progress on stderr: a line for the rollout, a bar per wave, the last one full.
     const lines = watch.stderr.trimEnd().split('\n');
     expect(lines.slice(-3)).toEqual([
