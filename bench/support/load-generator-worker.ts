@@ -60,7 +60,7 @@ async function reconnect(index: number): Promise<void> {
   await connect(index);
 }
 
-async function handle(command: GeneratorCommand): Promise<Partial<GeneratorStatus>> {
+async function handle(command: GeneratorCommand): Promise<void> {
   switch (command.type) {
     case 'connect': {
       ({ logins } = command);
@@ -71,23 +71,23 @@ async function handle(command: GeneratorCommand): Promise<Partial<GeneratorStatu
         for (let i = next++; i < logins.length; i = next++) await connect(i);
       };
       await Promise.all(Array.from({ length: Math.min(command.concurrency, logins.length) }, worker));
-      return {};
+      return;
     }
     case 'start-load':
       load = new ReportLoad(devices, { ratePerDevice: command.ratePerDevice, topic: (i) => `devices/${logins[i].id}/state/reported`, payload: benchReport });
       load.start();
-      return {};
+      return;
     case 'stop-load':
       load?.stop();
-      return {};
+      return;
     case 'status':
-      return {};
+      return;
     case 'close':
       closing = true;
       load?.stop();
       await Promise.all(devices.filter(Boolean).map((device) => (device.close(), device.closed)));
       [devices, load, closing] = [[], undefined, false];
-      return {};
+      return;
   }
 }
 
