@@ -14,8 +14,6 @@ import { RolloutRepository } from './rollout.repository';
 
 /** Events arriving within this window are handled together (a reconnect storm is a few queries, not thousands). */
 const COALESCE_MS = 20;
-/** Refreshes come already gathered by the cross-node signal that carries them: waiting again only delays the jobs. */
-const REFRESH_COALESCE_MS = 1;
 
 /**
  * Reacts to what devices do outside the job topics: a device that connects gets its in-flight
@@ -27,7 +25,7 @@ export class DeviceActivityListener implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RolloutJobs');
   private readonly connected = new Batch<{ deviceId: string; at: Date }>(COALESCE_MS, (connects) => this.devicesConnected(connects));
   private readonly firmware = new Batch<{ deviceId: string; version: string }>(COALESCE_MS, (reports) => this.firmwareReported(reports));
-  private readonly refreshed = new Batch<string>(REFRESH_COALESCE_MS, (deviceIds) => this.devicesRefreshed(deviceIds));
+  private readonly refreshed = new Batch<string>(COALESCE_MS, (deviceIds) => this.devicesRefreshed(deviceIds));
   /** Per device held here: when it connected or was last refreshed; newer jobs are what a refresh sends. */
   private readonly sentUpTo = new Map<string, Date>();
   private readonly onConnected = (deviceId: string): void => {
