@@ -4,11 +4,12 @@ import { Client } from 'pg';
 import { HaproxyProcess, type HaproxyPorts } from '../test/support/haproxy';
 import { scratchDir } from '../test/support/scratch-dir';
 import { StandalonePostgres } from '../test/support/standalone-postgres';
-import { type BenchServer, percentile, startBenchServer } from './support/bench-server';
+import { type BenchServer, startBenchServer } from './support/bench-server';
 import { DeliveryProbes, type ProbeDevice } from './support/delivery-probes';
-import { type DeviceLogin, hostAndPort, registerDevices } from './support/fleet-setup';
+import { type DeviceLogin, hostAndPort, registerDevices, scrapeMetrics } from './support/fleet-setup';
 import { LoadGenerator, describeFailures } from './support/load-generator';
-import { treeCpu } from './support/process-cpu';
+import { treeCpu, treesCpuMs } from './support/process-cpu';
+import { describeLatencies as describe } from './support/reported-load-run';
 import { TwinRows } from './support/twin-rows';
 
 // Issue #20 bench:cluster: three nodes on one Postgres (Debian's postgresql-15, fsync off) behind
@@ -47,7 +48,6 @@ const DIRECT = process.env.BENCH_VIA === 'direct';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const describe = (sorted: number[]) => `p50 ${Math.round(percentile(sorted, 50))} ms, p99 ${Math.round(percentile(sorted, 99))} ms, max ${Math.round(sorted[sorted.length - 1] ?? NaN)} ms (${sorted.length} samples)`;
 
 interface NodePorts {
   HTTP_PORT: string;
@@ -123,13 +123,13 @@ async function oneNode(bench: Bench): Promise<SteadyRun> {
   const slices = splitOver(bench.logins.slice(0, third), PER_GENERATOR);
   const generators = bench.generators.slice(0, slices.length);
   const { host, port } = hostAndPort(node.mqtt!);
-  const connectCpu = cpuMeter(cpuGroups(bench));
+  const connectCpu = groupCpuMeter(cpuGroups(bench));
   const started = performance.now();
   await Promise.all(slices.map((logins, g) => generators[g].request({ type: 'connect', host, port, logins, concurrency: CONCURRENCY })));
   await waitOnline(bench.db, third);
   console.log(`1 node: ${third} devices online ${seconds(performance.now() - started)} after the first CONNECT, straight to the node; CPU ${connectCpu()}`);
   console.log(`1 node: idle with its ${third} sessions, ${await idleCpu([node])} ms of server CPU a second`);
-  const runCpu = cpuMeter(cpuGroups(bench));
+  const runCpu = groupCpuMeter(cpuGroups(bench));
   const [run, delivery] = await measured(bench, generators, RATE * 3, bench.probeLogins.map((login) => ({ login, mqtt: node.mqtt! })));
   console.log(`1 node: ${third} devices × ${+(RATE * 3).toFixed(3)}/s: persisted ${Math.round(run.persistedPerSec)} reports/s, publish → row ${describe(run.writeLatencies)}; event-loop delay p99/max ${run.eventLoopDelay} ms`);
   console.log(`1 node: delivery (PATCH desired → state/desired at a device on the same node) ${describe(delivery)}; CPU over the run ${runCpu()}`);
@@ -145,7 +145,7 @@ async function threeNodes(bench: Bench): Promise<SteadyRun> {
   const backends = bench.nodes.map((node) => ({ mqtt: node.mqtt!, ws: node.ws!, http: node.http }));
   for (let p = 0; p < HAPROXIES; p++) bench.proxies.push(await HaproxyProcess.start(backends, lbPorts, '0.0.0.0'));
   const slices = splitOver(bench.logins, PER_GENERATOR);
-  const connectCpu = cpuMeter(cpuGroups(bench));
+  const connectCpu = groupCpuMeter(cpuGroups(bench));
   const started = performance.now();
   const target = (g: number) => (DIRECT ? hostAndPort(bench.nodes[g % NODES.length].mqtt!) : { host: lbAddress(g), port: lbPorts.mqtt });
   const connected = await Promise.all(bench.generators.map((generator, g) => generator.request({ type: 'connect', ...target(g), logins: slices[g], concurrency: CONCURRENCY })));
@@ -156,7 +156,7 @@ async function threeNodes(bench: Bench): Promise<SteadyRun> {
   console.log(`connect: all ${DEVICES} online in the registry ${seconds(onlineMs)} after the first CONNECT (target < 20 s); sessions per node ${await sessionsPerNode(bench.db)}`);
   console.log(`connect: CPU ${connectCpu()}; failed CONNECT attempts (retried): ${describeFailures(connected)}`);
   console.log(`3 nodes: idle with their sessions, ${await idleCpu(bench.nodes)} ms of server CPU a second (together)`);
-  const runCpu = cpuMeter(cpuGroups(bench));
+  const runCpu = groupCpuMeter(cpuGroups(bench));
   const [run, delivery] = await measured(bench, bench.generators, RATE, bench.probeLogins.map((login, i) => ({ login, mqtt: bench.nodes[1 + (i % 2)].mqtt! })));
   console.log(`3 nodes: ${DEVICES} devices × ${RATE}/s: persisted ${Math.round(run.persistedPerSec)} reports/s, publish → row ${describe(run.writeLatencies)}; event-loop delay p99/max per node ${run.eventLoopDelay} ms`);
   console.log(`cross-node delivery (PATCH desired at node-1 → state/desired at a device on node-2 or node-3): ${describe(delivery)} (target p99 < 250 ms); CPU over the run ${runCpu()}`);
@@ -237,12 +237,8 @@ async function steadyLoad(generators: LoadGenerator[], ratePerDevice: number, no
   await sleep(WARMUP_SECONDS * 1000);
   await rows.newWriteLatencies();
   const persisted0 = await rows.persistedReports();
-  const nodeCpu = () => nodes.reduce((sum, node) => sum + (treeCpu(node.pid)?.rootMs ?? NaN), 0);
-  const postgresCpu = () => {
-    const tree = treeCpu(postgresPid);
-    return tree ? tree.rootMs + tree.descendantsMs : NaN;
-  };
-  const [cpu0, pg0] = [nodeCpu(), postgresCpu()];
+  const postgresCpu = () => treesCpuMs([postgresPid]);
+  const [cpu0, pg0] = [nodesCpuMs(nodes), postgresCpu()];
   await Promise.all(nodes.map(eventLoopDelay)); // starts each node's window (prom-client resets the histogram when read)
   const started = performance.now();
   const writeLatencies: number[] = [];
@@ -253,7 +249,7 @@ async function steadyLoad(generators: LoadGenerator[], ratePerDevice: number, no
     writeLatencies.push(...(await rows.newWriteLatencies()).total);
   }
   const persisted = (await rows.persistedReports()) - persisted0;
-  const [cpu, pg] = [nodeCpu() - cpu0, postgresCpu() - pg0];
+  const [cpu, pg] = [nodesCpuMs(nodes) - cpu0, postgresCpu() - pg0];
   const elapsed = (performance.now() - started) / 1000;
   const delays = await Promise.all(nodes.map(eventLoopDelay));
   await Promise.all(generators.map((generator) => generator.request({ type: 'stop-load' })));
@@ -268,17 +264,20 @@ async function steadyLoad(generators: LoadGenerator[], ratePerDevice: number, no
 
 /** A node's event-loop delay p99 and max (ms) since its /metrics was last read (prom-client's default metrics). */
 async function eventLoopDelay(node: BenchServer): Promise<{ p99: number; max: number }> {
-  const text = await (await fetch(`${node.http}/metrics`)).text();
-  const sample = (name: string) => Number(new RegExp(`^edgefleet_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
-  return { p99: sample('p99'), max: sample('max') };
+  const [p99, max] = await scrapeMetrics(node, ['edgefleet_nodejs_eventloop_lag_p99_seconds', 'edgefleet_nodejs_eventloop_lag_max_seconds']);
+  return { p99: p99 * 1000, max: max * 1000 };
 }
 
 /** The nodes' CPU (ms a second, together) over IDLE_MS with no load: what a node costs before any message. */
 async function idleCpu(nodes: BenchServer[]): Promise<number> {
-  const cpu = () => nodes.reduce((sum, node) => sum + (treeCpu(node.pid)?.rootMs ?? NaN), 0);
-  const before = cpu();
+  const before = nodesCpuMs(nodes);
   await sleep(IDLE_MS);
-  return Math.round(((cpu() - before) * 1000) / IDLE_MS);
+  return Math.round(((nodesCpuMs(nodes) - before) * 1000) / IDLE_MS);
+}
+
+/** The server processes' own CPU (ms) now, without children they ran and reaped. */
+function nodesCpuMs(nodes: readonly BenchServer[]): number {
+  return nodes.reduce((sum, node) => sum + (treeCpu(node.pid)?.rootMs ?? NaN), 0);
 }
 
 /** Polls the registry until `count` bench devices are online; fails after 120 s. */
@@ -309,28 +308,18 @@ async function sessionsPerNode(db: Client): Promise<string> {
 }
 
 /** CPU (user + system) of groups of process trees between two calls, e.g. "nodes 12.3 s, postgres 4.5 s". */
-function cpuMeter(groups: Record<string, number[]>): () => string {
-  const total = (pids: number[]) => pids.reduce((sum, pid) => {
-    const tree = treeCpu(pid);
-    return sum + (tree ? tree.rootMs + tree.descendantsMs : NaN);
-  }, 0);
-  const before = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, total(pids)]));
-  return () => Object.entries(groups).map(([name, pids]) => `${name} ${seconds(total(pids) - before[name])}`).join(', ');
+function groupCpuMeter(groups: Record<string, number[]>): () => string {
+  const before = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, treesCpuMs(pids)]));
+  return () => Object.entries(groups).map(([name, pids]) => `${name} ${seconds(treesCpuMs(pids) - before[name])}`).join(', ');
 }
 
-/**
- * The load balancer listens on every address; each generator process connects to its own
- * loopback address of it. 45,000 connections to one address and port would run out of source
- * ports (28,000 here), and binding each socket to its own source address first costs the kernel
- * a search of its bound ports per connect (it was most of the generators' CPU).
- */
+const pickedPorts = new Set<number>();
+
 /**
  * A free port below the kernel's ephemeral range (32768–60999 here): the bench's own 45,000
  * outgoing connections take ephemeral ports, and one could take a port picked early for a node
  * that starts (or restarts) later.
  */
-const pickedPorts = new Set<number>();
-
 async function fixedPort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
@@ -344,6 +333,12 @@ async function fixedPort(): Promise<number> {
   }
 }
 
+/**
+ * The load balancer listens on every address; each generator process connects to its own
+ * loopback address of it. 45,000 connections to one address and port would run out of source
+ * ports (28,000 here), and binding each socket to its own source address first costs the kernel
+ * a search of its bound ports per connect (it was most of the generators' CPU).
+ */
 function lbAddress(generator: number): string {
   return `127.0.0.${10 + generator}`;
 }

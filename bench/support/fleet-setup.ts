@@ -27,8 +27,15 @@ export function hostAndPort(url: string): { host: string; port: number } {
 }
 
 /** The value of one Prometheus sample on the server's /metrics, e.g. `edgefleet_twin_reports_total{outcome="applied"}`. */
-export async function scrapeMetric(server: BenchServer, sample: string): Promise<number> {
-  const text = await (await fetch(`${server.http}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
-  return line ? Number(line.slice(sample.length + 1)) : NaN;
+export async function scrapeMetric(server: Pick<BenchServer, 'http'>, sample: string): Promise<number> {
+  return (await scrapeMetrics(server, [sample]))[0];
+}
+
+/** Several samples from one read of /metrics (NaN for one not there): one read matters where reading resets a value, as prom-client's event-loop histogram does. */
+export async function scrapeMetrics(server: Pick<BenchServer, 'http'>, samples: readonly string[]): Promise<number[]> {
+  const lines = (await (await fetch(`${server.http}/metrics`)).text()).split('\n');
+  return samples.map((sample) => {
+    const line = lines.find((l) => l.startsWith(`${sample} `));
+    return line ? Number(line.slice(sample.length + 1)) : NaN;
+  });
 }

@@ -1,4 +1,4 @@
-import { type RawLogin, RawMqttDevice } from './raw-mqtt';
+import { ConnectFailure, type RawLogin, RawMqttDevice } from './raw-mqtt';
 import { ReportLoad, benchReport } from './report-load';
 import type { GeneratorCommand, GeneratorReply, GeneratorStatus } from './load-generator';
 
@@ -47,11 +47,9 @@ async function connect(index: number): Promise<void> {
   }
 }
 
+/** Why a CONNECT attempt failed: what RawMqttDevice says, else the socket's error code. */
 function failureReason(error: Error & { code?: string }): string {
-  if (error.code) return error.code;
-  const connack = /CONNACK (\d+)/.exec(error.message);
-  if (connack) return `CONNACK ${connack[1]}`;
-  return /closed before CONNACK/.test(error.message) ? 'closed before CONNACK' : /timed out/.test(error.message) ? 'timed out' : error.message;
+  return error instanceof ConnectFailure ? error.reason : (error.code ?? error.message);
 }
 
 async function reconnect(index: number): Promise<void> {

@@ -49,6 +49,14 @@ export function treeCpu(rootPid: number): TreeCpu | null {
   return { rootMs: root.cpuMs, descendantsMs };
 }
 
+/** CPU (ms) of these processes and their descendants together, now; NaN if one is gone. */
+export function treesCpuMs(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => {
+    const tree = treeCpu(pid);
+    return sum + (tree ? tree.rootMs + tree.descendantsMs : NaN);
+  }, 0);
+}
+
 /** CPU used by the server, its embedded Postgres and this (client) process between two calls. */
 export function cpuMeter(serverPid: number): () => { serverMs: number; postgresMs: number; clientMs: number } {
   const server0 = treeCpu(serverPid);

@@ -1,6 +1,16 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { type SecureContextOptions, connect as connectTls } from 'node:tls';
 
+/** A CONNECT that got no session, with why in a word or two ("CONNACK 3", "timed out", …) for counting. */
+export class ConnectFailure extends Error {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
 /** How a device signs in: its password, and for MQTTS its client certificate and the CA it trusts. */
 export interface RawLogin {
   id: string;
@@ -31,20 +41,20 @@ export class RawMqttDevice {
     const { id: clientId, password } = login;
     return new Promise((resolve, reject) => {
       const socket = login.tls ? connectTls({ host, port, ...login.tls }).setNoDelay(true) : connectTcp({ host, port, noDelay: true, localAddress });
-      const timer = setTimeout(() => fail(new Error(`CONNECT of ${clientId} timed out`)), 30_000);
+      const timer = setTimeout(() => fail(new ConnectFailure(`CONNECT of ${clientId} timed out`, 'timed out')), 30_000);
       const fail = (error: Error) => {
         clearTimeout(timer);
         socket.destroy();
         reject(error);
       };
       // Closed with no CONNACK (a load balancer whose node went away, a server at its cap): fail now, not at the timeout.
-      const closedEarly = () => fail(new Error(`CONNECT of ${clientId}: connection closed before CONNACK`));
+      const closedEarly = () => fail(new ConnectFailure(`CONNECT of ${clientId}: connection closed before CONNACK`, 'closed before CONNACK'));
       socket.once('error', fail);
       socket.once('close', closedEarly);
       socket.once(login.tls ? 'secureConnect' : 'connect', () => socket.write(connectPacket(clientId, password)));
       socket.once('data', (data) => {
         clearTimeout(timer);
-        if (data[0] !== 0x20 || data[3] !== 0) return fail(new Error(`CONNECT of ${clientId} refused (CONNACK ${data[3]})`));
+        if (data[0] !== 0x20 || data[3] !== 0) return fail(new ConnectFailure(`CONNECT of ${clientId} refused (CONNACK ${data[3]})`, `CONNACK ${data[3]}`));
         socket.removeListener('error', fail);
         socket.removeListener('close', closedEarly);
         socket.on('error', () => undefined);
