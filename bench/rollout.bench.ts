@@ -112,7 +112,7 @@ async function runOnce(devices: number, options: RolloutBenchOptions): Promise<R
     const idleUsage = idle.stop(counterDelta(beforeIdle, idleCounters));
 
     const measure = (name: string, artifactId: string, target: object, strategy: object) =>
-      measureRollout({ server, api, stats: stats!, fleet: fleet!, idleUsage, idleCounters, devices, timeoutSeconds: options.timeoutSeconds }, {
+      measureRollout({ server, api, stats: stats!, fleet: fleet!, idleUsage, devices, timeoutSeconds: options.timeoutSeconds }, {
         name,
         type: 'firmware',
         artifactId,
@@ -134,7 +134,6 @@ interface MeasureContext {
   stats: PostgresStats;
   fleet: Fleet;
   idleUsage: Usage;
-  idleCounters: DatabaseCounters;
   devices: number;
   timeoutSeconds: number;
 }
@@ -143,10 +142,12 @@ type RolloutBody = { name: string; type: 'firmware'; artifactId: string; target:
 
 /** One rollout from create to its final state: time, dispatch rate, CPU of server and Postgres, transactions and rows written. */
 async function measureRollout(context: MeasureContext, body: RolloutBody): Promise<RunResult> {
-  const { server, api, stats, fleet, idleUsage, idleCounters, timeoutSeconds } = context;
+  const { server, api, stats, fleet, idleUsage, timeoutSeconds } = context;
   const devices = (body.target as { deviceIds?: string[] }).deviceIds?.length ?? context.devices;
   console.log(`  ${body.name}:`);
-    const dispatchedBefore = await scrapeMetric(server, 'edgefleet_rollout_jobs_dispatched_total');
+  const dispatchedBefore = await scrapeMetric(server, 'edgefleet_rollout_jobs_dispatched_total');
+  // Settled: the idle phase, or the run before this one, ended with a settle wait.
+  const beforeCounters = await stats.counters();
   const usage = startUsage(server);
   const created = await api.createRollout(body);
   const final = await watchRollout(api, created.id, timeoutSeconds).catch(async (error: Error) => {
@@ -158,8 +159,8 @@ async function measureRollout(context: MeasureContext, body: RolloutBody): Promi
   const afterCounters = await stats.settledCounters();
   // The settle wait after completion is idle time: its share of the baseline rate is taken out.
   const idleRate = (n: number) => (n / idleUsage.seconds) * (STATS_FLUSH_MS / 1000);
-  const raw = counterDelta(idleCounters, afterCounters);
-  const db = { transactions: raw.transactions - idleRate(idleUsage.db.transactions), rowsWritten: raw.rowsWritten - idleRate(idleUsage.db.rowsWritten) };
+  const raw = counterDelta(beforeCounters, afterCounters);
+  const db = { transactions: raw.transactions - idleRate(idleUsage.db.transactions), rowsWritten: raw.rowsWritten - idleRate(idleUsage.db.rowsWritten), byTable: raw.byTable };
   const timing = await jobTiming(stats, created.id);
   const fleetStats = fleet.stats();
   console.log(`  fleet at the end: online ${fleetStats.online}/${devices}, refused ${fleetStats.refused}, reconnects ${fleetStats.reconnects}, firmware ${JSON.stringify(fleetStats.firmware)}`);
@@ -316,6 +317,8 @@ function printRun(r: RunResult): void {
       `(idle before: ${perSecond(idle.db.transactions, idle.seconds)}/s), ${(rollout.db.transactions / r.devices).toFixed(2)} per device; ` +
       `rows written ${(rollout.db.rowsWritten / r.devices).toFixed(1)} per device`,
   );
+  const tables = Object.entries(rollout.db.byTable).sort(([, a], [, b]) => b - a);
+  console.log(`  rows written per device by table: ${tables.map(([name, n]) => `${name} ${(n / r.devices).toFixed(2)}`).join(', ')}`);
   console.log(`  simulated fleet (this process): CPU ${(rollout.fleetMs / 1000).toFixed(1)} s = ${percentOfCore(rollout.fleetMs, rollout.seconds)} of one core`);
 }
 

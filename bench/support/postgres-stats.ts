@@ -6,6 +6,8 @@ import { type BenchServer, databaseUrl } from './bench-server';
 export interface DatabaseCounters {
   transactions: number;
   rowsWritten: number;
+  /** Rows inserted, updated or deleted, by table (pg_stat_user_tables). */
+  byTable: Record<string, number>;
 }
 
 /**
@@ -27,11 +29,14 @@ export class PostgresStats {
   }
 
   async counters(): Promise<DatabaseCounters> {
-    const { rows } = await this.client.query<DatabaseCounters>(
+    const { rows } = await this.client.query<Omit<DatabaseCounters, 'byTable'>>(
       `SELECT (xact_commit + xact_rollback)::float8 AS transactions, (tup_inserted + tup_updated + tup_deleted)::float8 AS "rowsWritten"
        FROM pg_stat_database WHERE datname = current_database()`,
     );
-    return rows[0];
+    const tables = await this.client.query<{ name: string; written: number }>(
+      `SELECT relname AS name, (n_tup_ins + n_tup_upd + n_tup_del)::float8 AS written FROM pg_stat_user_tables`,
+    );
+    return { ...rows[0], byTable: Object.fromEntries(tables.rows.map((row) => [row.name, row.written])) };
   }
 
   /** Counters once every backend has published what it did up to now. */
@@ -50,8 +55,10 @@ export class PostgresStats {
 }
 
 export function counterDelta(before: DatabaseCounters, after: DatabaseCounters): DatabaseCounters {
-  return {
-    transactions: after.transactions - before.transactions,
-    rowsWritten: after.rowsWritten - before.rowsWritten,
-  };
+  const byTable: Record<string, number> = {};
+  for (const [name, written] of Object.entries(after.byTable)) {
+    const delta = written - (before.byTable[name] ?? 0);
+    if (delta > 0) byTable[name] = delta;
+  }
+  return { transactions: after.transactions - before.transactions, rowsWritten: after.rowsWritten - before.rowsWritten, byTable };
 }
