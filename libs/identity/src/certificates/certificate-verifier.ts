@@ -1,8 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { TrustedCas } from '../ca/trusted-cas';
+import { type TrustWithdrawnListener, TrustedCas } from '../ca/trusted-cas';
 import type { LoadedCa } from '../ca/trusted-ca';
 import { type CertificateFacts, factsOf } from '../x509/certificate-facts';
+import { verifyChain } from './certificate-chain';
 import { RevokedCertificates } from './revoked-certificates';
 
 export type CertificateRefusalReason = 'certificate-expired' | 'certificate-other-id' | 'certificate-untrusted' | 'certificate-revoked';
@@ -13,8 +14,8 @@ export type CertificateVerdict =
 
 /**
  * Checks a client certificate presented over TLS, with no database round trip: chained to a
- * trusted CA (its signature verifies with the CA's key), within its validity, its subject CN
- * the client id, and not revoked.
+ * trusted CA (its signature verifies with the CA's key, directly or through the intermediate CA
+ * certificates sent with it), within its validity, its subject CN the client id, and not revoked.
  */
 @Injectable()
 export class CertificateVerifier {
@@ -23,7 +24,7 @@ export class CertificateVerifier {
     private readonly revoked: RevokedCertificates,
   ) {}
 
-  /** `certificate`: as the TLS socket parsed it (`getPeerX509Certificate`). */
+  /** `certificate`: as the TLS socket parsed it (`getPeerX509Certificate`), the rest of the chain the device sent as its `issuerCertificate`. */
   verify(certificate: X509Certificate, clientId: string, now = Date.now()): CertificateVerdict {
     const facts = factsOf(certificate);
     if (facts.commonName !== clientId) {
@@ -32,10 +33,28 @@ export class CertificateVerifier {
     if (now < facts.notBefore.getTime() || now >= facts.notAfter.getTime()) {
       return { ok: false, reason: 'certificate-expired', message: 'the client certificate is expired or not yet valid' };
     }
-    const issuer = this.trusted.issuerOf(certificate);
-    if (!issuer) return { ok: false, reason: 'certificate-untrusted', message: 'the client certificate is not issued by a trusted CA' };
+    const chain = verifyChain(certificate, (link) => this.trusted.issuerOf(link), now);
+    if (!chain.ok) return chain;
     if (this.revoked.has(facts.fingerprint)) return { ok: false, reason: 'certificate-revoked', message: 'the client certificate is revoked' };
-    return { ok: true, deviceId: clientId, facts, issuer, certificate };
+    return { ok: true, deviceId: clientId, facts, issuer: chain.anchor, certificate };
+  }
+
+  /** The fingerprint of the trusted CA `certificate` chains to now, if any (a live session's, once a CA it may have used is removed). */
+  anchorOf(certificate: X509Certificate, now = Date.now()): string | undefined {
+    const chain = verifyChain(certificate, (link) => this.trusted.issuerOf(link), now);
+    return chain.ok ? chain.anchor.fingerprint : undefined;
+  }
+
+  isTrustedCa(fingerprint: string): boolean {
+    return this.trusted.isKnown(fingerprint);
+  }
+
+  onTrustWithdrawn(listener: TrustWithdrawnListener): void {
+    this.trusted.onWithdrawn(listener);
+  }
+
+  offTrustWithdrawn(listener: TrustWithdrawnListener): void {
+    this.trusted.offWithdrawn(listener);
   }
 
   isRevoked(fingerprint: string): boolean {
