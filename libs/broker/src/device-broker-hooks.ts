@@ -98,7 +98,7 @@ export class DeviceBrokerHooks {
     this.certificateChecks = [
       clientIdIsDeviceId,
       usernameIsClientIdIfSent,
-      certificateIsValid((certificate, clientId) => verifier.verify(certificate, clientId)),
+      certificateIsValid((certificate, clientId, resumed) => verifier.verify(certificate, clientId, resumed)),
       deviceIsRegistered(lookup, register),
       methodAllowed('certificate'),
     ];
@@ -172,7 +172,9 @@ export class DeviceBrokerHooks {
       if (throttle.retryAfterMs(source) > 0) {
         return done(refuse({ code: ConnackCode.ServerUnavailable, reason: 'throttled', message: 'too many failed attempts from this address' }, metrics), false);
       }
-      const attempt: ConnectAttempt = { clientId: client.id, username: username ?? undefined, password: password ?? undefined, peerCertificate: peerCertificateOf(client) };
+      const peerCertificate = peerCertificateOf(client);
+      const attempt: ConnectAttempt = { clientId: client.id, username: username ?? undefined, password: password ?? undefined, peerCertificate };
+      if (peerCertificate) attempt.tlsResumed = (client.conn as TLSSocket).isSessionReused();
       const checks = checksFor(attempt);
       runConnectChecks(checks, attempt).then(
         (refusal) => {

@@ -115,6 +115,10 @@ export class TrustedCas implements OnModuleInit, OnModuleDestroy {
     return candidates.find((ca) => certificate.checkIssued(ca.certificate) && certificate.verify(ca.certificate.publicKey));
   }
 
+  find(fingerprint: string): LoadedCa | undefined {
+    return this.byFingerprint.get(fingerprint);
+  }
+
   isKnown(fingerprint: string): boolean {
     return this.byFingerprint.has(fingerprint);
   }

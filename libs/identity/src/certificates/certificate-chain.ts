@@ -7,7 +7,8 @@ export const MAX_INTERMEDIATES = 4;
 const MAX_PRESENTED = 8;
 
 export type ChainVerdict =
-  | { ok: true; anchor: LoadedCa }
+  /** `chainNotAfter`: when the first intermediate of the chain expires (undefined: signed by the trusted CA directly). */
+  | { ok: true; anchor: LoadedCa; chainNotAfter?: number }
   | { ok: false; reason: 'certificate-untrusted' | 'certificate-expired'; message: string };
 
 const UNTRUSTED: ChainVerdict = { ok: false, reason: 'certificate-untrusted', message: 'the client certificate is not issued by a trusted CA' };
@@ -23,18 +24,21 @@ const UNTRUSTED: ChainVerdict = { ok: false, reason: 'certificate-untrusted', me
 export function verifyChain(leaf: X509Certificate, trustedIssuerOf: (certificate: X509Certificate) => LoadedCa | undefined, now: number): ChainVerdict {
   let current = leaf;
   let presented: X509Certificate[] | undefined;
+  let chainNotAfter: number | undefined;
   for (let intermediates = 0; ; intermediates++) {
     const anchor = trustedIssuerOf(current);
-    if (anchor) return { ok: true, anchor };
+    if (anchor) return { ok: true, anchor, chainNotAfter };
     if (intermediates === MAX_INTERMEDIATES) return UNTRUSTED;
     presented ??= presentedAfter(leaf);
     const index = presented.findIndex((candidate) => current.checkIssued(candidate) && current.verify(candidate.publicKey));
     if (index < 0) return UNTRUSTED;
     const [issuer] = presented.splice(index, 1);
     if (!issuer.ca) return { ok: false, reason: 'certificate-untrusted', message: 'an intermediate certificate is not a CA certificate (basicConstraints CA:TRUE)' };
-    if (now < Date.parse(issuer.validFrom) || now >= Date.parse(issuer.validTo)) {
+    const notAfter = Date.parse(issuer.validTo);
+    if (now < Date.parse(issuer.validFrom) || now >= notAfter) {
       return { ok: false, reason: 'certificate-expired', message: 'an intermediate CA certificate is expired or not yet valid' };
     }
+    chainNotAfter = Math.min(chainNotAfter ?? notAfter, notAfter);
     current = issuer;
   }
 }
