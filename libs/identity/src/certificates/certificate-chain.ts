@@ -7,7 +7,7 @@ export const MAX_INTERMEDIATES = 4;
 const MAX_PRESENTED = 8;
 
 export type ChainVerdict =
-  /** `chainNotAfter`: when the first intermediate of the chain expires (undefined: signed by the trusted CA directly). */
+  /** `chainNotAfter`: when the intermediate expiring first expires (undefined: signed by the trusted CA directly). */
   | { ok: true; anchor: LoadedCa; chainNotAfter?: number }
   | { ok: false; reason: 'certificate-untrusted' | 'certificate-expired'; message: string };
 
