@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { Operator } from './support/operator';
-import { keyAndCsr, newCa, signedByCa } from '../support/openssl';
+import { chainFile, intermediateCa, keyAndCsr, newCa, signedByCa } from '../support/openssl';
 import { closed, waitFor } from '../support/mqtt-device';
 import { scratchDir } from '../support/scratch-dir';
 import { type ReadyInfo, ServerProcess } from '../support/server-process';
@@ -10,7 +10,7 @@ import { StandalonePostgres } from '../support/standalone-postgres';
 
 const TOKEN = 'efk_cluster-ca-test-admin-token-01';
 
-/** Two nodes on one Postgres: a CA registered through one is trusted by the other without a restart. */
+/** Two nodes on one Postgres: a CA registered, changed or removed through one is seen so by the other without a restart. */
 describe('device certificates across two cluster nodes', () => {
   let postgres: StandalonePostgres;
   let dataDir: string;
@@ -77,5 +77,35 @@ describe('device certificates across two cluster nodes', () => {
     await gone;
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
     await expect(connectAsync(ready[1].mqtts!, options)).rejects.toThrow();
+  }, 30_000);
+
+  it('follows at node 2 a policy changed through node 1, and closes there within 1 s the sessions of a CA removed through node 1', async () => {
+    const operator = new Operator(ready[0].http, TOKEN);
+    const ca = newCa(certDir, 'leaving');
+    const registered = await operator.request('POST', '/api/v1/cas', { certificate: readFileSync(ca.cert, 'utf8') });
+    expect(registered.status).toBe(201);
+    const optionsFor = (id: string, files: { key: string; cert: string }) => ({
+      clientId: id, key: readFileSync(files.key), cert: readFileSync(files.cert), rejectUnauthorized: false, reconnectPeriod: 0, connectTimeout: 2_000,
+    });
+    const changed = await operator.request('PATCH', `/api/v1/cas/${registered.body.id}`, { autoRegister: { type: 'meter' } });
+    expect(changed.status).toBe(200);
+    const direct = optionsFor('leaving-1', signedByCa(certDir, ca, 'leaving-1', 'leaving-1'));
+    // Node 2 trusted the CA already; what it must learn is the new policy.
+    const first = await waitFor(() => connectAsync(ready[1].mqtts!, direct).catch(() => undefined), (connected) => connected !== undefined, 2_000);
+    clients.push(first!);
+    expect((await operator.request('GET', '/api/v1/devices/leaving-1')).body).toMatchObject({ type: 'meter' });
+    const factory = intermediateCa(certDir, ca, 'leaving-factory');
+    const leaf = signedByCa(certDir, factory, 'leaving-2', 'leaving-2');
+    const chained = optionsFor('leaving-2', { key: leaf.key, cert: chainFile(certDir, 'leaving-2', [leaf.cert, factory.cert]) });
+    const second = await connectAsync(ready[1].mqtts!, chained);
+    clients.push(second);
+
+    const gone = Promise.all([closed(first!), closed(second)]);
+    const removedAt = Date.now();
+    expect((await operator.request('DELETE', `/api/v1/cas/${registered.body.id}`)).status).toBe(204);
+    await gone;
+    expect(Date.now() - removedAt).toBeLessThan(1_000);
+    await expect(connectAsync(ready[1].mqtts!, direct)).rejects.toThrow(/Not authorized/i);
+    await expect(connectAsync(ready[1].mqtts!, chained)).rejects.toThrow(/Not authorized/i);
   }, 30_000);
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Files made by the `openssl` command line (Debian's OpenSSL 3): keys, CSRs, CAs and certificates nobody here encoded. */
@@ -55,6 +55,19 @@ export function loopbackServerCertificate(dir: string, name = 'server'): KeyAndC
  * `start` to `end` (UTC), so a test can make one that has already expired.
  */
 export function signedByCa(dir: string, ca: KeyAndCertificate, name: string, commonName: string, validity: { start: Date; end: Date } = inDays(30)): KeyAndCertificate {
+  return signWithCa(dir, ca, name, commonName, validity, ['basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = clientAuth']);
+}
+
+/**
+ * An intermediate CA certificate signed by `parent` (a manufacturer's factory CA under its root);
+ * `ca: false` makes one marked CA:FALSE that still has the key usage to sign certificates.
+ */
+export function intermediateCa(dir: string, parent: KeyAndCertificate, name: string, options: { ca?: boolean } = {}): KeyAndCertificate {
+  const basic = options.ca === false ? 'basicConstraints = critical,CA:FALSE' : 'basicConstraints = critical,CA:TRUE';
+  return signWithCa(dir, parent, `${name}-ca`, `${name} intermediate CA`, inDays(30), [basic, 'keyUsage = critical,keyCertSign,cRLSign']);
+}
+
+function signWithCa(dir: string, ca: KeyAndCertificate, name: string, commonName: string, validity: { start: Date; end: Date }, extensions: string[]): KeyAndCertificate {
   const { key, csr } = keyAndCsr(dir, name, commonName);
   const cert = join(dir, `${name}.pem`);
   const db = join(dir, `${name}.index`);
@@ -66,7 +79,7 @@ export function signedByCa(dir: string, ca: KeyAndCertificate, name: string, com
     [
       '[ca]', 'default_ca = device_ca', '[device_ca]', `database = ${db}`, `new_certs_dir = ${dir}`, `serial = ${join(dir, `${name}.serial`)}`,
       'default_md = sha256', 'policy = any', 'unique_subject = no', 'x509_extensions = leaf', '[any]', 'commonName = supplied',
-      '[leaf]', 'basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = clientAuth', '',
+      '[leaf]', ...extensions, '',
     ].join('\n'),
   );
   openssl([
@@ -74,6 +87,13 @@ export function signedByCa(dir: string, ca: KeyAndCertificate, name: string, com
     '-startdate', asn1Time(validity.start), '-enddate', asn1Time(validity.end),
   ]);
   return { key, cert };
+}
+
+/** One PEM file holding the certificates in this order (a device's certificate, then the intermediates up its chain). */
+export function chainFile(dir: string, name: string, certificates: string[]): string {
+  const file = join(dir, `${name}-chain.pem`);
+  writeFileSync(file, certificates.map((certificate) => readFileSync(certificate, 'utf8')).join(''));
+  return file;
 }
 
 function inDays(days: number): { start: Date; end: Date } {

@@ -178,6 +178,24 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cas/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop trusting a registered CA: certificates chained only to it are refused at CONNECT (0x05) and live sessions signed in with one are closed. The fleet CA cannot be removed */
+        delete: operations["TrustedCaController_remove"];
+        options?: never;
+        head?: never;
+        /** Change a registered CA's auto-registration policy (null: none); applies to devices not registered yet */
+        patch: operations["TrustedCaController_changePolicy"];
+        trace?: never;
+    };
     "/api/v1/claims": {
         parameters: {
             query?: never;
@@ -1008,6 +1026,10 @@ export type components = {
         BatchRegisteredDto: {
             /** @description The devices, in request order, with their credentials */
             devices: components["schemas"]["RegisteredDeviceDto"][];
+        };
+        ChangeCaPolicyDto: {
+            /** @description The new auto-registration policy for devices from this CA not registered yet; null turns auto-registration off. Devices already registered are left as they are */
+            autoRegister: components["schemas"]["AutoRegisterPolicyDto"] | null;
         };
         CreateApiKeyDto: {
             /**
@@ -2289,6 +2311,48 @@ export interface operations {
         };
         responses: {
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TrustedCaController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TrustedCaController_changePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeCaPolicyDto"];
+            };
+        };
+        responses: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -20,6 +20,8 @@ export interface ConnectAttempt {
   password?: Buffer;
   /** The client certificate, on the TLS listener when the device presented one. */
   peerCertificate?: X509Certificate;
+  /** The TLS session was resumed: the certificate came without the chain the device sent at first. */
+  tlsResumed?: boolean;
   /** Filled in by `certificateIsValid`. */
   certificate?: Extract<CertificateVerdict, { ok: true }>;
   /** Filled in by `deviceIsRegistered`. */
@@ -141,9 +143,9 @@ export function usernameIsClientIdIfSent(attempt: ConnectAttempt): ConnectRefusa
  * one that does not is refused with 0x05 rather than falling back to a password, so a stolen
  * password cannot ride on a revoked device certificate.
  */
-export function certificateIsValid(verify: (certificate: X509Certificate, clientId: string) => CertificateVerdict): ConnectCheck {
+export function certificateIsValid(verify: (certificate: X509Certificate, clientId: string, resumed: boolean) => CertificateVerdict): ConnectCheck {
   return function certificateIsValid(attempt) {
-    const verdict = verify(attempt.peerCertificate!, attempt.clientId);
+    const verdict = verify(attempt.peerCertificate!, attempt.clientId, attempt.tlsResumed ?? false);
     if (!verdict.ok) return { code: ConnackCode.NotAuthorized, reason: verdict.reason, message: verdict.message };
     attempt.certificate = verdict;
     return undefined;

@@ -69,6 +69,8 @@ export class DeviceBrokerHooks {
   private readonly dropped = new WeakSet<object>();
   /** The certificate fingerprint each session signed in with, so revoking it closes just that session. */
   private readonly signedInWith = new WeakMap<Client, string>();
+  /** The trusted CA each certificate session's chain ended at, so removing that CA closes the session. */
+  private readonly anchoredAt = new WeakMap<Client, string>();
   /** The password hash each password session signed in with, so the session sweep sees a rotation it was not told of. */
   private readonly passwordHashOf = new WeakMap<Client, string>();
   /** Claim sessions and the one topic each may publish to and subscribe to: not devices, so no presence either. */
@@ -96,7 +98,7 @@ export class DeviceBrokerHooks {
     this.certificateChecks = [
       clientIdIsDeviceId,
       usernameIsClientIdIfSent,
-      certificateIsValid((certificate, clientId) => verifier.verify(certificate, clientId)),
+      certificateIsValid((certificate, clientId, resumed) => verifier.verify(certificate, clientId, resumed)),
       deviceIsRegistered(lookup, register),
       methodAllowed('certificate'),
     ];
@@ -123,6 +125,21 @@ export class DeviceBrokerHooks {
   usesRevokedCertificate(client: Client): boolean {
     const fingerprint = this.signedInWith.get(client);
     return fingerprint !== undefined && this.verifier.isRevoked(fingerprint);
+  }
+
+  /**
+   * Whether the session signed in with a certificate whose CA has been removed since. Its
+   * chain is checked again against the trusted set first: another trusted CA (the same key
+   * under a reissued certificate) may still vouch for it.
+   */
+  lostItsCa(client: Client): boolean {
+    const anchor = this.anchoredAt.get(client);
+    if (anchor === undefined || this.verifier.isTrustedCa(anchor)) return false;
+    const certificate = peerCertificateOf(client);
+    const now = certificate && this.verifier.anchorOf(certificate);
+    if (now === undefined) return true;
+    this.anchoredAt.set(client, now);
+    return false;
   }
 
   signedInWithCertificate(client: Client, fingerprint: string): boolean {
@@ -155,7 +172,9 @@ export class DeviceBrokerHooks {
       if (throttle.retryAfterMs(source) > 0) {
         return done(refuse({ code: ConnackCode.ServerUnavailable, reason: 'throttled', message: 'too many failed attempts from this address' }, metrics), false);
       }
-      const attempt: ConnectAttempt = { clientId: client.id, username: username ?? undefined, password: password ?? undefined, peerCertificate: peerCertificateOf(client) };
+      const peerCertificate = peerCertificateOf(client);
+      const attempt: ConnectAttempt = { clientId: client.id, username: username ?? undefined, password: password ?? undefined, peerCertificate };
+      if (peerCertificate) attempt.tlsResumed = (client.conn as TLSSocket).isSessionReused();
       const checks = checksFor(attempt);
       runConnectChecks(checks, attempt).then(
         (refusal) => {
@@ -166,6 +185,7 @@ export class DeviceBrokerHooks {
           throttle.succeeded(source);
           if (attempt.certificate) {
             this.signedInWith.set(client, attempt.certificate.facts.fingerprint);
+            this.anchoredAt.set(client, attempt.certificate.issuer.fingerprint);
             this.certificates.signedIn(client.id, attempt.certificate.facts, attempt.certificate.issuer, attempt.certificate.certificate);
           }
           if (checks === passwordChecks) this.passwordHashOf.set(client, attempt.credential!.hash);

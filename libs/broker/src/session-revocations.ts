@@ -12,8 +12,9 @@ import { type HeldSession, SessionSweep } from './session-sweep';
 /**
  * Closes sessions that must not stay open, whichever node learns it: a credential revoked
  * (decommission, rotation, a sign-in method turned off) or a certificate revoked, here or on
- * another node (its signal), and a session taken over by a newer CONNECT at another node. On a
- * cluster node a session sweep makes up for signals that never arrived.
+ * another node (its signal), a certificate session whose CA was removed (here, or found gone by
+ * a reload of the trusted CAs), and a session taken over by a newer CONNECT at another node. On
+ * a cluster node a session sweep makes up for signals that never arrived.
  */
 @Injectable()
 export class SessionRevocations {
@@ -49,6 +50,14 @@ export class SessionRevocations {
       session.close();
     }
   };
+  /** Rare (an operator removing a CA), so every session is looked at rather than keeping an index by CA. */
+  private readonly onTrustWithdrawn = (): void => {
+    for (const session of this.sessions.all()) {
+      if (!this.hooks.lostItsCa(session)) continue;
+      this.logger.log(`the CA that certified '${session.id}' is no longer trusted: closing its session`);
+      session.close();
+    }
+  };
   /** Back on the signal connection after losing it: revocations and takeovers signalled meanwhile are found by a sweep. */
   private readonly onSignalsResumed = (): void => this.sweepNow();
 
@@ -70,6 +79,7 @@ export class SessionRevocations {
     this.signals.on('revoke', this.onRemoteRevoke);
     this.signals.on('certificate-revoked', this.onRemoteCertificateRevoked);
     this.signals.on('takeover', this.onRemoteTakeover);
+    this.verifier.onTrustWithdrawn(this.onTrustWithdrawn);
     if (this.cluster.joined) this.startSweep();
   }
 
@@ -79,13 +89,14 @@ export class SessionRevocations {
     this.signals.off('revoke', this.onRemoteRevoke);
     this.signals.off('certificate-revoked', this.onRemoteCertificateRevoked);
     this.signals.off('takeover', this.onRemoteTakeover);
+    this.verifier.offTrustWithdrawn(this.onTrustWithdrawn);
     this.signals.off('resumed', this.onSignalsResumed);
     clearInterval(this.sweepTimer);
   }
 
-  /** Whether a session about to be registered was revoked since it authenticated: a password rotated, or the certificate it signed in with. */
+  /** Whether a session about to be registered was revoked since it authenticated: a password rotated, the certificate it signed in with, or that certificate's CA. */
   revokedSince(client: Client): boolean {
-    return this.hooks.revocations.isRevoked(client.id, client) || this.hooks.usesRevokedCertificate(client);
+    return this.hooks.revocations.isRevoked(client.id, client) || this.hooks.usesRevokedCertificate(client) || this.hooks.lostItsCa(client);
   }
 
   /** MQTT 3.1.1 §3.1.4-2 across nodes: an older session for this id on another node is closed there. */

@@ -2,11 +2,12 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { IClientOptions } from 'mqtt';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { type IClientOptions, connect } from 'mqtt';
 import { TestApp } from '../../../test/support/test-app';
 import { scratchDir } from '../../../test/support/scratch-dir';
 import { closed, connackCode, connectDevice, waitFor } from '../../../test/support/mqtt-device';
-import { type KeyAndCertificate, keyAndCsr, newCa, selfSigned, signedByCa } from '../../../test/support/openssl';
+import { type KeyAndCertificate, chainFile, intermediateCa, keyAndCsr, newCa, selfSigned, signedByCa } from '../../../test/support/openssl';
 
 const run = promisify(execFile);
 
@@ -165,6 +166,146 @@ describe('device certificates over mutual TLS', () => {
     expect((await t.request('GET', '/api/v1/pending-devices')).body.items).toEqual([expect.objectContaining({ deviceId: 'queue-2', rejectedAt: expect.any(String) })]);
   });
 
+  it('changes a CA\'s auto-registration policy: devices not registered yet follow the new one, and none after null', async () => {
+    const maker = newCa(dir, 'later');
+    const ca = await t.request('POST', '/api/v1/cas', { certificate: readFileSync(maker.cert, 'utf8') });
+    expect(ca.status).toBe(201);
+    const first = signedByCa(dir, maker, 'later-1', 'later-1');
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('later-1', first))).toBe(5);
+
+    const changed = await t.request('PATCH', `/api/v1/cas/${ca.body.id}`, { autoRegister: { type: 'meter', tags: { vendor: 'later' } } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ id: ca.body.id, fingerprint: ca.body.fingerprint, autoRegister: { type: 'meter', tags: { vendor: 'later' } } });
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('later-1', first))).toBe(0);
+    expect((await t.request('GET', '/api/v1/devices/later-1')).body).toMatchObject({ type: 'meter', tags: { vendor: 'later' } });
+
+    const off = await t.request('PATCH', `/api/v1/cas/${ca.body.id}`, { autoRegister: null });
+    expect(off.status).toBe(200);
+    expect(off.body.autoRegister).toBeNull();
+    const second = signedByCa(dir, maker, 'later-2', 'later-2');
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('later-2', second))).toBe(5);
+    expect((await t.request('GET', '/api/v1/devices/later-2')).status).toBe(404);
+    // Already registered, the first device is not touched by the policy going.
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('later-1', first))).toBe(0);
+    const listed = (await t.request('GET', '/api/v1/cas')).body.items.find((item: { id: string }) => item.id === ca.body.id);
+    expect(listed.autoRegister).toBeNull();
+    const audit = await t.request('GET', `/api/v1/audit?resourceType=ca&resourceId=${ca.body.id}`);
+    expect(audit.body.items.map((entry: { action: string }) => entry.action)).toEqual(expect.arrayContaining(['ca.register', 'ca.update']));
+    expect(audit.body.items.filter((entry: { action: string }) => entry.action === 'ca.update')).toHaveLength(2);
+  });
+
+  it('removes a CA: its live sessions close within a second, its devices are refused from then on, fleet-CA devices stay', async () => {
+    const maker = newCa(dir, 'gone');
+    const ca = await t.request('POST', '/api/v1/cas', { certificate: readFileSync(maker.cert, 'utf8'), autoRegister: { type: 'cam' } });
+    expect(ca.status).toBe(201);
+    const direct = signedByCa(dir, maker, 'gone-1', 'gone-1');
+    const factory = intermediateCa(dir, maker, 'gone-factory');
+    const chained = signedByCa(dir, factory, 'gone-2', 'gone-2');
+    const chainedFiles = { key: chained.key, cert: chainFile(dir, 'gone-2', [chained.cert, factory.cert]) };
+    const fleetFiles = await enrolled('stay-1');
+    const asDevice = (id: string, files: KeyAndCertificate) => ({ ...tlsOptions(id, files), username: undefined, password: undefined });
+    const gone1 = await connectDevice(t.broker.mqtts!, { id: 'gone-1', password: '' }, asDevice('gone-1', direct));
+    const gone2 = await connectDevice(t.broker.mqtts!, { id: 'gone-2', password: '' }, asDevice('gone-2', chainedFiles));
+    const stay = await connectDevice(t.broker.mqtts!, { id: 'stay-1', password: '' }, asDevice('stay-1', fleetFiles));
+    try {
+      const gone = Promise.all([closed(gone1), closed(gone2)]);
+      const removed = await t.request('DELETE', `/api/v1/cas/${ca.body.id}`);
+      expect(removed.status).toBe(204);
+      await expect(Promise.race([gone.then(() => 'closed'), after(1_000, 'still open after 1 s')])).resolves.toBe('closed');
+      expect(await connackCode(t.broker.mqtts!, tlsOptions('gone-1', direct))).toBe(5);
+      expect(await connackCode(t.broker.mqtts!, tlsOptions('gone-2', chainedFiles))).toBe(5);
+      // A new device from it is not auto-registered any more either.
+      expect(await connackCode(t.broker.mqtts!, tlsOptions('gone-3', signedByCa(dir, maker, 'gone-3', 'gone-3')))).toBe(5);
+      expect((await t.request('GET', '/api/v1/devices/gone-3')).status).toBe(404);
+      expect(stay.connected).toBe(true);
+      await stay.publishAsync('devices/stay-1/state/reported', '{"after":"ca removed"}', { qos: 1 });
+      expect(await connackCode(t.broker.mqtts!, tlsOptions('stay-1', fleetFiles))).toBe(0);
+    } finally {
+      await Promise.all([gone1, gone2, stay].map((client) => client.endAsync(true)));
+    }
+    const listed = await t.request('GET', '/api/v1/cas');
+    expect(listed.body.items.map((item: { id: string }) => item.id)).not.toContain(ca.body.id);
+    const audit = await t.request('GET', `/api/v1/audit?resourceType=ca&resourceId=${ca.body.id}`);
+    expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'ca.remove', before: expect.objectContaining({ fingerprint: ca.body.fingerprint }) })]));
+    expect((await t.request('DELETE', `/api/v1/cas/${ca.body.id}`)).status).toBe(404);
+    // Trusted again once registered again: the removal left nothing behind in memory.
+    expect((await t.request('POST', '/api/v1/cas', { certificate: readFileSync(maker.cert, 'utf8') })).status).toBe(201);
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('gone-1', direct))).toBe(0);
+  });
+
+  it('signs in a device whose certificate is signed by an intermediate CA under a registered CA, with the chain in one file (mosquitto_pub)', async () => {
+    const root = newCa(dir, 'chainroot');
+    expect((await t.request('POST', '/api/v1/cas', { certificate: readFileSync(root.cert, 'utf8') })).status).toBe(201);
+    const factory = intermediateCa(dir, root, 'chainroot-factory');
+    const leaf = signedByCa(dir, factory, 'chain-1', 'chain-1');
+    await t.registerDevice('chain-1');
+    const chain = chainFile(dir, 'chain-1', [leaf.cert, factory.cert]);
+    const { port } = new URL(t.broker.mqtts!);
+    await run('mosquitto_pub', [
+      '-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-i', 'chain-1', '--cafile', caFile, '--cert', chain, '--key', leaf.key,
+      '-q', '1', '-t', 'devices/chain-1/state/reported', '-m', '{"signedIn":"through an intermediate"}',
+    ]);
+    await waitFor(() => t.request('GET', '/api/v1/devices/chain-1/twin').then((r) => r.body.reported), (reported) => reported?.signedIn === 'through an intermediate');
+
+    // Two intermediates deep, in one file too.
+    const line = intermediateCa(dir, factory, 'chainroot-line');
+    const deeper = signedByCa(dir, line, 'chain-2', 'chain-2');
+    await t.registerDevice('chain-2');
+    const deeperChain = { key: deeper.key, cert: chainFile(dir, 'chain-2', [deeper.cert, line.cert, factory.cert]) };
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('chain-2', deeperChain))).toBe(0);
+    // A resumed TLS session brings the certificate without its chain (the client sends none): the
+    // chain checked at the full handshake still counts. Resumed or not, only the chain would pass.
+    const ticket = await sessionTicket(t.broker.mqtts!, tlsOptions('chain-2', deeperChain));
+    const resumed: IClientOptions & Pick<ConnectionOptions, 'session'> = { ...tlsOptions('chain-2', deeper), session: ticket };
+    expect(await connackCode(t.broker.mqtts!, resumed)).toBe(0);
+
+    // The leaf is revoked as before: listed once seen, then refused.
+    const listed = await waitFor(() => t.request('GET', '/api/v1/devices/chain-1/certificates').then((r) => r.body.items), (items) => items.length === 1);
+    expect((await t.request('DELETE', `/api/v1/devices/chain-1/certificates/${listed[0].serial}`)).status).toBe(200);
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('chain-1', { key: leaf.key, cert: chain }))).toBe(5);
+  });
+
+  it('refuses a chained certificate sent without its intermediate, and one whose intermediate is not a CA (0x05)', async () => {
+    const root = newCa(dir, 'brokenroot');
+    expect((await t.request('POST', '/api/v1/cas', { certificate: readFileSync(root.cert, 'utf8') })).status).toBe(201);
+    const factory = intermediateCa(dir, root, 'brokenroot-factory');
+    const leaf = signedByCa(dir, factory, 'broken-1', 'broken-1');
+    await t.registerDevice('broken-1');
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('broken-1', leaf))).toBe(5);
+    const { port } = new URL(t.broker.mqtts!);
+    const alone = run('mosquitto_pub', [
+      '-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-i', 'broken-1', '--cafile', caFile, '--cert', leaf.cert, '--key', leaf.key,
+      '-q', '1', '-t', 'devices/broken-1/state/reported', '-m', '{}',
+    ]);
+    await expect(alone).rejects.toThrow(/not authori[sz]ed/i);
+
+    const notCa = intermediateCa(dir, root, 'brokenroot-notca', { ca: false });
+    const underNotCa = signedByCa(dir, notCa, 'broken-2', 'broken-2');
+    await t.registerDevice('broken-2');
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('broken-2', { key: underNotCa.key, cert: chainFile(dir, 'broken-2', [underNotCa.cert, notCa.cert]) }))).toBe(5);
+    // The same intermediate signed as a CA is accepted: what was refused was CA:FALSE.
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('broken-1', { key: leaf.key, cert: chainFile(dir, 'broken-1', [leaf.cert, factory.cert]) }))).toBe(0);
+  });
+
+  it('answers PATCH and DELETE /cas/{id} with 404 for an unknown CA, 400 for a bad policy, 403 below admin', async () => {
+    const maker = newCa(dir, 'rest');
+    const ca = await t.request('POST', '/api/v1/cas', { certificate: readFileSync(maker.cert, 'utf8') });
+    expect(ca.status).toBe(201);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await t.request('PATCH', `/api/v1/cas/${unknown}`, { autoRegister: null })).status).toBe(404);
+    expect((await t.request('PATCH', '/api/v1/cas/not-a-uuid', { autoRegister: null })).status).toBe(404);
+    expect((await t.request('DELETE', `/api/v1/cas/${unknown}`)).status).toBe(404);
+    expect((await t.request('DELETE', '/api/v1/cas/not-a-uuid')).status).toBe(404);
+    for (const body of [{}, { autoRegister: 'cam' }, { autoRegister: { type: 'no spaces' } }, { autoRegister: { type: 'cam', pending: 'yes' } }, { autoRegister: { type: 'cam', tags: { k: 1 } } }]) {
+      const res = await t.request('PATCH', `/api/v1/cas/${ca.body.id}`, body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+    }
+    const operator = await t.tokenFor('operator');
+    expect((await t.request('PATCH', `/api/v1/cas/${ca.body.id}`, { autoRegister: null }, operator)).status).toBe(403);
+    expect((await t.request('DELETE', `/api/v1/cas/${ca.body.id}`, undefined, operator)).status).toBe(403);
+    expect((await t.request('GET', '/api/v1/cas')).body.items.find((item: { id: string }) => item.id === ca.body.id)).toMatchObject({ autoRegister: null });
+  });
+
   it('runs examples/python-device (paho) signed in by its certificate, with password sign-in turned off', async () => {
     const files = await enrolled('py-cert-1');
     expect((await t.request('PUT', '/api/v1/devices/py-cert-1/auth-methods', { methods: ['certificate'] })).status).toBe(200);
@@ -203,6 +344,25 @@ describe('device certificates over mutual TLS', () => {
     expect((await t.request('PUT', '/api/v1/devices/nopw-2/auth-methods', { methods: [] })).status).toBe(400);
   });
 });
+
+/** A TLS session ticket from a session signed in with `options`, to resume with. */
+async function sessionTicket(url: string, options: IClientOptions): Promise<Buffer> {
+  const client = connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, ...options });
+  const ticket = new Promise<Buffer>((resolve) => (client.stream as unknown as TLSSocket).once('session', resolve));
+  try {
+    await new Promise((resolve, reject) => {
+      client.once('connect', resolve);
+      client.once('error', reject);
+    });
+    return await ticket;
+  } finally {
+    await client.endAsync();
+  }
+}
+
+function after<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+}
 
 /** paho-mqtt (Debian's python3-paho-mqtt) as a device: mTLS, no password, one QoS 1 publish. */
 const PAHO_PUBLISH = `

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isUuid } from '@edgefleet/common';
-import { type DbTx, type Prisma, PrismaService } from '@edgefleet/database';
+import { type DbTx, Prisma, PrismaService } from '@edgefleet/database';
 import type { AutoRegisterPolicy, TrustedCa } from './trusted-ca';
 
 type TrustedCaRow = Prisma.TrustedCaGetPayload<object>;
@@ -25,6 +25,18 @@ export class TrustedCaRepository {
     if (!isUuid(id)) return null;
     const row = await tx.trustedCa.findUnique({ where: { id } });
     return row ? toTrustedCa(row) : null;
+  }
+
+  async setAutoRegister(id: string, autoRegister: AutoRegisterPolicy | null, tx: DbTx): Promise<TrustedCa> {
+    const row = await tx.trustedCa.update({
+      where: { id },
+      data: { autoRegister: autoRegister === null ? Prisma.DbNull : (autoRegister as unknown as Prisma.InputJsonObject) },
+    });
+    return toTrustedCa(row);
+  }
+
+  async remove(id: string, tx: DbTx): Promise<void> {
+    await tx.trustedCa.delete({ where: { id } });
   }
 
   async list(): Promise<TrustedCa[]> {

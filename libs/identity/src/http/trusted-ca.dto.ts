@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import type { Tags } from '@edgefleet/contracts';
 import { DEVICE_TYPE_PATTERN, IsTags, TagsInput } from '@edgefleet/registry';
-import type { TrustedCa } from '../ca/trusted-ca';
+import type { AutoRegisterPolicy, TrustedCa } from '../ca/trusted-ca';
 
 export class AutoRegisterPolicyDto {
   @ApiProperty({ description: 'Type given to a device registered on its first CONNECT', example: 'cam' })
@@ -35,6 +35,20 @@ export class RegisterCaDto {
   autoRegister?: AutoRegisterPolicyDto;
 }
 
+export class ChangeCaPolicyDto {
+  @ApiProperty({
+    type: AutoRegisterPolicyDto,
+    nullable: true,
+    description: 'The new auto-registration policy for devices from this CA not registered yet; null turns auto-registration off. Devices already registered are left as they are',
+  })
+  @ValidateIf((_, value) => value !== null)
+  @IsDefined({ message: 'autoRegister is required ({type, tags?, pending?} or null)' })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AutoRegisterPolicyDto)
+  autoRegister!: AutoRegisterPolicyDto | null;
+}
+
 export class TrustedCaDto {
   @ApiProperty({ description: 'CA id' }) id!: string;
   @ApiProperty({ description: 'SHA-256 of the DER certificate, hex upper case' }) fingerprint!: string;
@@ -46,6 +60,11 @@ export class TrustedCaDto {
 
 export class TrustedCaListDto {
   @ApiProperty({ type: [TrustedCaDto], description: 'Registered CAs, oldest first (the fleet CA is GET /api/v1/ca)' }) items!: TrustedCaDto[];
+}
+
+/** The policy as stored: optional fields left out rather than kept empty. */
+export function toAutoRegisterPolicy(given: AutoRegisterPolicyDto | null | undefined): AutoRegisterPolicy | null {
+  return given ? { type: given.type, ...(given.tags ? { tags: given.tags } : {}), ...(given.pending ? { pending: true } : {}) } : null;
 }
 
 export function toTrustedCaDto(ca: TrustedCa): TrustedCaDto {
