@@ -48,7 +48,7 @@ export class CertificateVerifier {
     if (now < facts.notBefore.getTime() || now >= facts.notAfter.getTime()) {
       return { ok: false, reason: 'certificate-expired', message: 'the client certificate is expired or not yet valid' };
     }
-    const chain = verifyChain(certificate, (link) => this.trusted.issuerOf(link), now);
+    const chain = this.chainOf(certificate, now);
     const anchor = chain.ok ? chain.anchor : resumed && !certificate.issuerCertificate ? this.anchorOfResumed(facts.fingerprint, now) : undefined;
     if (!anchor) return chain as Exclude<typeof chain, { ok: true }>;
     if (this.revoked.has(facts.fingerprint)) return { ok: false, reason: 'certificate-revoked', message: 'the client certificate is revoked' };
@@ -58,8 +58,12 @@ export class CertificateVerifier {
 
   /** The fingerprint of the trusted CA `certificate` chains to now, if any (a live session's, once a CA it may have used is removed). */
   anchorOf(certificate: X509Certificate, now = Date.now()): string | undefined {
-    const chain = verifyChain(certificate, (link) => this.trusted.issuerOf(link), now);
+    const chain = this.chainOf(certificate, now);
     return chain.ok ? chain.anchor.fingerprint : undefined;
+  }
+
+  private chainOf(certificate: X509Certificate, now: number) {
+    return verifyChain(certificate, (link) => this.trusted.issuerOf(link), now);
   }
 
   private rememberChain(fingerprint: string, anchor: string, notAfter: number): void {
