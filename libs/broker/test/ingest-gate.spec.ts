@@ -57,13 +57,26 @@ describe('IngestGate', () => {
     const passed: number[] = [];
     for (let i = 0; i < 200; i++) gate.admit(device, () => passed.push(i) && blockEventLoop(1));
     await sleep(12); // the next tick is punctual again
-    const started = performance.now();
+    // The drain itself never stalls the loop for more than a slice (5 ms of 1 ms publishes).
+    // Only a stall from outside (the host descheduling this process on a busy machine) may
+    // read as lag: it shows as a gap between two of this loop's turns longer than the lag
+    // limit. Back to back means every turn of the loop releases a slice; one slice per
+    // 10 ms tick would leave most turns with nothing released.
+    let lastTurn = performance.now();
+    let lastStall = -Infinity;
+    let idleTurns = 0;
     while (gate.heldCount > 0) {
+      const before = passed.length;
       await nextTurn();
+      const now = performance.now();
+      if (now - lastTurn > 20) lastStall = now;
+      lastTurn = now;
+      // The tick after a stall reads it as lag; the one after that (10 ms on) clears it.
+      if (now - lastStall <= 30) continue;
       expect(gate.overloaded).toBe(false);
+      if (passed.length === before) idleTurns++;
     }
-    // 200 ms of work: a slice per 10 ms tick would take 400 ms or more.
-    expect(performance.now() - started).toBeLessThan(350);
+    expect(idleTurns).toBeLessThanOrEqual(2);
     expect(passed).toEqual(Array.from({ length: 200 }, (_, i) => i));
     const heldBefore = held;
     gate.admit(device, () => passed.push(200));
