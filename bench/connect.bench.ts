@@ -1,6 +1,9 @@
+import { availableParallelism } from 'node:os';
+import { createSecureContext } from 'node:tls';
 import { benchCertificates } from './support/bench-device-certificates';
 import { startBenchServer } from './support/bench-server';
 import { cpuMeter } from './support/process-cpu';
+import { type HandshakeCost, measureHandshakes } from './support/tls-handshake-floor';
 import { rssBytes } from './support/process-memory';
 import { type RawLogin, type RawMqttDevice, connectAll } from './support/raw-mqtt';
 
@@ -15,6 +18,8 @@ const AUTH = process.argv.includes('--auth') ? process.argv[process.argv.indexOf
 // TLS handshakes queue for the CPU: with 500 at once on 2 loaded cores, the last ones waited past
 // MQTT_CONNECT_TIMEOUT_MS (5 s from accept, handshake included) and were closed. 100 at a time keeps
 // both cores busy without that.
+/** Bare handshakes measured for the floor (set-up, not part of the run). */
+const FLOOR_HANDSHAKES = 1_000;
 const IN_FLIGHT = Number(process.env.BENCH_CONNECT_CONCURRENCY ?? (AUTH === 'cert' ? 100 : 500));
 if (AUTH !== 'password' && AUTH !== 'cert') throw new Error(`--auth must be password or cert, not '${AUTH}'`);
 
@@ -43,7 +48,7 @@ async function main(): Promise<void> {
       const { devices: registered } = await api('/api/v1/devices/batch', { method: 'POST', body: JSON.stringify({ devices: batch }) });
       for (const device of registered) logins.push({ id: device.id, password: device.credentials.password });
     }
-    if (AUTH === 'cert') await useCertificates(logins, api, server.http);
+    const floor = AUTH === 'cert' ? await useCertificates(logins, api, server.http) : undefined;
     const rssBefore = await settledRss();
     const { port, hostname } = new URL(AUTH === 'cert' ? server.mqtts! : server.mqtt!);
     const cpu = cpuMeter(server.pid);
@@ -68,6 +73,7 @@ async function main(): Promise<void> {
     console.log(`all online in the registry: ${(onlineMs / 1000).toFixed(2)} s after the first CONNECT (target < ${AUTH === 'cert' ? 15 : 10} s)`);
     console.log(`CPU while connecting: server ${serverCpu.serverMs} ms, its Postgres ${serverCpu.postgresMs} ms, this bench ${Math.round(serverCpu.clientMs)} ms`);
     console.log(`server RSS: ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, ${(rssAfter / 2 ** 20).toFixed(0)} MiB with ${DEVICES} idle connections = ${(perConnection / 1024).toFixed(1)} KiB per idle connection (target < 10 KiB; full GC before each reading)`);
+    if (floor) printFloor(floor);
   } finally {
     for (const device of devices) device?.close();
     await server.stop();
@@ -78,16 +84,29 @@ async function main(): Promise<void> {
  * Registers the bench's device CA (no auto-registration: the devices are registered above)
  * and gives every login its own certificate instead of its password.
  */
-async function useCertificates(logins: RawLogin[], api: (path: string, init?: RequestInit) => Promise<any>, http: string): Promise<void> {
+async function useCertificates(logins: RawLogin[], api: (path: string, init?: RequestInit) => Promise<any>, http: string): Promise<HandshakeCost> {
   const started = performance.now();
   const certificates = await benchCertificates();
   await api('/api/v1/cas', { method: 'POST', body: JSON.stringify({ certificate: certificates.caPem }) });
   const fleetCa = await (await fetch(`${http}/api/v1/ca`)).text();
   for (const login of logins) {
-    login.tls = { ca: fleetCa, key: certificates.keyPem, cert: await certificates.certificateFor(login.id) };
+    // Loaded once, as a device holds its key and certificate from boot: the handshake is what is measured.
+    login.tls = { secureContext: createSecureContext({ ca: fleetCa, key: certificates.keyPem, cert: await certificates.certificateFor(login.id) }) };
     delete login.password;
   }
   console.log(`set-up: ${logins.length} device certificates signed by the bench's CA in ${((performance.now() - started) / 1000).toFixed(1)} s (not measured)`);
+  const contexts = logins.slice(0, FLOOR_HANDSHAKES).map((login) => login.tls!.secureContext!);
+  return measureHandshakes(contexts, await certificates.certificateFor('tls-floor'), certificates.keyPem);
+}
+
+/** The handshakes alone, devices and server on this machine's cores: what no server work can go below. */
+function printFloor(floor: HandshakeCost): void {
+  const cores = availableParallelism();
+  const cpuS = (DEVICES * (floor.clientMs + floor.serverMs)) / 1000;
+  console.log(
+    `floor: a bare TLS handshake (Node, no MQTT; ${floor.handshakes} measured before the run) costs ${floor.clientMs.toFixed(2)} ms CPU at the device and ${floor.serverMs.toFixed(2)} ms at the server: ` +
+      `${DEVICES} of them need ${cpuS.toFixed(1)} s of CPU, at least ${(cpuS / cores).toFixed(1)} s on this machine's ${cores} cores, and ${((DEVICES * floor.serverMs) / 1000).toFixed(1)} s on the server's one thread`,
+  );
 }
 
 /** Online devices, counted through the API's cursor pages. */

@@ -1,5 +1,5 @@
 import { connect as connectTcp, type Socket } from 'node:net';
-import { type SecureContextOptions, connect as connectTls } from 'node:tls';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 
 /** A CONNECT that got no session, with why in a word or two ("CONNACK 3", "timed out", …) for counting. */
 export class ConnectFailure extends Error {
@@ -11,11 +11,11 @@ export class ConnectFailure extends Error {
   }
 }
 
-/** How a device signs in: its password, and for MQTTS its client certificate and the CA it trusts. */
+/** How a device signs in: its password, and for MQTTS its client certificate and the CA it trusts (or a secure context holding them). */
 export interface RawLogin {
   id: string;
   password?: string;
-  tls?: SecureContextOptions;
+  tls?: Pick<ConnectionOptions, 'ca' | 'key' | 'cert' | 'secureContext'>;
 }
 
 /**

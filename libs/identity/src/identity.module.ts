@@ -9,6 +9,7 @@ import { ProvisioningClaimRepository } from './claims/provisioning-claim.reposit
 import { ProvisioningClaimService } from './claims/provisioning-claim.service';
 import { CertificateAutoRegistration } from './certificates/certificate-auto-registration';
 import { CertificateMetrics } from './certificates/certificate-metrics';
+import { CertificateSightings } from './certificates/certificate-sightings';
 import { CertificateVerifier } from './certificates/certificate-verifier';
 import { DeviceCertificateRepository } from './certificates/device-certificate.repository';
 import { DeviceCertificateService } from './certificates/device-certificate.service';
@@ -35,6 +36,7 @@ export class IdentityModule {
         { provide: IDENTITY_OPTIONS, useValue: options },
         CertificateAutoRegistration,
         CertificateMetrics,
+        CertificateSightings,
         CertificateVerifier,
         DeviceCertificateRepository,
         DeviceCertificateService,

@@ -10,7 +10,12 @@ export class DeviceCertificateRepository {
 
   /** Idempotent by fingerprint: recording a certificate already known changes nothing. */
   async record(certificate: Omit<DeviceCertificate, 'revokedAt' | 'createdAt' | 'renewalPending'> & { renewalPending?: boolean }, tx: DbTx = this.prisma): Promise<void> {
-    await tx.deviceCertificate.createMany({ data: [certificate], skipDuplicates: true });
+    await this.recordAll([certificate], tx);
+  }
+
+  /** Certificates not listed yet are added; those already listed (by fingerprint or serial) are left as they are. */
+  async recordAll(certificates: Array<Omit<DeviceCertificate, 'revokedAt' | 'createdAt' | 'renewalPending'> & { renewalPending?: boolean }>, tx: DbTx = this.prisma): Promise<void> {
+    await tx.deviceCertificate.createMany({ data: certificates, skipDuplicates: true });
   }
 
   async listForDevice(deviceId: string): Promise<DeviceCertificate[]> {

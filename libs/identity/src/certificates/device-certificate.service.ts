@@ -11,15 +11,12 @@ import { verifyCertificateRequest } from '../x509/certificate-request';
 import type { DeviceCertificate } from './device-certificate';
 import { DeviceCertificateRepository } from './device-certificate.repository';
 import { RevokedCertificates } from './revoked-certificates';
-
-const MAX_RECORDED = 100_000;
+import { CertificateSightings } from './certificate-sightings';
 
 /** Device certificates (CONTRACT §9): signed from CSRs by the fleet CA, listed, revoked. */
 @Injectable()
 export class DeviceCertificateService {
   private readonly logger = new Logger('Identity');
-  /** Fingerprints of registered-CA certificates known to be in device_certificates. */
-  private readonly recorded = new Set<string>();
   constructor(
     private readonly fleetCa: FleetCa,
     private readonly certificates: DeviceCertificateRepository,
@@ -28,6 +25,7 @@ export class DeviceCertificateService {
     private readonly events: DeviceEvents,
     private readonly audit: AuditService,
     private readonly transactor: Transactor,
+    private readonly sightings: CertificateSightings,
   ) {}
 
   /**
@@ -67,26 +65,16 @@ export class DeviceCertificateService {
    * and can be revoked.
    */
   signedIn(deviceId: string, facts: CertificateFacts, issuer: LoadedCa, certificate: X509Certificate): void {
-    if (issuer.id !== null && !this.recorded.has(facts.fingerprint)) this.recordSeen(deviceId, facts, issuer, certificate);
+    if (issuer.id !== null && !this.sightings.isKnown(facts.fingerprint)) {
+      const { serial, fingerprint, notBefore, notAfter } = facts;
+      this.sightings.seen({ serial, deviceId, fingerprint, issuerFingerprint: issuer.fingerprint, certificatePem: certificate.toString(), notBefore, notAfter });
+    }
     if (!this.revoked.firstUseOfRenewal(facts.fingerprint)) return;
     this.completeRenewal(deviceId, facts.fingerprint).catch((error: Error) => {
       // Not lost: renewal_pending stays set, so the next start (or sign-in) tries again.
       this.revoked.renewalIssued(facts.fingerprint);
       this.logger.warn(`retiring the certificates renewed by ${facts.fingerprint} of '${deviceId}' failed: ${error.message}`);
     });
-  }
-
-  private recordSeen(deviceId: string, facts: CertificateFacts, issuer: LoadedCa, certificate: X509Certificate): void {
-    // Bounded: past the limit it starts over, and recording again is a no-op (by fingerprint).
-    if (this.recorded.size >= MAX_RECORDED) this.recorded.clear();
-    this.recorded.add(facts.fingerprint);
-    const { serial, fingerprint, notBefore, notAfter } = facts;
-    this.certificates
-      .record({ serial, deviceId, fingerprint, issuerFingerprint: issuer.fingerprint, certificatePem: certificate.toString(), notBefore, notAfter })
-      .catch((error: Error) => {
-        this.recorded.delete(fingerprint);
-        this.logger.warn(`recording the certificate ${fingerprint} of '${deviceId}' failed: ${error.message}`);
-      });
   }
 
   /** A renewed certificate signed a device in for the first time: the ones it renewed are revoked. */
