@@ -116,11 +116,11 @@ export class RolloutService {
   async devices(id: string, filter: { status?: DeviceJobStatus; wave?: number }, limit: number, cursor?: string): Promise<Page<RolloutJob>> {
     const rollout = await this.find(id);
     const page = toPage(await this.jobs.page(rollout.id, filter, limit, decodeCursor(cursor)), limit, (job) => job.deviceId);
-    const views = await this.health.viewsOf(rollout.id, page.items.map((job) => job.deviceId));
     const gated = rollout.definition.strategy.health !== undefined && rollout.revertingSince === null;
+    const views = await this.health.viewsOf(rollout.id, page.items.map((job) => job.deviceId), gated);
     const withHealth = (job: RolloutJob): RolloutJob => {
       const view = views.get(job.deviceId);
-      // Succeeded since the last bake pass: its bake has begun, the row is written at the next pass.
+      // Succeeded with no bake record: baking since its success (implied) or since the next pass.
       if (view && gated && job.status === 'succeeded' && view.health === null) return { ...job, health: { ...view, health: 'pending' } };
       return { ...job, health: view };
     };

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { InvalidInputError } from '@edgefleet/common';
-import { type BakeObservation, mostWithin, newBake, stepBake } from '../src/health/device-bake';
+import { type BakeObservation, impliedBake, isImplied, mostWithin, newBake, stepBake } from '../src/health/device-bake';
 import { MISSING, checkPasses, readPath } from '../src/health/health-check';
 import { HealthGateDto } from '../src/health/health.dto';
 import { type HealthRequest, type HealthSpec, buildHealth, describeCheck } from '../src/health/health-spec';
@@ -87,6 +87,24 @@ describe('device bake', () => {
     record = stepBake(spec, record, online(['ok']), at(37))!;
     expect(record).toMatchObject({ health: 'healthy', bakedMs: 10_000 });
     expect(stepBake(spec, record, online(['crash']), at(38))).toBeNull(); // a verdict is final
+  });
+
+  it('needs no record for a device online since its success with nothing failing: it bakes from the success and is written once, at its verdict', () => {
+    const observed = online(['ok']);
+    const implied = impliedBake(observed)!;
+    expect(implied).toMatchObject({ health: 'pending', onlineSince: t0, bakedMs: 0 });
+    const passing = stepBake(spec, implied, observed, at(4))!; // the checks read: seenMask changed, nothing else
+    expect(isImplied(passing, observed)).toBe(true);
+    const verdict = stepBake(spec, implied, observed, at(10))!;
+    expect(verdict).toMatchObject({ health: 'healthy', bakedMs: 10_000 });
+    expect(isImplied(verdict, observed)).toBe(false);
+    // What an implied bake cannot carry is written: a failing read, a break in its online time.
+    expect(isImplied(stepBake(spec, implied, online(['crash']), at(4))!, observed)).toBe(false);
+    const left = { ...observed, online: false, lastSeenAt: at(3) };
+    expect(stepBake(spec, implied, left, at(5))).toMatchObject({ bakedMs: 3000, onlineSince: null });
+    expect(isImplied(stepBake(spec, implied, left, at(5))!, left)).toBe(false);
+    // A session begun since the success: when it went away is not known, so its bake starts when a pass sees it.
+    expect(impliedBake({ ...observed, connectsSinceSuccess: [at(2)] })).toBeNull();
   });
 
   it('is unhealthy when a check fails while online, after failureLimit failures in a row', () => {

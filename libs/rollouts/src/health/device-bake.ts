@@ -53,6 +53,33 @@ export function newBake(): BakeRecord {
 }
 
 /**
+ * The bake of a job with no record yet, as far as it follows from the job and the device alone:
+ * online and baking since its success was confirmed, when the device has begun no session
+ * since (the install's own reboot comes before the success). Null when it has: its bake starts
+ * at the first pass that sees it (`newBake`). Such a bake is not written while `isImplied`
+ * holds, so a device that stays online and healthy costs one write, its verdict.
+ */
+export function impliedBake(observation: BakeObservation): BakeRecord | null {
+  if (observation.connectsSinceSuccess?.length) return null;
+  return { ...newBake(), onlineSince: observation.succeededAt };
+}
+
+/**
+ * Whether `record` says no more than `impliedBake` does: still pending, baking since the
+ * success without a break, nothing failing. Which checks were read (`seenMask`) is not kept
+ * then: every pass reads them again, so a verdict needs each one read at its own pass.
+ */
+export function isImplied(record: BakeRecord, observation: BakeObservation): boolean {
+  return (
+    record.health === 'pending' &&
+    record.failures === 0 &&
+    record.bakedMs === 0 &&
+    record.onlineSince?.getTime() === observation.succeededAt.getTime() &&
+    record.samples.every((sample) => sample.passed)
+  );
+}
+
+/**
  * Advances one device's bake to `now`. The clock counts only online time after success was
  * confirmed; checks are read only while the device is online (offline is never unhealthy: what
  * it reported before it left is not evidence about now). A verdict, once given, is final.

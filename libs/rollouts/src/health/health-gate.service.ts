@@ -7,7 +7,7 @@ import type { Rollout, RolloutChanges } from '../rollout';
 import { RolloutJobRepository } from '../rollout-job.repository';
 import { type BakeWrite, RolloutHealthRepository } from './rollout-health.repository';
 import { type NewDecision, type RolloutDecision, RolloutDecisionRepository } from './rollout-decision.repository';
-import { newBake, stepBake } from './device-bake';
+import { impliedBake, isImplied, newBake, stepBake } from './device-bake';
 import { type HealthSpec, describeCheck } from './health-spec';
 import { type GateDecision, decideGate } from './wave-gate';
 
@@ -32,8 +32,9 @@ export class HealthGate {
 
   /**
    * Advances the bake of every device of the rollout that has succeeded and has no verdict:
-   * one read, and one write of the rows whose bake changed (a device that stays online and
-   * healthy is not written until its verdict).
+   * one read, and one write of the rows whose bake changed. A device online since its success
+   * with nothing failing has no record (it is implied, see `impliedBake`): one that stays so is
+   * written once, at its verdict.
    */
   async bake(rollout: Rollout, spec: HealthSpec, tickMs: number, now: Date, tx: DbTx): Promise<void> {
     const interval = Math.max(tickMs, Math.min(MAX_BAKE_INTERVAL_MS, spec.bakeSeconds * 100));
@@ -44,9 +45,12 @@ export class HealthGate {
     const writes: BakeWrite[] = [];
     const expectedVersion = rollout.payload.type === 'firmware' ? rollout.payload.artifact.version : null;
     for (const job of await this.health.baking(rollout.id, spec, expectedVersion, tx)) {
-      const record = job.record ?? newBake();
+      const implied = job.record ? null : impliedBake(job.observation);
+      const record = job.record ?? implied ?? newBake();
       const next = stepBake(spec, record, job.observation, now);
-      if (next) writes.push({ jobId: job.jobId, record: next });
+      if (implied) {
+        if (!isImplied(next ?? implied, job.observation)) writes.push({ jobId: job.jobId, record: next ?? implied });
+      } else if (next) writes.push({ jobId: job.jobId, record: next });
       else if (!job.record) writes.push({ jobId: job.jobId, record });
     }
     await this.health.writeBakes(writes, tx);

@@ -210,7 +210,8 @@ export class RolloutHealthRepository {
       WHERE rollout_id = ${rolloutId}::uuid AND phase = 'revert' AND revert_to IS NOT NULL AND status IN ('failed', 'rejected', 'timed_out')`;
   }
 
-  async viewsOf(rolloutId: string, deviceIds: readonly string[]): Promise<Map<string, DeviceHealthView>> {
+  /** `gated`: a succeeded job with no bake record is baking since its success, when that is implied (see `impliedBake`). */
+  async viewsOf(rolloutId: string, deviceIds: readonly string[], gated: boolean): Promise<Map<string, DeviceHealthView>> {
     if (deviceIds.length === 0) return new Map();
     const rows = await this.prisma.$queryRaw<
       {
@@ -218,6 +219,7 @@ export class RolloutHealthRepository {
         health: DeviceHealth | null;
         baked_ms: number;
         online_since: Date | null;
+        implied_since: Date | null;
         health_samples: HealthSample[] | null;
         previous: unknown;
         revert_id: string | null;
@@ -228,8 +230,11 @@ export class RolloutHealthRepository {
       }[]
     >`
       SELECT i.device_id, i.health, i.baked_ms, i.online_since, i.health_samples, i.previous,
+        CASE WHEN ${gated}::boolean AND i.health IS NULL AND i.status = 'succeeded' AND d.online AND NOT EXISTS (SELECT 1 FROM unnest(d.recent_connects) AS c WHERE c > i.finished_at)
+          THEN i.finished_at END AS implied_since,
         r.id AS revert_id, r.status AS revert_status, r.attempts AS revert_attempts, r.last_error AS revert_error, r.target_version AS revert_version
-      FROM rollout_jobs i LEFT JOIN rollout_jobs r ON r.rollout_id = i.rollout_id AND r.device_id = i.device_id AND r.phase = 'revert'
+      FROM rollout_jobs i JOIN devices d ON d.id = i.device_id
+        LEFT JOIN rollout_jobs r ON r.rollout_id = i.rollout_id AND r.device_id = i.device_id AND r.phase = 'revert'
       WHERE i.rollout_id = ${rolloutId}::uuid AND i.phase = 'install' AND i.device_id = ANY(${[...deviceIds]}::text[])`;
     const now = Date.now();
     return new Map(
@@ -237,7 +242,7 @@ export class RolloutHealthRepository {
         row.device_id,
         {
           health: row.health,
-          bakedSeconds: Math.floor((row.baked_ms + (row.online_since ? Math.max(0, now - row.online_since.getTime()) : 0)) / 1000),
+          bakedSeconds: Math.floor((row.baked_ms + onlineFor(row.online_since ?? row.implied_since, now)) / 1000),
           samples: row.health_samples ?? [],
           previous: row.previous,
           revert: row.revert_id
@@ -247,4 +252,8 @@ export class RolloutHealthRepository {
       ]),
     );
   }
+}
+
+function onlineFor(since: Date | null, now: number): number {
+  return since ? Math.max(0, now - since.getTime()) : 0;
 }
