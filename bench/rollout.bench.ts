@@ -219,7 +219,11 @@ async function healthRuns(
   console.log(`  time: ungated ${ungated.rolloutSeconds.toFixed(1)} s, gated ${gated.rolloutSeconds.toFixed(1)} s (+${(gated.rolloutSeconds - ungated.rolloutSeconds).toFixed(1)} s; ${options.waves.length} waves × ${health.bakeSeconds} s bake is the floor)`);
   console.log(`  Postgres transactions per device: ${u.xact.toFixed(2)} → ${g.xact.toFixed(2)} (${pct(g.xact, u.xact)}); rows written per device ${u.rows.toFixed(1)} → ${g.rows.toFixed(1)} (${pct(g.rows, u.rows)})`);
   console.log(`  Postgres CPU per device: ${u.pg.toFixed(2)} → ${g.pg.toFixed(2)} ms (${pct(g.pg, u.pg)}); server CPU per device ${u.server.toFixed(2)} → ${g.server.toFixed(2)} ms (${pct(g.server, u.server)})`);
-  console.log(`  target: under 10% more database work per device: ${g.rows <= u.rows * 1.1 && g.pg <= u.pg * 1.1 ? 'met' : 'NOT met'} (rows written and Postgres CPU)`);
+  const within = (gatedValue: number, ungatedValue: number) => (gatedValue <= ungatedValue * 1.1 ? 'met' : 'NOT met');
+  console.log(
+    `  target: under 10% more database work per device: Postgres CPU ${within(g.pg, u.pg)}, transactions ${within(g.xact, u.xact)}, rows written ${within(g.rows, u.rows)} ` +
+      `(${(g.rows - u.rows).toFixed(2)} more a device; its verdict is one)`,
+  );
   console.log(`revert of ${revertIds.length} devices: ${view.state}, ${verified} of the ${revert.succeeded} that updated reverted and verified (device reported the previous version), ${back} fleet devices report ${HEALTH_VERSIONS[1]}`);
   console.log(`  decision → reverted: ${revertSeconds.toFixed(1)} s (target for 2,000: < 30 s${revertSeconds < 30 && verified === revert.succeeded ? ', met' : ', NOT met'}); reason: ${view.reason}`);
   return [ungated, gated, revert];

@@ -1,3 +1,4 @@
+import { PrismaService } from '@edgefleet/database';
 import { TestApp } from '../../../test/support/test-app';
 import { scratchDir } from '../../../test/support/scratch-dir';
 import { sleep, waitFor } from '../../../test/support/mqtt-device';
@@ -93,6 +94,22 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
       expect(twin.desired).toEqual({ sampling: { interval: 10 }, keep: 'me' });
       expect(cam.documents.at(-1)!.document).toEqual({ type: 'config', rolloutId: rollout.id, config: { sampling: { interval: 10 }, mode: null } });
     }
+  });
+
+  it('a device online since its success with nothing failing bakes with no record written: shown pending with its baked time, written once at its verdict', async () => {
+    const [cam] = await connectFleet(t, [{ id: 'hq-000' }], { stateAfter: () => ({ health: { app: 'ok' } }) });
+    devices.push(cam);
+    await waitForFirmware(t, [cam]);
+    const artifact = await uploadFirmware(t, '5.2.0');
+    const health = { bakeSeconds: 3, checks: [appOk], minEvaluated: 1, maxUnhealthyPercent: 0, action: 'revert' };
+    const rollout = await createRollout(t, firmwareRollout('implied bake', artifact.id, [cam.id], { health }));
+    const baking = await waitFor(() => rolloutJobs(t, rollout.id), (jobs) => jobs.get(cam.id)?.healthDetail?.bakedSeconds >= 1);
+    expect(baking.get(cam.id).health).toBe('pending');
+    const stored = () => t.app.get(PrismaService).$queryRaw<{ health: string | null }[]>`SELECT health FROM rollout_jobs WHERE rollout_id = ${rollout.id}::uuid AND device_id = ${cam.id}`;
+    expect(await stored()).toEqual([{ health: null }]);
+    await waitForRollout(t, rollout.id, (r) => r.state === 'completed');
+    expect(await stored()).toEqual([{ health: 'healthy' }]);
+    expect((await rolloutJobs(t, rollout.id)).get(cam.id).healthDetail.bakedSeconds).toBeGreaterThanOrEqual(3);
   });
 
   it('an offline device’s bake waits (offline time does not count), and its revert arrives when it connects', async () => {
