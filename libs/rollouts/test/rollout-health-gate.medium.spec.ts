@@ -97,7 +97,7 @@ describe('health gate verdicts, dry runs, config revert and offline devices (rea
   });
 
   it('a device online since its success with nothing failing bakes with no record written: shown pending with its baked time, written once at its verdict', async () => {
-    const [cam] = await connectFleet(t, [{ id: 'hq-000' }], { stateAfter: () => ({ health: { app: 'ok' } }) });
+    const [cam] = await connectFleet(t, [{ id: 'hw-000' }], { stateAfter: () => ({ health: { app: 'ok' } }) });
     devices.push(cam);
     await waitForFirmware(t, [cam]);
     const artifact = await uploadFirmware(t, '5.2.0');
