@@ -1231,10 +1231,17 @@ export type components = {
         DeviceRevertDto: {
             /** @description Times it was sent */
             attempts: number;
+            /**
+             * @description Its verification bake (health-gated rollouts, once the revert succeeded): the same checks and signals on the version it went back to; null before
+             * @enum {string|null}
+             */
+            health: "pending" | "healthy" | "unhealthy" | "inconclusive" | null;
             /** @description The revert job id (a job of its own, with the same topics and success rule) */
             jobId: string;
             /** @description Last failure reason, or why it was not sent */
             lastError: string | null;
+            /** @description The samples that decided the verification verdict */
+            samples: components["schemas"]["HealthSampleDto"][];
             /**
              * @description Revert job status; `cancelled` with lastError when no previous version is known
              * @enum {string}
@@ -1632,7 +1639,7 @@ export type components = {
              * @enum {string}
              */
             actedBy: "rule" | "operator";
-            /** @description promote, pause, abort or revert (revertDevice for a one-device revert) */
+            /** @description promote, pause, abort or revert (revertDevice for a one-device revert); verified or unverified for revertVerification */
             action: string;
             /** @description `health gate`, or the API key name of the operator */
             actorName: string;
@@ -1646,7 +1653,7 @@ export type components = {
             id: string;
             /** @description Why, in words (names the failing check) */
             reason: string;
-            /** @description Rule that fired: maxUnhealthyPercent, maxUnhealthy, maxInconclusivePercent, passed, or manual */
+            /** @description Rule that fired: maxUnhealthyPercent, maxUnhealthy, maxInconclusivePercent, passed, manual, or revertVerification (every succeeded revert has its verification verdict) */
             rule: string;
             /** @description Wave index the gate judged */
             wave: number;

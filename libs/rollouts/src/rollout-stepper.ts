@@ -74,6 +74,8 @@ export class RolloutStepper {
     if (health && (rollout.state === 'running' || rollout.state === 'paused')) await this.gate.bake(rollout, health, this.options.tickIntervalMs, now, tx);
 
     const progress = summarize(await this.jobs.countsByWave(rollout.id, tx), strategy.waves);
+    // Devices sent back bake on the version they went back to (whole-rollout and one-device reverts).
+    if (strategy.health && progress.revert.succeeded > 0) await this.gate.bake(rollout, strategy.health, this.options.tickIntervalMs, now, tx, 'revert');
     let state = rollout.state;
     if (state === 'running' || state === 'paused') {
       const breach = thresholdBreach(finalCounts(progress.counts), strategy.failureThreshold);
@@ -150,7 +152,8 @@ export class RolloutStepper {
     const done =
       state === 'completed' ||
       state === 'cancelled' ||
-      state === 'reverted' ||
+      // Reverted once the reverts have settled; stepped on until their verification bakes have verdicts.
+      (state === 'reverted' && (!strategy.health || (await this.gate.revertsVerified({ ...rollout, ...changes }, tx)))) ||
       (state === 'aborted' && inFlightCount(progress.counts) === 0 && unfinishedCount(progress.counts) === 0);
     changes.nextTickAt = done ? null : new Date(now.getTime() + this.options.tickIntervalMs);
     if (done || (state !== 'running' && state !== 'paused')) this.newDevices.forget(rollout.id);

@@ -109,6 +109,13 @@ export class DeviceRevertDto {
   @ApiProperty({ description: 'Times it was sent' }) attempts!: number;
   @ApiProperty({ type: String, nullable: true, description: 'Last failure reason, or why it was not sent' }) lastError!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Firmware: the version the device goes back to' }) version!: string | null;
+  @ApiProperty({
+    enum: DEVICE_HEALTH,
+    nullable: true,
+    description: 'Its verification bake (health-gated rollouts, once the revert succeeded): the same checks and signals on the version it went back to; null before',
+  })
+  health!: DeviceHealth | null;
+  @ApiProperty({ type: [HealthSampleDto], description: 'The samples that decided the verification verdict' }) samples!: HealthSampleDto[];
 }
 
 export class DeviceHealthDto {
@@ -239,8 +246,8 @@ export class RolloutDecisionDto {
   @ApiProperty({ description: 'Decision id (increasing)' }) id!: string;
   @ApiProperty({ description: 'When' }) at!: string;
   @ApiProperty({ description: 'Wave index the gate judged' }) wave!: number;
-  @ApiProperty({ description: 'Rule that fired: maxUnhealthyPercent, maxUnhealthy, maxInconclusivePercent, passed, or manual' }) rule!: string;
-  @ApiProperty({ description: 'promote, pause, abort or revert (revertDevice for a one-device revert)' }) action!: string;
+  @ApiProperty({ description: 'Rule that fired: maxUnhealthyPercent, maxUnhealthy, maxInconclusivePercent, passed, manual, or revertVerification (every succeeded revert has its verification verdict)' }) rule!: string;
+  @ApiProperty({ description: 'promote, pause, abort or revert (revertDevice for a one-device revert); verified or unverified for revertVerification' }) action!: string;
   @ApiProperty({ enum: ['rule', 'operator'], description: 'Whether the gate’s rule or a person acted' }) actedBy!: string;
   @ApiProperty({ description: '`health gate`, or the API key name of the operator' }) actorName!: string;
   @ApiProperty({ description: 'Why, in words (names the failing check)' }) reason!: string;

@@ -117,7 +117,8 @@ export class RolloutService {
     const rollout = await this.find(id);
     const page = toPage(await this.jobs.page(rollout.id, filter, limit, decodeCursor(cursor)), limit, (job) => job.deviceId);
     const gated = rollout.definition.strategy.health !== undefined && rollout.revertingSince === null;
-    const views = await this.health.viewsOf(rollout.id, page.items.map((job) => job.deviceId), gated);
+    const verifying = rollout.definition.strategy.health !== undefined;
+    const views = await this.health.viewsOf(rollout.id, page.items.map((job) => job.deviceId), { gated, verifying });
     const withHealth = (job: RolloutJob): RolloutJob => {
       const view = views.get(job.deviceId);
       // Succeeded with no bake record: baking since its success (implied) or since the next pass.

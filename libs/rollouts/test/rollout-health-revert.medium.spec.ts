@@ -17,12 +17,16 @@ describe('health-gated firmware rollout with automatic revert (real Postgres, re
     await t.stop();
   });
 
-  it('30% of wave 1 unhealthy: wave 2 never starts, and exactly the touched devices return to their own previous (mixed) versions', async () => {
+  it('30% of wave 1 unhealthy: wave 2 never starts, exactly the touched devices return to their own previous (mixed) versions, and each revert is verified by a bake', async () => {
     const fleet = ids('hg', 20);
     const bad = new Set<string>();
-    // A device reports health.app "crash" once it runs 2.0.0 if it is one of the bad ones, "ok" otherwise.
+    let stubborn = '';
+    // A device reports health.app "crash" once it runs 2.0.0 if it is one of the bad ones, "ok"
+    // otherwise; the stubborn one crashes on its previous version too.
     const cams = await connectFleet(t, fleet, (id) => ({
-      stateAfter: (document) => ({ health: { app: document.type === 'firmware' && document.artifact.version === '2.0.0' && bad.has(id) ? 'crash' : 'ok' } }),
+      stateAfter: (document) => ({
+        health: { app: document.type === 'firmware' && ((document.artifact.version === '2.0.0' && bad.has(id)) || id === stubborn) ? 'crash' : 'ok' },
+      }),
     }));
     devices.push(...cams);
     await waitForFirmware(t, cams);
@@ -45,6 +49,7 @@ describe('health-gated firmware rollout with automatic revert (real Postgres, re
     // Wave 0 mixes both previous versions (every other device went to 1.1.0).
     expect(new Set(wave0.map((id) => before.get(id))).size).toBe(2);
     for (const id of wave0.slice(0, 3)) bad.add(id);
+    stubborn = wave0[0];
 
     const rollout = await createRollout(t, body);
     expect(rollout.strategy.health).toMatchObject({ bakeSeconds: 1, minEvaluated: 5, action: 'revert', inconclusiveAction: 'pause' });
@@ -76,12 +81,22 @@ describe('health-gated firmware rollout with automatic revert (real Postgres, re
     for (const id of wave0) expect(jobs.get(id).healthDetail.revert).toMatchObject({ status: 'succeeded', version: before.get(id) });
     for (const id of wave1) expect(jobs.get(id)).toMatchObject({ status: 'cancelled', health: null });
 
-    const decisions = await t.request('GET', `/api/v1/rollouts/${rollout.id}/decisions`);
+    // The verification bakes: the same check, on the version each device went back to; reported once all have verdicts.
+    const decisions = await waitFor(
+      () => t.request('GET', `/api/v1/rollouts/${rollout.id}/decisions`),
+      (r) => r.body.items.length === 2,
+      15_000,
+    );
     expect(decisions.status).toBe(200);
-    expect(decisions.body.items).toHaveLength(1);
     expect(decisions.body.items[0]).toMatchObject({ wave: 0, rule: 'maxUnhealthyPercent', action: 'revert', actedBy: 'rule', actorName: 'health gate' });
+    expect(decisions.body.items[1]).toMatchObject({ rule: 'revertVerification', action: 'unverified', actedBy: 'rule', detail: { counts: { succeeded: 10, healthy: 9, unhealthy: 1 }, notHealthy: [stubborn] } });
+    expect(decisions.body.items[1].reason).toContain(`not healthy on their previous version: ${stubborn}`);
+    const verified = await rolloutJobs(t, rollout.id);
+    for (const id of wave0) expect(verified.get(id).healthDetail.revert.health).toBe(id === stubborn ? 'unhealthy' : 'healthy');
+    expect(verified.get(stubborn).healthDetail.revert.samples).toContainEqual(expect.objectContaining({ path: 'health.app', actual: 'crash', passed: false }));
+    expect((await t.request('GET', `/api/v1/rollouts/${rollout.id}`)).body.state).toBe('reverted');
     expect(decisions.body.items[0].detail.worst.map((d: { deviceId: string }) => d.deviceId).filter((id: string) => bad.has(id)).length).toBeGreaterThan(0);
     const audit = await t.request('GET', `/api/v1/audit?resourceId=${rollout.id}`);
-    expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('rollout.gate.revert');
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['rollout.gate.revert', 'rollout.gate.unverified']));
   });
 });

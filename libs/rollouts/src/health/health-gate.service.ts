@@ -12,6 +12,8 @@ import { type HealthSpec, describeCheck } from './health-spec';
 import { type GateDecision, decideGate } from './wave-gate';
 
 const WORST_SHOWN = 10;
+/** The rule of the decision that closes a revert's verification bakes. */
+const REVERT_VERIFICATION = 'revertVerification';
 /** Bakes are advanced at most this often per rollout (the tick may be faster), and at least every tenth of a bake. */
 const MAX_BAKE_INTERVAL_MS = 5_000;
 
@@ -36,15 +38,16 @@ export class HealthGate {
    * with nothing failing has no record (it is implied, see `impliedBake`): one that stays so is
    * written once, at its verdict.
    */
-  async bake(rollout: Rollout, spec: HealthSpec, tickMs: number, now: Date, tx: DbTx): Promise<void> {
+  async bake(rollout: Rollout, spec: HealthSpec, tickMs: number, now: Date, tx: DbTx, phase: 'install' | 'revert' = 'install'): Promise<void> {
     const interval = Math.max(tickMs, Math.min(MAX_BAKE_INTERVAL_MS, spec.bakeSeconds * 100));
-    const last = this.bakedAt.get(rollout.id);
+    const key = `${rollout.id}/${phase}`;
+    const last = this.bakedAt.get(key);
     if (last !== undefined && now.getTime() - last < interval) return;
     if (this.bakedAt.size >= 1024) this.bakedAt.clear();
-    this.bakedAt.set(rollout.id, now.getTime());
+    this.bakedAt.set(key, now.getTime());
     const writes: BakeWrite[] = [];
     const expectedVersion = rollout.payload.type === 'firmware' ? rollout.payload.artifact.version : null;
-    for (const job of await this.health.baking(rollout.id, spec, expectedVersion, tx)) {
+    for (const job of await this.health.baking(rollout.id, spec, expectedVersion, tx, phase)) {
       const implied = job.record ? null : impliedBake(job.observation);
       const record = job.record ?? implied ?? newBake();
       const next = stepBake(spec, record, job.observation, now);
@@ -58,7 +61,37 @@ export class HealthGate {
 
   /** Forces the next bake() of this rollout to run (a wave just settled, a verdict is near). */
   forget(rolloutId: string): void {
-    this.bakedAt.delete(rolloutId);
+    this.bakedAt.delete(`${rolloutId}/install`);
+    this.bakedAt.delete(`${rolloutId}/revert`);
+  }
+
+  /**
+   * Whether every succeeded revert of the rollout has the verdict of its verification bake (the
+   * same checks and signals, on the version it went back to). Once they all have, the outcome is
+   * recorded, once, as a `revertVerification` decision naming the devices not healthy on their
+   * previous version. Nothing more is done about them: a device is reverted at most once.
+   */
+  async revertsVerified(rollout: Rollout, tx: DbTx): Promise<boolean> {
+    const verdicts = await this.health.revertVerdicts(rollout.id, WORST_SHOWN, tx);
+    if (verdicts.pending > 0) return false;
+    if (verdicts.succeeded === 0 || (await this.decisions.has(rollout.id, REVERT_VERIFICATION, tx))) return true;
+    const { notHealthy, ...counts } = verdicts;
+    const bad = counts.unhealthy + counts.inconclusive;
+    const entry: NewDecision = {
+      rolloutId: rollout.id,
+      wave: rollout.currentWave,
+      rule: REVERT_VERIFICATION,
+      action: bad ? 'unverified' : 'verified',
+      actedBy: 'rule',
+      actorName: SYSTEM_ACTOR.name,
+      reason:
+        `revert verification: ${counts.healthy} healthy, ${counts.unhealthy} unhealthy, ${counts.inconclusive} inconclusive of ${counts.succeeded} reverted device(s)` +
+        (bad ? `; not healthy on their previous version: ${notHealthy.join(', ')}${bad > notHealthy.length ? ` and ${bad - notHealthy.length} more` : ''}` : ''),
+      detail: { counts, notHealthy },
+    };
+    const recorded = await this.decisions.append(entry, tx);
+    await this.audit.record(SYSTEM_ACTOR, { action: `rollout.gate.${entry.action}`, resourceType: 'rollout', resourceId: rollout.id, after: { ...entry, id: recorded.id } }, tx);
+    return true;
   }
 
   async judge(rollout: Rollout, spec: HealthSpec, wave: number, settled: boolean, tx: DbTx): Promise<GateDecision> {

@@ -27,6 +27,10 @@ export class RolloutDecisionRepository {
     return toDecision(row);
   }
 
+  async has(rolloutId: string, rule: string, tx: DbTx): Promise<boolean> {
+    return (await tx.rolloutDecision.count({ where: { rolloutId, rule } })) > 0;
+  }
+
   /** Oldest first, after the decision with id `afterId`. */
   async list(rolloutId: string, limit: number, afterId?: string): Promise<RolloutDecision[]> {
     const rows = await this.prisma.rolloutDecision.findMany({

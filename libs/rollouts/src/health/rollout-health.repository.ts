@@ -41,7 +41,8 @@ export interface DeviceHealthView {
   bakedSeconds: number;
   samples: HealthSample[];
   previous: unknown;
-  revert: { jobId: string; status: string; attempts: number; lastError: string | null; version: string | null } | null;
+  /** `health`: the verdict of its verification bake (null until it succeeded). */
+  revert: { jobId: string; status: string; attempts: number; lastError: string | null; version: string | null; health: DeviceHealth | null; samples: HealthSample[] } | null;
 }
 
 /** Health state of rollout jobs: bakes, verdict counts, revert jobs. Every hot statement covers a whole rollout or wave. */
@@ -49,8 +50,12 @@ export interface DeviceHealthView {
 export class RolloutHealthRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Succeeded install jobs without a verdict (and no revert), with their device's presence and the reported value at each check's path. */
-  async baking(rolloutId: string, spec: HealthSpec, expectedVersion: string | null, tx: DbTx): Promise<BakingJob[]> {
+  /**
+   * Succeeded jobs of `phase` without a verdict, with their device's presence and the reported
+   * value at each check's path: install jobs (those with no revert), or revert jobs in their
+   * verification bake, whose expected version is the one they sent the device back to.
+   */
+  async baking(rolloutId: string, spec: HealthSpec, expectedVersion: string | null, tx: DbTx, phase: 'install' | 'revert' = 'install'): Promise<BakingJob[]> {
     const values = spec.checks.length
       ? Prisma.sql`jsonb_build_array(${Prisma.join(
           spec.checks.map((check) => {
@@ -76,18 +81,19 @@ export class RolloutHealthRepository {
         online: boolean;
         last_seen_at: Date | null;
         firmware_version: string | null;
+        target_version: string | null;
         connects: Date[];
         vals: unknown[][];
       }[]
     >`
       SELECT j.id, j.device_id, j.wave, j.health, j.baked_ms, j.online_since, j.health_failures, j.health_seen, j.health_samples, j.health_baseline, j.finished_at,
-        d.online, d.last_seen_at, d.firmware_version, ${values} AS vals,
+        d.online, d.last_seen_at, d.firmware_version, j.target_version, ${values} AS vals,
         -- Sessions begun after the success was confirmed: the install's own reboot came before it.
         ARRAY(SELECT c FROM unnest(d.recent_connects) AS c WHERE c > j.finished_at ORDER BY c) AS connects
       FROM rollout_jobs j JOIN devices d ON d.id = j.device_id LEFT JOIN device_twins t ON t.device_id = j.device_id
-      WHERE j.rollout_id = ${rolloutId}::uuid AND j.phase = 'install' AND j.status = 'succeeded' AND (j.health IS NULL OR j.health = 'pending')
-        -- A device an operator sent back has left the bake: its old version is no regression.
-        AND NOT EXISTS (SELECT 1 FROM rollout_jobs r WHERE r.rollout_id = j.rollout_id AND r.device_id = j.device_id AND r.phase = 'revert')`;
+      WHERE j.rollout_id = ${rolloutId}::uuid AND j.phase = ${phase} AND j.status = 'succeeded' AND (j.health IS NULL OR j.health = 'pending')
+        -- A device sent back has left the install's bake: its old version is no regression.
+        AND (${phase}::text = 'revert' OR NOT EXISTS (SELECT 1 FROM rollout_jobs r WHERE r.rollout_id = j.rollout_id AND r.device_id = j.device_id AND r.phase = 'revert'))`;
     return rows.map((row) => ({
       jobId: row.id,
       deviceId: row.device_id,
@@ -102,7 +108,7 @@ export class RolloutHealthRepository {
         lastSeenAt: row.last_seen_at,
         values: spec.checks.map((_, index) => (row.vals[index]?.length ? row.vals[index][0] : MISSING)),
         firmwareVersion: row.firmware_version,
-        expectedVersion,
+        expectedVersion: phase === 'revert' ? row.target_version : expectedVersion,
         connectsSinceSuccess: row.connects,
         baselines: spec.checks.map((check) => (check.relative ? row.health_baseline?.[check.path] : undefined)),
       },
@@ -136,6 +142,20 @@ export class RolloutHealthRepository {
         count(*) FILTER (WHERE health = 'inconclusive')::int AS inconclusive
       FROM rollout_jobs WHERE rollout_id = ${rolloutId}::uuid AND phase = 'install' AND wave = ${wave} AND status = 'succeeded'`;
     return row;
+  }
+
+  /** Verdicts of the verification bakes of a rollout's succeeded reverts, and the first devices not healthy on their previous version. */
+  async revertVerdicts(rolloutId: string, limit: number, tx: DbTx): Promise<VerdictCounts & { notHealthy: string[] }> {
+    const [row] = await tx.$queryRaw<(VerdictCounts & { not_healthy: string[] | null })[]>`
+      SELECT count(*)::int AS succeeded,
+        count(*) FILTER (WHERE health IS NULL OR health = 'pending')::int AS pending,
+        count(*) FILTER (WHERE health = 'healthy')::int AS healthy,
+        count(*) FILTER (WHERE health = 'unhealthy')::int AS unhealthy,
+        count(*) FILTER (WHERE health = 'inconclusive')::int AS inconclusive,
+        (array_agg(device_id ORDER BY device_id) FILTER (WHERE health IN ('unhealthy', 'inconclusive')))[1:${limit}] AS not_healthy
+      FROM rollout_jobs WHERE rollout_id = ${rolloutId}::uuid AND phase = 'revert' AND status = 'succeeded'`;
+    const { not_healthy, ...counts } = row;
+    return { ...counts, notHealthy: not_healthy ?? [] };
   }
 
   async worstDevices(rolloutId: string, wave: number, limit: number, tx: DbTx): Promise<WorstDevice[]> {
@@ -210,8 +230,12 @@ export class RolloutHealthRepository {
       WHERE rollout_id = ${rolloutId}::uuid AND phase = 'revert' AND revert_to IS NOT NULL AND status IN ('failed', 'rejected', 'timed_out')`;
   }
 
-  /** `gated`: a succeeded job with no bake record is baking since its success, when that is implied (see `impliedBake`). */
-  async viewsOf(rolloutId: string, deviceIds: readonly string[], gated: boolean): Promise<Map<string, DeviceHealthView>> {
+  /**
+   * `gated`: a succeeded install job with no bake record is baking since its success, when that
+   * is implied (see `impliedBake`); `verifying`: a succeeded revert job with none is in its
+   * verification bake (the rollout has a health gate).
+   */
+  async viewsOf(rolloutId: string, deviceIds: readonly string[], { gated, verifying }: { gated: boolean; verifying: boolean }): Promise<Map<string, DeviceHealthView>> {
     if (deviceIds.length === 0) return new Map();
     const rows = await this.prisma.$queryRaw<
       {
@@ -227,12 +251,15 @@ export class RolloutHealthRepository {
         revert_attempts: number | null;
         revert_error: string | null;
         revert_version: string | null;
+        revert_health: DeviceHealth | null;
+        revert_samples: HealthSample[] | null;
       }[]
     >`
       SELECT i.device_id, i.health, i.baked_ms, i.online_since, i.health_samples, i.previous,
         CASE WHEN ${gated}::boolean AND i.health IS NULL AND i.status = 'succeeded' AND d.online AND NOT EXISTS (SELECT 1 FROM unnest(d.recent_connects) AS c WHERE c > i.finished_at)
           THEN i.finished_at END AS implied_since,
-        r.id AS revert_id, r.status AS revert_status, r.attempts AS revert_attempts, r.last_error AS revert_error, r.target_version AS revert_version
+        r.id AS revert_id, r.status AS revert_status, r.attempts AS revert_attempts, r.last_error AS revert_error, r.target_version AS revert_version,
+        r.health AS revert_health, r.health_samples AS revert_samples
       FROM rollout_jobs i JOIN devices d ON d.id = i.device_id
         LEFT JOIN rollout_jobs r ON r.rollout_id = i.rollout_id AND r.device_id = i.device_id AND r.phase = 'revert'
       WHERE i.rollout_id = ${rolloutId}::uuid AND i.phase = 'install' AND i.device_id = ANY(${[...deviceIds]}::text[])`;
@@ -246,7 +273,16 @@ export class RolloutHealthRepository {
           samples: row.health_samples ?? [],
           previous: row.previous,
           revert: row.revert_id
-            ? { jobId: row.revert_id, status: row.revert_status!, attempts: row.revert_attempts!, lastError: row.revert_error, version: row.revert_version }
+            ? {
+                jobId: row.revert_id,
+                status: row.revert_status!,
+                attempts: row.revert_attempts!,
+                lastError: row.revert_error,
+                version: row.revert_version,
+                // Succeeded with no row yet: its verification bake has begun.
+                health: row.revert_health ?? (verifying && row.revert_status === 'succeeded' ? 'pending' : null),
+                samples: row.revert_samples ?? [],
+              }
             : null,
         },
       ]),
