@@ -21,12 +21,12 @@ export function keyAndCsr(dir: string, name: string, commonName: string): { key:
 }
 
 /** A self-signed CA certificate (basicConstraints CA:TRUE), e.g. a device manufacturer's. */
-export function newCa(dir: string, name: string, subject = `/O=${name}/CN=${name} device CA`): KeyAndCertificate {
+export function newCa(dir: string, name: string, subject = `/O=${name}/CN=${name} device CA`, options: { pathLength?: number } = {}): KeyAndCertificate {
   const key = join(dir, `${name}-ca.key`);
   const cert = join(dir, `${name}-ca.pem`);
   openssl([
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', subject,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    '-addext', `basicConstraints=critical,CA:TRUE${pathLen(options.pathLength)}`, '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return { key, cert };
 }
@@ -62,8 +62,8 @@ export function signedByCa(dir: string, ca: KeyAndCertificate, name: string, com
  * An intermediate CA certificate signed by `parent` (a manufacturer's factory CA under its root);
  * `ca: false` makes one marked CA:FALSE that still has the key usage to sign certificates.
  */
-export function intermediateCa(dir: string, parent: KeyAndCertificate, name: string, options: { ca?: boolean } = {}): KeyAndCertificate {
-  const basic = options.ca === false ? 'basicConstraints = critical,CA:FALSE' : 'basicConstraints = critical,CA:TRUE';
+export function intermediateCa(dir: string, parent: KeyAndCertificate, name: string, options: { ca?: boolean; pathLength?: number } = {}): KeyAndCertificate {
+  const basic = options.ca === false ? 'basicConstraints = critical,CA:FALSE' : `basicConstraints = critical,CA:TRUE${pathLen(options.pathLength)}`;
   return signWithCa(dir, parent, `${name}-ca`, `${name} intermediate CA`, inDays(30), [basic, 'keyUsage = critical,keyCertSign,cRLSign']);
 }
 
@@ -103,4 +103,9 @@ function inDays(days: number): { start: Date; end: Date } {
 /** YYYYMMDDHHMMSSZ, the GeneralizedTime form `openssl ca` accepts. */
 function asn1Time(date: Date): string {
   return date.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** The `,pathlen:N` of a basicConstraints line, or nothing. */
+function pathLen(pathLength: number | undefined): string {
+  return pathLength === undefined ? '' : `,pathlen:${pathLength}`;
 }

@@ -287,6 +287,28 @@ describe('device certificates over mutual TLS', () => {
     expect(await connackCode(t.broker.mqtts!, tlsOptions('broken-1', { key: leaf.key, cert: chainFile(dir, 'broken-1', [leaf.cert, factory.cert]) }))).toBe(0);
   });
 
+  it('refuses a chain longer than a CA of it allows (basicConstraints pathlen), the trusted CA included (0x05)', async () => {
+    // A root that allows one intermediate below it; its factory CA allows none below itself.
+    const root = newCa(dir, 'pathroot', undefined, { pathLength: 1 });
+    expect((await t.request('POST', '/api/v1/cas', { certificate: readFileSync(root.cert, 'utf8') })).status).toBe(201);
+    const factory = intermediateCa(dir, root, 'pathroot-factory', { pathLength: 0 });
+    await t.registerDevice('path-1');
+    const direct = signedByCa(dir, factory, 'path-1', 'path-1');
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('path-1', { key: direct.key, cert: chainFile(dir, 'path-1', [direct.cert, factory.cert]) }))).toBe(0);
+    // A line CA under the factory breaks the factory's pathlen:0 (and would be two below the root).
+    const line = intermediateCa(dir, factory, 'pathroot-line');
+    const deeper = signedByCa(dir, line, 'path-1b', 'path-1');
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('path-1', { key: deeper.key, cert: chainFile(dir, 'path-1b', [deeper.cert, line.cert, factory.cert]) }))).toBe(5);
+    // Two unconstrained intermediates under the root: the root's own pathlen:1 refuses them.
+    const open = intermediateCa(dir, root, 'pathroot-open');
+    const openLine = intermediateCa(dir, open, 'pathroot-openline');
+    const underOpen = signedByCa(dir, openLine, 'path-1c', 'path-1');
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('path-1', { key: underOpen.key, cert: chainFile(dir, 'path-1c', [underOpen.cert, openLine.cert, open.cert]) }))).toBe(5);
+    // One of them alone is within it.
+    const underOpenDirect = signedByCa(dir, open, 'path-1d', 'path-1');
+    expect(await connackCode(t.broker.mqtts!, tlsOptions('path-1', { key: underOpenDirect.key, cert: chainFile(dir, 'path-1d', [underOpenDirect.cert, open.cert]) }))).toBe(0);
+  });
+
   it('answers PATCH and DELETE /cas/{id} with 404 for an unknown CA, 400 for a bad policy, 403 below admin', async () => {
     const maker = newCa(dir, 'rest');
     const ca = await t.request('POST', '/api/v1/cas', { certificate: readFileSync(maker.cert, 'utf8') });
