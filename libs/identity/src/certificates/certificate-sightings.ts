@@ -3,7 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { Batch, bisectBatch } from '@edgefleet/common';
 import { isRowFault, postgresErrorCode } from '@edgefleet/database';
 import { MetricsRegistry } from '@edgefleet/observability';
-import type { DeviceCertificate } from './device-certificate';
+import type { NewDeviceCertificate } from './device-certificate';
 import { DeviceCertificateRepository } from './device-certificate.repository';
 
 /** Sightings collected this long are written as one insert (a connect storm of new certificates is a few queries). */
@@ -16,7 +16,7 @@ const MAX_KNOWN = 100_000;
 /** A row's own fault: its data (class 22), or a constraint such as its device deleted since the CONNECT (class 23). */
 const isRefusedRow = (error: unknown) => isRowFault(error) || postgresErrorCode(error).startsWith('23');
 
-export type SeenCertificate = Omit<DeviceCertificate, 'revokedAt' | 'createdAt' | 'renewalPending'>;
+export type SeenCertificate = NewDeviceCertificate;
 
 /**
  * Registered-CA certificates seen at CONNECT for the first time, recorded in device_certificates

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type DbTx, type Prisma, PrismaService } from '@edgefleet/database';
-import type { DeviceCertificate } from './device-certificate';
+import type { DeviceCertificate, NewDeviceCertificate } from './device-certificate';
 
 type CertificateRow = Prisma.DeviceCertificateGetPayload<object>;
 
@@ -9,12 +9,12 @@ export class DeviceCertificateRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** Idempotent by fingerprint: recording a certificate already known changes nothing. */
-  async record(certificate: Omit<DeviceCertificate, 'revokedAt' | 'createdAt' | 'renewalPending'> & { renewalPending?: boolean }, tx: DbTx = this.prisma): Promise<void> {
+  async record(certificate: NewDeviceCertificate, tx: DbTx = this.prisma): Promise<void> {
     await this.recordAll([certificate], tx);
   }
 
   /** Certificates not listed yet are added; those already listed (by fingerprint or serial) are left as they are. */
-  async recordAll(certificates: Array<Omit<DeviceCertificate, 'revokedAt' | 'createdAt' | 'renewalPending'> & { renewalPending?: boolean }>, tx: DbTx = this.prisma): Promise<void> {
+  async recordAll(certificates: NewDeviceCertificate[], tx: DbTx = this.prisma): Promise<void> {
     await tx.deviceCertificate.createMany({ data: certificates, skipDuplicates: true });
   }
 

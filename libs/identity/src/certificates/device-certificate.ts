@@ -15,6 +15,9 @@ export interface DeviceCertificate {
   createdAt: Date;
 }
 
+/** A certificate as it is added to the list: not revoked, listed from now, renewal pending only when said. */
+export type NewDeviceCertificate = Omit<DeviceCertificate, 'revokedAt' | 'createdAt' | 'renewalPending'> & { renewalPending?: boolean };
+
 export function certificateState(certificate: Pick<DeviceCertificate, 'revokedAt' | 'notAfter'>, now = new Date()): CertificateState {
   if (certificate.revokedAt) return 'revoked';
   return certificate.notAfter <= now ? 'expired' : 'active';

@@ -45,6 +45,13 @@ export interface DeviceHealthView {
   revert: { jobId: string; status: string; attempts: number; lastError: string | null; version: string | null; health: DeviceHealth | null; samples: HealthSample[] } | null;
 }
 
+/** `VerdictCounts` over the succeeded jobs selected (no row yet counts as pending). */
+const VERDICT_COUNTS = Prisma.sql`count(*)::int AS succeeded,
+  count(*) FILTER (WHERE health IS NULL OR health = 'pending')::int AS pending,
+  count(*) FILTER (WHERE health = 'healthy')::int AS healthy,
+  count(*) FILTER (WHERE health = 'unhealthy')::int AS unhealthy,
+  count(*) FILTER (WHERE health = 'inconclusive')::int AS inconclusive`;
+
 /** Health state of rollout jobs: bakes, verdict counts, revert jobs. Every hot statement covers a whole rollout or wave. */
 @Injectable()
 export class RolloutHealthRepository {
@@ -135,11 +142,7 @@ export class RolloutHealthRepository {
 
   async verdictCounts(rolloutId: string, wave: number, tx: DbTx): Promise<VerdictCounts> {
     const [row] = await tx.$queryRaw<VerdictCounts[]>`
-      SELECT count(*)::int AS succeeded,
-        count(*) FILTER (WHERE health IS NULL OR health = 'pending')::int AS pending,
-        count(*) FILTER (WHERE health = 'healthy')::int AS healthy,
-        count(*) FILTER (WHERE health = 'unhealthy')::int AS unhealthy,
-        count(*) FILTER (WHERE health = 'inconclusive')::int AS inconclusive
+      SELECT ${VERDICT_COUNTS}
       FROM rollout_jobs WHERE rollout_id = ${rolloutId}::uuid AND phase = 'install' AND wave = ${wave} AND status = 'succeeded'`;
     return row;
   }
@@ -147,11 +150,7 @@ export class RolloutHealthRepository {
   /** Verdicts of the verification bakes of a rollout's succeeded reverts, and the first devices not healthy on their previous version. */
   async revertVerdicts(rolloutId: string, limit: number, tx: DbTx): Promise<VerdictCounts & { notHealthy: string[] }> {
     const [row] = await tx.$queryRaw<(VerdictCounts & { not_healthy: string[] | null })[]>`
-      SELECT count(*)::int AS succeeded,
-        count(*) FILTER (WHERE health IS NULL OR health = 'pending')::int AS pending,
-        count(*) FILTER (WHERE health = 'healthy')::int AS healthy,
-        count(*) FILTER (WHERE health = 'unhealthy')::int AS unhealthy,
-        count(*) FILTER (WHERE health = 'inconclusive')::int AS inconclusive,
+      SELECT ${VERDICT_COUNTS},
         (array_agg(device_id ORDER BY device_id) FILTER (WHERE health IN ('unhealthy', 'inconclusive')))[1:${limit}] AS not_healthy
       FROM rollout_jobs WHERE rollout_id = ${rolloutId}::uuid AND phase = 'revert' AND status = 'succeeded'`;
     const { not_healthy, ...counts } = row;
