@@ -96,7 +96,7 @@ async function useCertificates(logins: RawLogin[], api: (path: string, init?: Re
   }
   console.log(`set-up: ${logins.length} device certificates signed by the bench's CA in ${((performance.now() - started) / 1000).toFixed(1)} s (not measured)`);
   const contexts = logins.slice(0, FLOOR_HANDSHAKES).map((login) => login.tls!.secureContext!);
-  return measureHandshakes(contexts, await certificates.certificateFor('tls-floor'), certificates.keyPem);
+  return measureHandshakes(contexts, await certificates.certificateFor('tls-floor'), certificates.keyPem, IN_FLIGHT);
 }
 
 /** The handshakes alone, devices and server on this machine's cores: what no server work can go below. */
@@ -104,7 +104,7 @@ function printFloor(floor: HandshakeCost): void {
   const cores = availableParallelism();
   const cpuS = (DEVICES * (floor.clientMs + floor.serverMs)) / 1000;
   console.log(
-    `floor: a bare TLS handshake (Node, no MQTT; ${floor.handshakes} measured before the run) costs ${floor.clientMs.toFixed(2)} ms CPU at the device and ${floor.serverMs.toFixed(2)} ms at the server: ` +
+    `floor: a bare TLS handshake (Node, no MQTT; ${floor.handshakes} measured before the run, ${IN_FLIGHT} at a time) costs ${floor.clientMs.toFixed(2)} ms CPU at the device and ${floor.serverMs.toFixed(2)} ms at the server: ` +
       `${DEVICES} of them need ${cpuS.toFixed(1)} s of CPU, at least ${(cpuS / cores).toFixed(1)} s on this machine's ${cores} cores, and ${((DEVICES * floor.serverMs) / 1000).toFixed(1)} s on the server's one thread`,
   );
 }
