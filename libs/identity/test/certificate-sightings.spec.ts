@@ -1,11 +1,12 @@
 import { MetricsRegistry } from '@edgefleet/observability';
-import { CertificateSightings, type SeenCertificate } from '../src/certificates/certificate-sightings';
+import { CertificateSightings } from '../src/certificates/certificate-sightings';
+import type { NewDeviceCertificate } from '../src/certificates/device-certificate';
 import type { DeviceCertificateRepository } from '../src/certificates/device-certificate.repository';
 
 /** A Postgres error as the driver adapter surfaces it. */
 const postgresError = (code: string) => Object.assign(new Error(`SQLSTATE ${code}`), { code });
 
-const sighting = (n: number): SeenCertificate => ({
+const sighting = (n: number): NewDeviceCertificate => ({
   serial: n.toString(16).toUpperCase(),
   deviceId: `dev-${n}`,
   fingerprint: `FP${n}`,
@@ -16,15 +17,15 @@ const sighting = (n: number): SeenCertificate => ({
 });
 
 describe('CertificateSightings', () => {
-  let writes: SeenCertificate[][];
-  let fail: (rows: SeenCertificate[]) => Error | undefined;
+  let writes: NewDeviceCertificate[][];
+  let fail: (rows: NewDeviceCertificate[]) => Error | undefined;
   let metrics: MetricsRegistry;
   let sightings: CertificateSightings;
   beforeEach(() => {
     writes = [];
     fail = () => undefined;
     const repository = {
-      recordAll: async (rows: SeenCertificate[]) => {
+      recordAll: async (rows: NewDeviceCertificate[]) => {
         const error = fail(rows);
         if (error) throw error;
         writes.push(rows);

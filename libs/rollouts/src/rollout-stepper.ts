@@ -149,11 +149,13 @@ export class RolloutStepper {
         await this.jobs.markPendingOffline(rollout.id, -1, strategy.offlineTimeoutSeconds, tx);
       }
     }
+    // Reverted once the reverts have settled, and stepped on until their verification bakes have
+    // verdicts (the step that finds them all records the outcome).
+    const verifying = state === 'reverted' && strategy.health !== undefined && !(await this.gate.revertsVerified({ ...rollout, ...changes }, tx));
     const done =
       state === 'completed' ||
       state === 'cancelled' ||
-      // Reverted once the reverts have settled; stepped on until their verification bakes have verdicts.
-      (state === 'reverted' && (!strategy.health || (await this.gate.revertsVerified({ ...rollout, ...changes }, tx)))) ||
+      (state === 'reverted' && !verifying) ||
       (state === 'aborted' && inFlightCount(progress.counts) === 0 && unfinishedCount(progress.counts) === 0);
     changes.nextTickAt = done ? null : new Date(now.getTime() + this.options.tickIntervalMs);
     if (done || (state !== 'running' && state !== 'paused')) this.newDevices.forget(rollout.id);

@@ -16,8 +16,6 @@ const MAX_KNOWN = 100_000;
 /** A row's own fault: its data (class 22), or a constraint such as its device deleted since the CONNECT (class 23). */
 const isRefusedRow = (error: unknown) => isRowFault(error) || postgresErrorCode(error).startsWith('23');
 
-export type SeenCertificate = NewDeviceCertificate;
-
 /**
  * Registered-CA certificates seen at CONNECT for the first time, recorded in device_certificates
  * so they are listed and can be revoked. Off the CONNECT path: collected and written in
@@ -30,7 +28,7 @@ export class CertificateSightings implements OnModuleDestroy {
   private readonly logger = new Logger('Identity');
   private readonly known = new Set<string>();
   private waiting = 0;
-  private readonly batch = new Batch<SeenCertificate>(COLLECT_MS, (rows) => this.write(rows));
+  private readonly batch = new Batch<NewDeviceCertificate>(COLLECT_MS, (rows) => this.write(rows));
   private readonly dropped: Counter;
 
   constructor(
@@ -59,7 +57,7 @@ export class CertificateSightings implements OnModuleDestroy {
   }
 
   /** A certificate signed a device in: recorded unless it is known to be. */
-  seen(certificate: SeenCertificate): void {
+  seen(certificate: NewDeviceCertificate): void {
     if (this.known.has(certificate.fingerprint)) return;
     if (this.waiting >= MAX_WAITING) return this.dropped.inc();
     if (this.known.size >= MAX_KNOWN) this.known.clear();
@@ -77,12 +75,12 @@ export class CertificateSightings implements OnModuleDestroy {
     await this.flush();
   }
 
-  private forget(rows: SeenCertificate[]): void {
+  private forget(rows: NewDeviceCertificate[]): void {
     for (const row of rows) this.known.delete(row.fingerprint);
     this.dropped.inc(rows.length);
   }
 
-  private async write(rows: SeenCertificate[]): Promise<void> {
+  private async write(rows: NewDeviceCertificate[]): Promise<void> {
     try {
       const outcome = await bisectBatch(rows, (part) => this.certificates.recordAll(part), isRefusedRow);
       for (const { row, error } of outcome.refused) {
